@@ -1,0 +1,44 @@
+# uploadbot: `make demo` uploads the example batch to a local sandbox wiki,
+# `make test` runs the whole test suite against a fresh one.
+
+PYTHON   ?= python3
+VENV     ?= .venv
+BIN      := $(VENV)/bin
+SANDBOX  ?= .sandbox
+PYTEST_ARGS ?=
+
+.PHONY: all venv demo test sandbox stop examples clean
+
+all: test
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+sandbox: venv
+	$(BIN)/uploadbot-sandbox start --dir $(SANDBOX)
+
+stop:
+	-$(BIN)/uploadbot-sandbox stop --dir $(SANDBOX)
+
+examples: venv
+	$(BIN)/python examples/make_examples.py
+
+demo: sandbox examples
+	$(BIN)/uploadbot -dir:$(SANDBOX)/pywikibot -manifest:examples/batch.csv \
+		-template:examples/description.wiki -report:examples/demo.report.csv \
+		-summary:'uploadbot demo batch'
+	@echo
+	@echo "report: examples/demo.report.csv"
+	@$(BIN)/python -c "import json; i = json.load(open('$(SANDBOX)/sandbox.json')); \
+		print('see the files at ' + i['server'] + '/index.php?title=Special:ListFiles')"
+
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean: stop
+	rm -rf $(SANDBOX) build *.egg-info examples/files examples/*.report.csv

@@ -1,0 +1,111 @@
+"""Fixtures: one real sandbox wiki per test session, and ways to drive the bot.
+
+Set ``UPLOADBOT_TEST_SANDBOX=DIR`` to run the tests against a sandbox that is
+already running in DIR (faster while developing); otherwise a fresh one is
+made in a temporary directory and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from uploadbot.sandbox import Sandbox, SandboxInfo
+
+from .files import jpeg_bytes
+from .wikiapi import WikiAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope='session')
+def sandbox(tmp_path_factory) -> SandboxInfo:
+    reuse = os.environ.get('UPLOADBOT_TEST_SANDBOX')
+    if reuse:
+        yield SandboxInfo.read(Path(reuse))
+        return
+    box = Sandbox(tmp_path_factory.mktemp('sandbox'))
+    info = box.start()
+    try:
+        yield info
+    finally:
+        box.stop()
+
+
+@pytest.fixture(scope='session')
+def wiki(sandbox) -> WikiAPI:
+    return WikiAPI(sandbox.api_url)
+
+
+@pytest.fixture(scope='session')
+def admin(sandbox) -> WikiAPI:
+    return WikiAPI(sandbox.api_url).login(sandbox.admin, sandbox.admin_password)
+
+
+@pytest.fixture
+def name(request) -> str:
+    """A file-name stem unique to the test, so tests sharing one wiki never collide."""
+    return 'T ' + request.node.name.replace('[', ' ').replace(']', '').replace('_', ' ')
+
+
+class Batch:
+    """A folder with files, a CSV manifest and a description template."""
+
+    TEMPLATE = ('== Summary ==\n{{Information\n |description = {{en|1={{{description}}}}}\n'
+                ' |source = {{{source|{{own}}}}}\n |author = {{{author|UploadBot}}}\n}}\n'
+                '== Licensing ==\n{{cc-by-sa-4.0}}\n')
+
+    def __init__(self, folder: Path, sandbox: SandboxInfo) -> None:
+        self.folder = folder
+        self.sandbox = sandbox
+        self.rows: list[dict[str, str]] = []
+        self.template = folder / 'description.wiki'
+        self.template.write_text(self.TEMPLATE)
+        self.manifest = folder / 'batch.csv'
+        self.report = folder / 'report.csv'
+
+    def add(self, filename: str, content: bytes | None = None, *, size: int = 2000,
+            seed: int | None = None, **fields: str) -> Path:
+        path = self.folder / fields.pop('file', f'{len(self.rows) + 1}-{filename}')
+        path.write_bytes(content if content is not None
+                         else jpeg_bytes(size, seed=seed if seed is not None else hash(filename)))
+        self.rows.append({'file': path.name, 'filename': filename,
+                          'description': fields.pop('description', f'Test file {filename}'),
+                          **fields})
+        return path
+
+    def write(self) -> Path:
+        columns = list(dict.fromkeys(key for row in self.rows for key in row))
+        with open(self.manifest, 'w', newline='', encoding='utf-8') as handle:
+            writer = csv.DictWriter(handle, columns)
+            writer.writeheader()
+            writer.writerows(self.rows)
+        return self.manifest
+
+    def run(self, *args: str, check: bool = False, timeout: float = 600,
+            ) -> subprocess.CompletedProcess:
+        """Run ``python -m uploadbot`` on this batch, as an operator would."""
+        self.write()
+        command = [sys.executable, '-m', 'uploadbot', f'-dir:{self.sandbox.pywikibot_dir}',
+                   f'-manifest:{self.manifest}', f'-template:{self.template}',
+                   f'-report:{self.report}', *args]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                cwd=self.folder, check=False)
+        if check:
+            assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    def outcomes(self) -> dict[str, dict[str, str]]:
+        """The report's rows, by target file name."""
+        with open(self.report, newline='', encoding='utf-8') as handle:
+            return {row['filename']: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture
+def batch(tmp_path, sandbox) -> Batch:
+    return Batch(tmp_path, sandbox)

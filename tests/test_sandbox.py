@@ -1,0 +1,81 @@
+"""The sandbox wiki: configured for uploads, with accounts and a pywikibot directory."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from uploadbot.sandbox import settings
+
+pytestmark = pytest.mark.wiki
+
+
+def test_sandbox_serves_mediawiki_1_39_on_loopback(wiki, sandbox):
+    general = wiki.get(action='query', meta='siteinfo')['query']['general']
+    assert general['generator'].startswith('MediaWiki 1.39')
+    assert sandbox.server.startswith('http://127.0.0.1:')
+
+
+def test_sandbox_allows_commons_common_file_types(wiki):
+    extensions = {entry['ext'] for entry in wiki.get(
+        action='query', meta='siteinfo', siprop='fileextensions')['query']['fileextensions']}
+    assert set(settings.FILE_EXTENSIONS) <= extensions
+
+
+def test_bot_account_may_upload_and_copy_upload(sandbox):
+    config = Path(sandbox.pywikibot_dir)
+    code = ('import pywikibot; pywikibot.handle_args(); s = pywikibot.Site(); s.login(); '
+            'print(s.username(), s.has_right("upload"), s.has_right("upload_by_url"), '
+            's.has_right("reupload"))')
+    result = subprocess.run([sys.executable, '-c', code, f'-dir:{config}'],
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == [sandbox.bot, 'True', 'True', 'True'], result.stderr
+
+
+def test_password_file_is_readable_by_its_owner_only(sandbox):
+    mode = stat.S_IMODE((Path(sandbox.pywikibot_dir) / 'user-password.py').stat().st_mode)
+    assert mode == 0o600
+
+
+def test_sandbox_json_names_the_api_and_the_accounts(sandbox):
+    recorded = json.loads((Path(sandbox.pywikibot_dir).parent / 'sandbox.json').read_text())
+    assert recorded['api_url'] == sandbox.api_url
+    assert recorded['admin'] and recorded['admin_password'] and recorded['bot']
+
+
+def test_description_templates_render(wiki):
+    html = wiki.get(action='parse', contentmodel='wikitext',
+                    text='{{Information|description=Hello|author={{own}}}}{{cc-zero}}')['parse']['text']
+    assert 'class="description"' in html and 'Hello' in html
+    assert 'Own work' in html
+    assert 'CC0' in html
+
+
+def test_status_says_where_it_runs(sandbox):
+    directory = Path(sandbox.pywikibot_dir).parent
+    result = subprocess.run([sys.executable, '-m', 'uploadbot.sandbox.cli', 'status',
+                             '--dir', str(directory)], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert f'running at {sandbox.server}' in result.stdout
+
+
+def test_stop_ends_the_server_and_job_runner_it_started(tmp_path):
+    import requests
+
+    from uploadbot.sandbox import Sandbox
+    box = Sandbox(tmp_path / 'second', workers=1)
+    info = box.start()
+    pids = [int((box.directory / f'{name}.pid').read_text().split()[0])
+            for name in ('server', 'jobrunner')]
+    assert requests.get(info.api_url, timeout=10).ok
+    assert box.stop() is True
+    assert not box.running()
+    assert all(not Path(f'/proc/{pid}').exists() or
+               Path(f'/proc/{pid}/status').read_text().count('zombie') for pid in pids)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(info.api_url, timeout=5)

@@ -1,0 +1,88 @@
+"""A plain API client the tests use to look at the sandbox wiki.
+
+It is deliberately not the bot's code: the tests check what the bot did
+through an independent path (``requests`` and the API), as a person would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class WikiAPI:
+    """Read the wiki; log in as the admin to delete or edit when a test needs it."""
+
+    def __init__(self, api_url: str) -> None:
+        self.api_url = api_url
+        self.session = requests.Session()
+        self.session.headers['User-Agent'] = 'uploadbot-tests/0.1'
+
+    def get(self, **params: Any) -> dict[str, Any]:
+        reply = self.session.get(self.api_url, params={'format': 'json', 'formatversion': 2,
+                                                       **params}, timeout=60)
+        reply.raise_for_status()
+        data = reply.json()
+        assert 'error' not in data, data['error']
+        return data
+
+    def post(self, **params: Any) -> dict[str, Any]:
+        reply = self.session.post(self.api_url, data={'format': 'json', 'formatversion': 2,
+                                                      **params}, timeout=120)
+        reply.raise_for_status()
+        return reply.json()
+
+    def login(self, user: str, password: str) -> WikiAPI:
+        token = self.get(action='query', meta='tokens', type='login')['query']['tokens']['logintoken']
+        result = self.post(action='login', lgname=user, lgpassword=password, lgtoken=token)
+        assert result['login']['result'] == 'Success', result['login'].get('reason')
+        return self
+
+    def csrf(self) -> str:
+        return self.get(action='query', meta='tokens')['query']['tokens']['csrftoken']
+
+    # -- files ---------------------------------------------------------------
+
+    def file_versions(self, name: str) -> list[dict[str, Any]]:
+        """Every version of ``File:name``, newest first (empty when there is no file)."""
+        page = self.get(action='query', titles=f'File:{name}', prop='imageinfo',
+                        iiprop='sha1|size|user|comment|timestamp', iilimit='max')['query']['pages'][0]
+        return page.get('imageinfo', [])
+
+    def file_info(self, name: str) -> dict[str, Any] | None:
+        versions = self.file_versions(name)
+        return versions[0] if versions else None
+
+    def page_text(self, title: str) -> str | None:
+        page = self.get(action='query', titles=title, prop='revisions', rvprop='content',
+                        rvslots='main')['query']['pages'][0]
+        if page.get('missing'):
+            return None
+        return page['revisions'][0]['slots']['main']['content']
+
+    def files_with_sha1(self, sha1: str) -> list[str]:
+        images = self.get(action='query', list='allimages', aisha1=sha1)['query']['allimages']
+        return [image['name'] for image in images]
+
+    def upload_log(self, name: str) -> list[dict[str, Any]]:
+        return self.get(action='query', list='logevents', letype='upload',
+                        letitle=f'File:{name}', lelimit='max')['query']['logevents']
+
+    def delete(self, title: str) -> None:
+        result = self.post(action='delete', title=title, reason='test', token=self.csrf())
+        assert 'delete' in result, result
+
+    def edit(self, title: str, text: str) -> None:
+        result = self.post(action='edit', title=title, text=text, token=self.csrf())
+        assert result.get('edit', {}).get('result') == 'Success', result
+
+    def upload(self, name: str, content: bytes, *, text: str = '') -> dict[str, Any]:
+        """An upload by the admin (someone other than the bot), warnings ignored."""
+        reply = self.session.post(self.api_url, data={
+            'action': 'upload', 'format': 'json', 'formatversion': 2, 'filename': name,
+            'text': text, 'comment': 'uploaded by the tests', 'ignorewarnings': 1,
+            'token': self.csrf()}, files={'file': (name, content)}, timeout=120)
+        data = reply.json()
+        assert data.get('upload', {}).get('result') == 'Success', data
+        return data['upload']

@@ -1,0 +1,5 @@
+"""``python -m uploadbot``: the same as the ``uploadbot`` command."""
+
+from uploadbot.cli import run
+
+run()

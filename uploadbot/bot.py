@@ -1,0 +1,84 @@
+"""The batch loop: one upload task per item, counters, the report, the exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pywikibot
+from pywikibot.bot import BaseBot
+
+from . import outcome as oc
+from .outcome import Outcome
+from .report import Report
+from .task import BatchAborted, UploadItem, UploadTask
+from .transfer import Transfer
+
+#: Exit codes (documented in the README).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_HELD = 3
+EXIT_ABORTED = 4
+
+
+class UploadBot(BaseBot):
+    """Uploads a planned batch, one :class:`~uploadbot.task.UploadTask` per item."""
+
+    def __init__(self, items: Iterable[UploadItem], transfer: Transfer, report: Report, *,
+                 chunk_size: int, **kwargs) -> None:
+        self.items = list(items)
+        super().__init__(generator=self._until_aborted(), **kwargs)
+        self.treat_page_type = UploadItem
+        self.transfer = transfer
+        self.report = report
+        self.chunk_size = chunk_size
+        self.own_user = transfer.site.username()
+        self.aborted = False
+
+    def skip_page(self, item: UploadItem) -> bool:
+        return False
+
+    def treat(self, item: UploadItem) -> None:
+        task = UploadTask(self.transfer, item, chunk_size=self.chunk_size,
+                          own_user=self.own_user)
+        try:
+            self.record(task.run())
+        except BatchAborted as stop:
+            self.record(stop.outcome)
+            self.aborted = True
+
+    def _until_aborted(self):
+        for item in self.items:
+            if self.aborted:
+                return
+            yield item
+
+    def record(self, outcome: Outcome) -> None:
+        self.report.add(outcome)
+        self.counter[outcome.outcome] += 1
+        pywikibot.info(outcome.line())
+
+    def teardown(self) -> None:
+        """Rows not attempted after an abort are reported ``aborted`` too."""
+        if self.aborted:
+            for item in self._remaining():
+                self.record(Outcome(row=item.row, file=item.source or str(item.path),
+                                    filename=item.filename, outcome=oc.ABORTED,
+                                    message='not attempted: the batch stopped'))
+        self.report.close()
+        counters = self.transfer.counters
+        pywikibot.info(self.report.summary(counters.bytes_sent, counters.requests))
+
+    def _remaining(self) -> list[UploadItem]:
+        done = {outcome.row for outcome in self.report.outcomes}
+        return [item for item in self.items if item.row not in done]
+
+    def exit_code(self) -> int:
+        counts = self.report.counts()
+        if self.aborted:
+            return EXIT_ABORTED
+        if counts[oc.FAILED]:
+            return EXIT_FAILED
+        if counts[oc.HELD]:
+            return EXIT_HELD
+        return EXIT_OK

@@ -1,0 +1,102 @@
+"""From a manifest to upload items, every row checked before any byte is sent.
+
+Bad input must stop a batch before it touches the wiki, so the whole
+manifest is turned into :class:`~uploadbot.task.UploadItem` objects first:
+each row's file is found, its target name checked and its description page
+built. Every problem is collected (not just the first), each naming the file,
+the row and the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import names
+from .description import DescriptionTemplate
+from .errors import InputError
+from .manifest import Manifest, Row
+from .policy import Policy
+from .task import UploadItem
+
+
+@dataclass
+class Plan:
+    """The items to upload, and the problems that keep rows from it."""
+
+    items: list[UploadItem] = field(default_factory=list)
+    problems: list[InputError] = field(default_factory=list)
+
+
+class Planner:
+    """Builds upload items from rows with one template, policy and summary."""
+
+    def __init__(self, manifest: Manifest, *, policy: Policy, summary: str,
+                 template: Path | None = None) -> None:
+        self.manifest = manifest
+        self.policy = policy
+        self.summary = summary
+        self.default_template = template
+        self._templates: dict[Path, DescriptionTemplate] = {}
+
+    def plan(self) -> Plan:
+        plan = Plan()
+        targets: dict[str, int] = {}
+        for row in self.manifest.rows:
+            try:
+                item = self.item(row)
+            except InputError as problem:
+                plan.problems.append(problem)
+                continue
+            key = names.normalize_title(item.filename)
+            if key in targets:
+                plan.problems.append(self._error(
+                    row, 'filename', f'the target {item.filename!r} is also the target of '
+                    f'row {targets[key]}'))
+                continue
+            targets[key] = row.number
+            plan.items.append(item)
+        return plan
+
+    def item(self, row: Row) -> UploadItem:
+        """One row as an upload item; :class:`InputError` naming the row otherwise."""
+        path = self._source(row)
+        filename = (row.filename or names.derive_filename(row.file)).strip()
+        problems = names.check_target_name(filename)
+        if problems:
+            raise self._error(row, 'filename' if row.filename else 'file', problems[0])
+        template = self._template(row)
+        text = template.build(row.fields, row.categories, row=row.number)
+        policy = self.policy.for_row(row.policy, row=row.number) if row.policy else self.policy
+        return UploadItem(row=row.number, path=path, filename=filename, text=text,
+                          comment=row.summary or self.summary, policy=policy, source=row.file)
+
+    def _source(self, row: Row) -> Path:
+        if row.file.startswith(('http://', 'https://')):
+            raise self._error(row, 'file', 'uploads from a URL are not supported yet')
+        path = (self.manifest.path.parent / row.file).resolve() \
+            if self.manifest.path.is_file() else (self.manifest.path / row.file).resolve()
+        if not path.is_file():
+            raise self._error(row, 'file', f'no such file: {path}')
+        try:
+            with open(path, 'rb'):
+                pass
+        except OSError as error:
+            raise self._error(row, 'file', f'cannot read {path}: {error.strerror}') from None
+        return path
+
+    def _template(self, row: Row) -> DescriptionTemplate:
+        if row.template:
+            path = (self.manifest.path.parent / row.template).resolve()
+        elif self.default_template is not None:
+            path = self.default_template.resolve()
+        else:
+            raise self._error(row, 'template', 'no description template: give '
+                              '-template:FILE or a template column')
+        if path not in self._templates:
+            self._templates[path] = DescriptionTemplate.from_file(path)
+        return self._templates[path]
+
+    def _error(self, row: Row, column: str, message: str) -> InputError:
+        return InputError(message, path=self.manifest.path, row=row.number, field=column)
+

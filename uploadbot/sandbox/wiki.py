@@ -1,0 +1,270 @@
+"""A real MediaWiki 1.39 on SQLite, served by PHP's built-in server.
+
+The sandbox lives in one directory (``.sandbox/`` by default)::
+
+    install/LocalSettings.php   written once by install.php (database, secret key)
+    LocalSettings.php           the overlay, written on every start (settings.py)
+    data/                       the SQLite database
+    images/                     uploaded files and the upload stash
+    pywikibot/                  a ready pywikibot config directory (pwbconfig.py)
+    sandbox.json                where the wiki is and who may log in
+    server.pid, jobrunner.pid   the processes ``stop`` ends
+    logs/                       their output
+
+A second ``start`` on the same directory reuses the wiki and its files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from . import packages, pwbconfig, settings
+
+ADMIN = 'Admin'
+BOT = 'UploadBot'
+BOT_PASSWORD_NAME = 'uploadbot'
+BOT_GRANTS = ('basic', 'highvolume', 'editpage', 'createeditmovepage',
+              'uploadfile', 'uploadeditmovefile', 'delete')
+TEMPLATES_DIR = Path(__file__).parent / 'templates'
+DEFAULT_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    """What ``sandbox.json`` records: enough for tests and scripts to use the wiki."""
+
+    api_url: str
+    server: str
+    port: int
+    admin: str
+    admin_password: str
+    bot: str
+    pywikibot_dir: str
+
+    @classmethod
+    def read(cls, directory: Path) -> SandboxInfo:
+        return cls(**json.loads((directory / 'sandbox.json').read_text()))
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be set up or started."""
+
+
+class Sandbox:
+    """One sandbox directory and the wiki in it."""
+
+    def __init__(self, directory: Path | str = '.sandbox', *,
+                 workers: int = DEFAULT_WORKERS, copy_uploads: bool = True) -> None:
+        self.directory = Path(directory).resolve()
+        self.workers = workers
+        self.copy_uploads = copy_uploads
+
+    # -- paths -------------------------------------------------------------
+
+    @property
+    def settings_file(self) -> Path:
+        return self.directory / 'LocalSettings.php'
+
+    @property
+    def pywikibot_dir(self) -> Path:
+        return self.directory / 'pywikibot'
+
+    def _pid_file(self, name: str) -> Path:
+        return self.directory / f'{name}.pid'
+
+    @property
+    def installed(self) -> bool:
+        return (self.directory / 'install' / 'LocalSettings.php').exists()
+
+    # -- life cycle --------------------------------------------------------
+
+    def start(self, port: int | None = None) -> SandboxInfo:
+        """Install the wiki when new, then serve it; returns where it is."""
+        if self.running():
+            return SandboxInfo.read(self.directory)
+        packages.ensure_packages()
+        port = port or free_port()
+        server = f'http://127.0.0.1:{port}'
+        for sub in ('data', 'images', 'tmp', 'cache', 'logs'):
+            (self.directory / sub).mkdir(parents=True, exist_ok=True)
+        (self.directory / 'router.php').write_text(settings.ROUTER)
+        first_time = not self.installed
+        if first_time:
+            self._install(server)
+        self.settings_file.write_text(
+            settings.local_settings(server, copy_uploads=self.copy_uploads))
+        if first_time:
+            self._create_accounts()
+            self._import_templates()
+        self._spawn('server', self._server_command(port), workers=self.workers)
+        self._spawn('jobrunner', [*self._maintenance('runJobs.php'), '--wait'])
+        info = self._write_info(server, port)
+        self._wait_until_up(info.api_url)
+        return info
+
+    def stop(self) -> bool:
+        """End exactly the processes this sandbox started; True when any ran."""
+        stopped = False
+        for name in ('jobrunner', 'server'):
+            pid = self._recorded_pid(name)
+            if pid is not None:
+                _terminate(pid)
+                stopped = True
+            self._pid_file(name).unlink(missing_ok=True)
+        return stopped
+
+    def running(self) -> bool:
+        return self._recorded_pid('server') is not None
+
+    def status(self) -> str:
+        if not self.running():
+            return f'sandbox in {self.directory}: not running'
+        info = SandboxInfo.read(self.directory)
+        return (f'sandbox in {self.directory}: running at {info.server} '
+                f'(api {info.api_url}, pywikibot dir {info.pywikibot_dir})')
+
+    # -- steps -------------------------------------------------------------
+
+    def _install(self, server: str) -> None:
+        """Create the SQLite wiki with install.php (only once per directory)."""
+        (self.directory / 'install').mkdir(exist_ok=True)
+        password = secrets.token_urlsafe(18)
+        (self.directory / 'admin.secret').touch(mode=0o600)
+        pwbconfig.write_private(self.directory / 'admin.secret', password)
+        self._run([
+            'php', f'{packages.MEDIAWIKI_DIR}/maintenance/install.php',
+            '--dbtype', 'sqlite', '--dbpath', str(self.directory / 'data'),
+            '--dbname', 'sandbox', '--server', server, '--scriptpath', '',
+            '--confpath', str(self.directory / 'install'),
+            '--passfile', str(self.directory / 'admin.secret'),
+            '--lang', 'en', '--skins', 'Vector', '--quiet',
+            'uploadbot sandbox', ADMIN,
+        ], env_config=False)
+
+    def _create_accounts(self) -> None:
+        """A bot account with a BotPassword for uploads; the admin can delete."""
+        bot_password = secrets.token_urlsafe(18)
+        self._run([*self._maintenance('createAndPromote.php'), '--bot', BOT, bot_password])
+        secret = secrets.token_hex(16)
+        self._run([*self._maintenance('createBotPassword.php'),
+                   '--appid', BOT_PASSWORD_NAME, '--grants', ','.join(BOT_GRANTS),
+                   BOT, secret])
+        pwbconfig.write_private(self.directory / 'bot.secret', secret)
+
+    def _import_templates(self) -> None:
+        """The templates description pages use, so built pages render."""
+        files = sorted(str(path) for path in TEMPLATES_DIR.glob('*.wiki'))
+        self._run([*self._maintenance('importTextFiles.php'), '--prefix', 'Template:',
+                   '--overwrite', '--summary', 'uploadbot sandbox templates', *files])
+
+    def _write_info(self, server: str, port: int) -> SandboxInfo:
+        info = SandboxInfo(
+            api_url=f'{server}/api.php', server=server, port=port, admin=ADMIN,
+            admin_password=(self.directory / 'admin.secret').read_text().strip(),
+            bot=BOT, pywikibot_dir=str(self.pywikibot_dir))
+        pwbconfig.write_private(self.directory / 'sandbox.json',
+                                json.dumps(info.__dict__, indent=2) + '\n')
+        pwbconfig.write_config(
+            self.pywikibot_dir, api_url=info.api_url, user=BOT,
+            bot_suffix=BOT_PASSWORD_NAME,
+            bot_secret=(self.directory / 'bot.secret').read_text().strip())
+        return info
+
+    # -- processes ---------------------------------------------------------
+
+    def _maintenance(self, script: str) -> list[str]:
+        return ['php', f'{packages.MEDIAWIKI_DIR}/maintenance/{script}']
+
+    def _server_command(self, port: int) -> list[str]:
+        ini = [arg for key, value in settings.PHP_INI.items() for arg in ('-d', f'{key}={value}')]
+        return ['php', *ini, '-S', f'127.0.0.1:{port}', '-t', packages.MEDIAWIKI_DIR,
+                str(self.directory / 'router.php')]
+
+    def _env(self, **extra: str) -> dict[str, str]:
+        return dict(os.environ, MW_CONFIG_FILE=str(self.settings_file), **extra)
+
+    def _run(self, command: list[str], *, env_config: bool = True) -> None:
+        env = self._env() if env_config else dict(os.environ)
+        result = subprocess.run(command, env=env, capture_output=True, text=True,
+                                cwd=packages.MEDIAWIKI_DIR, check=False)
+        if result.returncode != 0:
+            raise SandboxError(f'{Path(command[1]).name} failed:\n{result.stdout}{result.stderr}')
+
+    def _spawn(self, name: str, command: list[str], *, workers: int = 0) -> None:
+        extra = {'PHP_CLI_SERVER_WORKERS': str(workers)} if workers > 1 else {}
+        log = open(self.directory / 'logs' / f'{name}.log', 'ab')  # noqa: SIM115 (child keeps it)
+        with log:
+            process = subprocess.Popen(
+                command, env=self._env(**extra), stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, cwd=packages.MEDIAWIKI_DIR, start_new_session=True)
+        self._pid_file(name).write_text(f'{process.pid}\n{self.directory}\n')
+
+    def _recorded_pid(self, name: str) -> int | None:
+        """The process id recorded for ``name``, if that process still runs."""
+        try:
+            pid = int(self._pid_file(name).read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None
+        return pid if _is_ours(pid, self.directory) else None
+
+    def _wait_until_up(self, api_url: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                reply = requests.get(api_url, params={'action': 'query', 'meta': 'siteinfo',
+                                                      'format': 'json'}, timeout=5)
+                if reply.ok and 'query' in reply.json():
+                    return
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(0.2)
+        raise SandboxError(f'the wiki at {api_url} did not answer within {timeout:.0f} s; '
+                           f'see {self.directory / "logs"}')
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def _is_ours(pid: int, directory: Path) -> bool:
+    """Whether ``pid`` runs and is a PHP process of this sandbox (not a reused id)."""
+    try:
+        cmdline = Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0')
+        environ = Path(f'/proc/{pid}/environ').read_bytes().split(b'\0')
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return False
+    marker = f'MW_CONFIG_FILE={directory / "LocalSettings.php"}'.encode()
+    return bool(cmdline) and cmdline[0].endswith(b'php') and marker in environ
+
+
+def _terminate(pid: int, timeout: float = 10) -> None:
+    """End a process group the sandbox started, politely first."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                waited, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                waited = 0
+            if waited == pid or not Path(f'/proc/{pid}').exists():
+                return
+            time.sleep(0.1)
+    print(f'process {pid} did not end', file=sys.stderr)
