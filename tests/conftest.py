@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -47,10 +48,15 @@ def admin(sandbox) -> WikiAPI:
     return WikiAPI(sandbox.api_url).login(sandbox.admin, sandbox.admin_password)
 
 
+#: Tells this session's files from those of earlier sessions on a reused sandbox.
+SESSION = secrets.token_hex(2)
+
+
 @pytest.fixture
 def name(request) -> str:
     """A file-name stem unique to the test, so tests sharing one wiki never collide."""
-    return 'T ' + request.node.name.replace('[', ' ').replace(']', '').replace('_', ' ')
+    test = request.node.name.replace('[', ' ').replace(']', '').replace('_', ' ')
+    return f'T{SESSION} {test}'.replace('Ttest', 'T')
 
 
 class Batch:
@@ -64,16 +70,18 @@ class Batch:
         self.folder = folder
         self.sandbox = sandbox
         self.rows: list[dict[str, str]] = []
+        self.added = 0
         self.template = folder / 'description.wiki'
         self.template.write_text(self.TEMPLATE)
         self.manifest = folder / 'batch.csv'
         self.report = folder / 'report.csv'
 
     def add(self, filename: str, content: bytes | None = None, *, size: int = 2000,
-            seed: int | None = None, **fields: str) -> Path:
-        path = self.folder / fields.pop('file', f'{len(self.rows) + 1}-{filename}')
+            seed: object = 0, **fields: str) -> Path:
+        self.added += 1
+        path = self.folder / fields.pop('file', f'{self.added}-{filename}')
         path.write_bytes(content if content is not None
-                         else jpeg_bytes(size, seed=seed if seed is not None else hash(filename)))
+                         else jpeg_bytes(size, seed=(filename, seed)))
         self.rows.append({'file': path.name, 'filename': filename,
                           'description': fields.pop('description', f'Test file {filename}'),
                           **fields})

@@ -100,7 +100,7 @@ def test_empty_file_is_reported_as_refused_by_the_wiki(batch, wiki, name):
 
 def test_extension_not_matching_content_is_reported_as_refused(batch, wiki, name):
     from .files import jpeg_bytes
-    batch.add(f'{name}.png', content=jpeg_bytes(3000, seed=99))
+    batch.add(f'{name}.png', content=jpeg_bytes(3000, seed=(name, 99)))
     result = batch.run()
     row = batch.outcomes()[f'{name}.png']
     assert result.returncode == 1
@@ -119,10 +119,20 @@ def test_each_row_gets_a_line_and_the_run_a_summary(batch, name):
     assert 'summary: 2 rows: 2 uploaded' in output
 
 
-def test_a_second_run_reports_the_files_unchanged(batch, wiki, name):
+def test_a_second_run_reports_the_file_done_by_the_first(batch, wiki, name):
     path = batch.add(f'{name}.jpg')
     batch.run(check=True)
     batch.run(check=True)
-    assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'unchanged'
+    row = batch.outcomes()[f'{name}.jpg']
+    assert (row['outcome'], row['sent']) == ('uploaded', '0')
+    assert 'earlier run' in row['message']
     assert len(wiki.file_versions(f'{name}.jpg')) == 1
     assert_on_wiki(wiki, f'{name}.jpg', path.read_bytes())
+
+
+def test_the_same_file_again_with_a_fresh_journal_is_unchanged(batch, wiki, name):
+    batch.add(f'{name}.jpg')
+    batch.run(check=True)
+    batch.run(f'-journal:{batch.folder / "other.sqlite"}', check=True)
+    assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'unchanged'
+    assert len(wiki.file_versions(f'{name}.jpg')) == 1

@@ -11,6 +11,7 @@ from . import outcome as oc
 from .outcome import Outcome
 from .report import Report
 from .task import BatchAborted, UploadItem, UploadTask
+from .journal import Journal
 from .transfer import Transfer
 
 #: Exit codes (documented in the README).
@@ -25,13 +26,16 @@ class UploadBot(BaseBot):
     """Uploads a planned batch, one :class:`~uploadbot.task.UploadTask` per item."""
 
     def __init__(self, items: Iterable[UploadItem], transfer: Transfer, report: Report, *,
-                 chunk_size: int, **kwargs) -> None:
+                 journal: Journal, chunk_size: int, commit_held: bool = False,
+                 **kwargs) -> None:
         self.items = list(items)
         super().__init__(generator=self._until_aborted(), **kwargs)
         self.treat_page_type = UploadItem
         self.transfer = transfer
         self.report = report
+        self.journal = journal
         self.chunk_size = chunk_size
+        self.commit_held = commit_held
         self.own_user = transfer.site.username()
         self.aborted = False
 
@@ -39,8 +43,9 @@ class UploadBot(BaseBot):
         return False
 
     def treat(self, item: UploadItem) -> None:
-        task = UploadTask(self.transfer, item, chunk_size=self.chunk_size,
-                          own_user=self.own_user)
+        task = UploadTask(self.transfer, item, journal=self.journal,
+                          chunk_size=self.chunk_size, own_user=self.own_user,
+                          commit_held=self.commit_held)
         try:
             self.record(task.run())
         except BatchAborted as stop:

@@ -33,6 +33,7 @@ from pywikibot.exceptions import Error as PywikibotError
 from . import bot as exits
 from .bot import UploadBot
 from .errors import InputError
+from .journal import SQLiteJournal, default_path
 from .manifest import read_directory, read_manifest
 from .options import Options
 from .plan import Planner
@@ -77,9 +78,11 @@ def _run(options: Options) -> int:
     except PywikibotError as error:
         pywikibot.error(f'cannot log in to {site}: {error}')
         return exits.EXIT_FAILED
-    bot = UploadBot(plan.items, Transfer(site), Report(options.report),
-                    chunk_size=options.chunk_size)
-    bot.run()
+    journal_path = options.journal or default_path(options.manifest)
+    with SQLiteJournal(journal_path) as journal:
+        bot = UploadBot(plan.items, Transfer(site), Report(options.report), journal=journal,
+                        chunk_size=options.chunk_size, commit_held=options.commit_held)
+        bot.run()
     return bot.exit_code()
 
 

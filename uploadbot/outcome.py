@@ -21,7 +21,10 @@ SETTLED = frozenset({UPLOADED, RENAMED, NEW_VERSION, UNCHANGED, SKIPPED})
 
 @dataclass
 class Outcome:
-    """One row's result; ``title`` is the final ``File:`` title where one exists."""
+    """One row's result; ``title`` is the final ``File:`` title where one exists.
+
+    ``bytes`` is the file's size, ``sent`` the bytes this run sent of it.
+    """
 
     row: int
     file: str
@@ -36,6 +39,7 @@ class Outcome:
     url: str = ''
     attempts: int = 1
     chunks: int = 0
+    sent: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

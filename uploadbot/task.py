@@ -2,36 +2,48 @@
 
 A file no larger than one chunk goes as a single direct upload without
 ``ignorewarnings``: when the wiki has nothing to warn about, that one request
-publishes it; when it has, it stashes the file and answers with the warnings
-and a ``filekey``. A larger file goes chunk by chunk into the stash (each
-chunk read from disk at its offset), and the commit by ``filekey`` asks for
-the warnings. Either way the warnings meet the operator's policy at the
-commit, which may publish anyway, skip, rename, upload a new version, hold
-the stashed file for a person, or stop the batch.
+publishes it; when it has, the wiki stashes the file and answers with the
+warnings and a ``filekey``. A larger file is hashed first (is its content
+on the wiki already?), then sent chunk by chunk into the stash, and the
+commit by ``filekey`` asks for the warnings. Either way the warnings meet
+the operator's policy at the commit (see :mod:`uploadbot.commit`).
+
+Every step is written to the journal before the request that follows it, so
+a task started on a row that a killed run left half-done picks up where the
+wiki stands: it goes on sending chunks from the wiki's offset, commits a
+file that was already stashed, or — when the commit was sent but its answer
+never recorded — looks at the file page before doing anything again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from . import journal as jr
+from . import lookup
 from . import outcome as oc
+from .commit import BatchAborted, Commit, Settlement
+from .journal import Journal, Record
 from .outcome import Outcome
-from .policy import EXISTENCE_WARNINGS, Policy
-from .rename import next_free_name
-from .transfer import APIError, Reply, Transfer
+from .policy import Policy
+from .stash import ChunkedStash
+from .transfer import APIError, Transfer
 
-#: How long MediaWiki keeps a stashed file ($wgUploadStashMaxAge's default).
-STASH_LIFETIME = timedelta(hours=6)
+#: Errors that mean the stash no longer holds the file: start the row over.
+STASH_GONE = frozenset({'stashedfilenotfound', 'stashfailed', 'stashnosuchfilekey',
+                        'uploadstash-file-not-found', 'stashpathinvalid', 'missingresult',
+                        'uploadstash-exception', 'filekeynotallowed'})
 
-#: A commit can meet new warnings (a renamed file may find another name
-#: taken); past this many rounds the row fails instead of looping.
-MAX_COMMIT_ROUNDS = 8
+#: Allowed difference between this machine's clock and the wiki's, in seconds.
+CLOCK_SKEW = 300
+
+__all__ = ['BatchAborted', 'UploadItem', 'UploadTask']
 
 
 @dataclass(frozen=True)
@@ -46,178 +58,177 @@ class UploadItem:
     policy: Policy
     source: str = ''
 
-
-class BatchAborted(Exception):
-    """The policy said ``abort``: record this row, then stop the batch."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        super().__init__(outcome.message)
-        self.outcome = outcome
+    @property
+    def key(self) -> tuple[str, str]:
+        """The journal's key for this row: source and target name."""
+        return (self.source or str(self.path), self.filename)
 
 
 class UploadTask:
-    """Uploads one :class:`UploadItem` and says how it ended."""
+    """Uploads one :class:`UploadItem`, resuming from its journal record."""
 
-    def __init__(self, transfer: Transfer, item: UploadItem, *, chunk_size: int,
-                 own_user: str, on_chunk: Callable[[int], None] | None = None) -> None:
+    def __init__(self, transfer: Transfer, item: UploadItem, *, journal: Journal,
+                 chunk_size: int, own_user: str, commit_held: bool = False,
+                 on_sent: Callable[[int], None] | None = None) -> None:
         self.transfer = transfer
         self.item = item
+        self.journal = journal
         self.chunk_size = chunk_size
         self.own_user = own_user
-        self.on_chunk = on_chunk or (lambda sent: None)
-        self.filename = item.filename
-        self.size = 0
-        self.sha1 = ''
+        self.commit_held = commit_held
+        self._on_sent = on_sent or (lambda count: None)
+        self.record = Record(*item.key, row=item.row)
         self.chunks = 0
-        self.seen: list[str] = []
+        self.sent = 0
 
     def run(self) -> Outcome:
-        """Upload, apply the policy to any warnings, and return the outcome.
+        """Take the row from wherever it stands to an outcome, recorded in the journal.
 
-        Raises :class:`BatchAborted` when the policy says ``abort``.
+        Raises :class:`BatchAborted` (after recording) when the policy says ``abort``.
         """
         try:
-            reply = self._send_bytes()
-            return self._settle(reply)
+            self.record = self._load()
+            if self.record.state in oc.SETTLED or (
+                    self.record.state == oc.HELD and not self.commit_held):
+                return self._outcome_of(self.record, earlier=True)
+            self._save(attempts=self.record.attempts + 1, row=self.item.row, last_error='')
+            return self._finish(self._advance())
+        except BatchAborted as stop:
+            self._finish(stop.settlement)
+            stop.outcome = self._outcome_of(self.record)
+            raise
         except APIError as error:
-            return self._failed(error)
+            return self._fail(f'the wiki refused it: {error.code}: {error.info}',
+                              filekey=error.filekey or self.record.filekey)
         except OSError as error:
-            return self._outcome(oc.FAILED, message=f'cannot read {self.item.path}: '
-                                 f'{error.strerror or error}')
+            return self._fail(f'cannot read {self.item.path}: {error.strerror or error}')
 
-    # -- bytes ---------------------------------------------------------------
+    # -- where the row stands --------------------------------------------------
 
-    def _send_bytes(self) -> Reply:
-        self.size = os.stat(self.item.path).st_size
-        with open(self.item.path, 'rb') as source:
-            if self.size <= self.chunk_size:
-                content = source.read()
-                self.sha1 = hashlib.sha1(content).hexdigest()
-                reply = self.transfer.upload(self.filename, content, text=self.item.text,
-                                             comment=self.item.comment)
-                self.on_chunk(len(content))
-                return reply
-            filekey = self._stash_chunks(source)
-        return self._commit(filekey)
+    def _load(self) -> Record:
+        """The journal's record, or a fresh one when there is none or the file changed."""
+        stat = os.stat(self.item.path)
+        record = self.journal.get(*self.item.key)
+        if record is None or (record.size, record.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            attempts = record.attempts if record else 0
+            record = Record(*self.item.key, row=self.item.row, size=stat.st_size,
+                            mtime_ns=stat.st_mtime_ns, attempts=attempts)
+            record = self.journal.save(record)
+        return record
 
-    def _stash_chunks(self, source) -> str:
-        """Send the file chunk by chunk; the stash's ``filekey`` at the end."""
-        digest = hashlib.sha1()
-        offset, filekey = 0, None
-        while True:
-            source.seek(offset)
-            chunk = source.read(self.chunk_size)
-            digest.update(chunk)
-            reply = self.transfer.upload_chunk(self.filename, self.size, offset, chunk, filekey)
-            self.chunks += 1
-            self.on_chunk(len(chunk))
-            filekey = reply.filekey or filekey
-            if reply.result == 'Success':
-                self.sha1 = digest.hexdigest()
-                return filekey
-            if reply.result != 'Continue' or reply.offset is None:
-                raise APIError('unexpected-reply', f'chunk answered {reply.result!r}')
-            offset = reply.offset
-
-    # -- commit and policy ---------------------------------------------------
-
-    def _commit(self, filekey: str, *, ignorewarnings: bool = False) -> Reply:
-        return self.transfer.commit(filekey, self.filename, text=self.item.text,
-                                    comment=self.item.comment, ignorewarnings=ignorewarnings)
-
-    def _settle(self, reply: Reply) -> Outcome:
-        """Follow the wiki's answers through the policy to a final outcome."""
-        result = oc.UPLOADED
-        for _ in range(MAX_COMMIT_ROUNDS):
-            if reply.result == 'Success':
-                return self._published(reply, result)
-            if reply.result != 'Warning':
-                raise APIError('unexpected-reply', f'commit answered {reply.result!r}')
-            warnings = dict(reply.warnings)
-            self.seen.extend(code for code in warnings if code not in self.seen)
-            decision = self.item.policy.decide(warnings)
-            action, code = decision.action, decision.code
-            collision = describe_warning(code, warnings.get(code))
-            if action == 'skip':
-                kind = oc.UNCHANGED if 'nochange' in warnings else oc.SKIPPED
-                return self._outcome(kind, message=f'{code}: {collision}')
-            if action == 'hold':
-                return self._held(reply.filekey, f'{code}: {collision}')
-            if action == 'abort':
-                raise BatchAborted(self._outcome(
-                    oc.ABORTED, message=f'{code}: {collision}; policy says abort'))
-            if action == 'rename':
-                self.filename = self._new_name(code, warnings)
-                result = oc.RENAMED
-                reply = self._commit(reply.filekey)
-                continue
-            if action == 'new-version' and not self._own_file(warnings):
-                return self._outcome(oc.SKIPPED, message=(
-                    f'{code}: {collision}; its current version is not the bot\'s own '
-                    f'(use new-version-any to overwrite it)'))
-            if any(seen in EXISTENCE_WARNINGS or seen in ('nochange', 'duplicateversions')
-                   for seen in warnings):
-                result = oc.NEW_VERSION
+    def _advance(self) -> Settlement:
+        state, filekey = self.record.state, self.record.filekey
+        if state == jr.COMMITTING:
+            landed = self._landed()
+            if landed is not None:
+                return landed
+        if state == jr.STASHING and filekey:
+            point = self._stash().resume(filekey, self.record.sha1)
+            if point is not None:
+                filekey, offset = point
+                if offset is not None:
+                    filekey = self._send_chunks(offset, filekey)
+                return self._commit_stashed(filekey)
+        if state in (jr.STASHED, jr.COMMITTING, oc.HELD) and filekey:
             try:
-                reply = self._commit(reply.filekey, ignorewarnings=True)
+                return self._commit_stashed(filekey)
             except APIError as error:
-                if error.code == 'fileexists-no-change':
-                    return self._outcome(oc.UNCHANGED, message='the wiki has these bytes '
-                                         'under this name already')
-                raise
-        return self._outcome(oc.FAILED, message=f'still warned after {MAX_COMMIT_ROUNDS} '
-                             f'commits: {";".join(self.seen)}')
+                if error.code not in STASH_GONE:
+                    raise
+        return self._start()
 
-    def _new_name(self, code: str, warnings: Mapping[str, Any]) -> str:
-        if code == 'badfilename' and isinstance(warnings.get(code), str):
-            return warnings[code]
-        return next_free_name(self.transfer, self.filename)
+    def _start(self) -> Settlement:
+        """Send the file from its first byte."""
+        size = self.record.size
+        if size <= self.chunk_size:
+            with open(self.item.path, 'rb') as source:
+                content = source.read(size + 1)
+            if len(content) != size:
+                raise OSError(0, 'the file changed size while it was read')
+            self._save(state=jr.COMMITTING, sha1=hashlib.sha1(content).hexdigest(),
+                       filekey='', offset=0, title='')
+            reply = self.transfer.upload(self.item.filename, content, text=self.item.text,
+                                         comment=self.item.comment)
+            self.on_sent(size)
+            return self._commit().settle(reply)
+        self._save(state=jr.HASHING, filekey='', offset=0)
+        self._save(sha1=file_sha1(self.item.path))
+        known = self._commit().before_bytes(self.record.sha1)
+        if known is not None:
+            return known
+        return self._commit_stashed(self._send_chunks(0, None))
 
-    def _own_file(self, warnings: Mapping[str, Any]) -> bool:
-        """Whether the current version of the existing file is the bot's own upload."""
-        name = next((warnings[code] for code in warnings if code in EXISTENCE_WARNINGS
-                     and isinstance(warnings[code], str)), self.filename)
-        pages = self.transfer.query(titles=f'File:{name}', prop='imageinfo',
-                                    iiprop='user').get('pages', [])
-        users = [info.get('user') for page in pages for info in page.get('imageinfo', [])]
-        return bool(users) and users[0] == self.own_user
+    def _send_chunks(self, offset: int, filekey: str | None) -> str:
+        self._save(state=jr.STASHING, offset=offset, filekey=filekey or '')
+        stash = self._stash()
+        filekey = stash.send(offset, filekey)
+        self.chunks += stash.chunks
+        self._save(state=jr.STASHED, filekey=filekey, offset=self.record.size)
+        return filekey
 
-    # -- outcomes ------------------------------------------------------------
+    def _stash(self) -> ChunkedStash:
+        return ChunkedStash(
+            self.transfer, self.item.path, self.item.filename, size=self.record.size,
+            chunk_size=self.chunk_size, on_sent=self.on_sent,
+            on_progress=lambda offset, filekey: self._save(offset=offset, filekey=filekey))
 
-    def _published(self, reply: Reply, result: str) -> Outcome:
-        info = reply.imageinfo
-        title = f'File:{reply.filename or self.filename}'
-        if info.get('sha1') and self.sha1 and info['sha1'] != self.sha1:
-            return self._outcome(oc.FAILED, title=title, message=(
-                f'the wiki holds SHA1 {info["sha1"]}, the file read {self.sha1}: '
-                'did it change while uploading?'))
-        return self._outcome(result, title=title, url=info.get('descriptionurl', ''))
+    def _commit_stashed(self, filekey: str) -> Settlement:
+        commit = self._commit()
+        return commit.settle(commit.send(filekey, self.record.title.removeprefix('File:')
+                                         or self.item.filename))
 
-    def _held(self, filekey: str | None, reason: str) -> Outcome:
-        expires = datetime.now(timezone.utc) + STASH_LIFETIME
-        return self._outcome(oc.HELD, filekey=filekey or '', message=(
-            f'{reason}; held in the stash as {filekey}, which expires about '
-            f'{expires:%Y-%m-%d %H:%M} UTC'))
+    def _commit(self) -> Commit:
+        return Commit(self.transfer, self.item, own_user=self.own_user, save=self._save,
+                      sha1=self.record.sha1)
 
-    def _failed(self, error: APIError) -> Outcome:
-        message = f'the wiki refused it: {error.code}: {error.info}'
-        return self._outcome(oc.FAILED, message=message, filekey=error.filekey or '')
+    def _landed(self) -> Settlement | None:
+        """Whether a commit sent by an earlier run went through (its answer was lost)."""
+        name = self.record.title.removeprefix('File:') or self.item.filename
+        info = lookup.current_versions(self.transfer, [name]).get(name)
+        if not info or info.get('sha1') != self.record.sha1 or info.get('user') != self.own_user:
+            return None
+        uploaded = datetime.fromisoformat(info['timestamp'].replace('Z', '+00:00'))
+        if uploaded.timestamp() < self.record.updated - CLOCK_SKEW:
+            return None
+        kind = oc.RENAMED if name != self.item.filename else oc.UPLOADED
+        return Settlement(kind, title=f'File:{name}', url=info.get('descriptionurl', ''),
+                          message='the commit of an earlier run went through')
 
-    def _outcome(self, kind: str, **details: Any) -> Outcome:
+    def on_sent(self, count: int) -> None:
+        self.sent += count
+        self._on_sent(count)
+
+    # -- outcomes --------------------------------------------------------------
+
+    def _save(self, **changes: Any) -> None:
+        self.record = self.journal.save(replace(self.record, **changes))
+
+    def _finish(self, settlement: Settlement) -> Outcome:
+        self._save(state=settlement.kind, title=settlement.title, message=settlement.message,
+                   url=settlement.url, filekey=settlement.filekey,
+                   warnings=';'.join(settlement.warnings))
+        return self._outcome_of(self.record)
+
+    def _fail(self, message: str, filekey: str = '') -> Outcome:
+        self._save(state=oc.FAILED, message=message, last_error=message, filekey=filekey or '')
+        return self._outcome_of(self.record)
+
+    def _outcome_of(self, record: Record, *, earlier: bool = False) -> Outcome:
+        message = record.message
+        if earlier:
+            message = 'as recorded by an earlier run' + (f': {message}' if message else '')
         return Outcome(row=self.item.row, file=self.item.source or str(self.item.path),
-                       filename=self.item.filename, outcome=kind,
-                       warnings=tuple(self.seen), sha1=self.sha1, bytes=self.size,
-                       chunks=self.chunks, **details)
+                       filename=self.item.filename, outcome=record.state, title=record.title,
+                       warnings=tuple(filter(None, record.warnings.split(';'))),
+                       sha1=record.sha1, bytes=max(record.size, 0), message=message,
+                       filekey=record.filekey, url=record.url, attempts=record.attempts,
+                       chunks=self.chunks, sent=self.sent)
 
 
-def describe_warning(code: str | None, value: Any) -> str:
-    """What a warning collides with, in words for the report."""
-    if code == 'duplicate' and isinstance(value, list):
-        return 'same content as ' + ', '.join(f'File:{name}' for name in value)
-    if code == 'nochange':
-        return 'the current version has these bytes'
-    if code == 'duplicateversions':
-        return 'an older version of this file has these bytes'
-    if isinstance(value, str) and value:
-        return f'File:{value}' if code != 'bad-prefix' else f'prefix {value!r}'
-    return str(value) if value not in (None, '', [], {}) else 'no details'
+def file_sha1(path: Path, block: int = 1 << 20) -> str:
+    """SHA1 of a file, read in blocks so memory stays small for any size."""
+    digest = hashlib.sha1()
+    with open(path, 'rb') as source:
+        while chunk := source.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()

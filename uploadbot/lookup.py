@@ -1,0 +1,96 @@
+"""Read-only questions to the wiki: files by title, files by SHA1, the stash, free names.
+
+Titles are asked about many per query (the API takes 50 titles at a time
+from ordinary accounts), so checking a finished batch of thousands of rows
+costs a few dozen requests, not one per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from .names import normalize_title
+
+#: Titles per query: the API's limit for accounts without ``apihighlimits``.
+TITLES_PER_QUERY = 50
+
+#: How many numbered names one query tries when looking for a free one.
+CANDIDATES_PER_QUERY = 20
+
+_NUMBERED = re.compile(r'^(?P<stem>.*?) \((?P<number>\d+)\)$')
+
+
+class Querier(Protocol):
+    def query(self, **params: Any) -> dict[str, Any]: ...
+
+
+def current_versions(wiki: Querier, filenames: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The current version (sha1, size, user, timestamp, url) of each named file that exists.
+
+    Keys are the names as given; names with no file are left out.
+    """
+    names = list(dict.fromkeys(filenames))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(names), TITLES_PER_QUERY):
+        group = names[start:start + TITLES_PER_QUERY]
+        by_title = {f'File:{normalize_title(name)}': name for name in group}
+        answer = wiki.query(titles='|'.join(by_title), prop='imageinfo',
+                            iiprop='sha1|size|user|timestamp|url')
+        for page in answer.get('pages', []):
+            info = page.get('imageinfo')
+            name = by_title.get(page.get('title', ''))
+            if info and name is not None:
+                found[name] = info[0]
+    return found
+
+
+def files_with_sha1(wiki: Querier, sha1: str) -> list[str]:
+    """Names of the files whose current version has this content."""
+    answer = wiki.query(list='allimages', aisha1=sha1, ailimit='max')
+    return [image['name'].replace('_', ' ') for image in answer.get('allimages', [])]
+
+
+def stashed_file(wiki: Querier, filekey: str) -> dict[str, Any] | None:
+    """Size and SHA1 of a file in the user's upload stash, or None when it is gone."""
+    from .transfer import APIError
+    try:
+        answer = wiki.query(prop='stashimageinfo', siifilekey=filekey, siiprop='size|sha1')
+    except APIError:
+        return None
+    infos = answer.get('stashimageinfo') or []
+    return infos[0] if infos else None
+
+
+def numbered_names(filename: str, start: int = 2,
+                   count: int = CANDIDATES_PER_QUERY) -> list[str]:
+    """``Name (2).jpg``, ``Name (3).jpg``, ...; a name already numbered goes on from its number."""
+    stem, dot, extension = filename.rpartition('.')
+    if not dot:
+        stem, extension = filename, ''
+    match = _NUMBERED.match(stem)
+    if match:
+        stem, start = match['stem'], max(start, int(match['number']) + 1)
+    suffix = f'.{extension}' if dot else ''
+    return [f'{stem} ({number}){suffix}' for number in range(start, start + count)]
+
+
+def next_free_name(wiki: Querier, filename: str, *, taken: Iterable[str] = ()) -> str:
+    """The first numbered variant of ``filename`` with no page on the wiki.
+
+    ``taken`` holds names this run has claimed that the wiki may not show yet
+    (another worker's upload in flight).
+    """
+    claimed = {normalize_title(name) for name in taken}
+    start = 2
+    while True:
+        names = numbered_names(filename, start)
+        answer = wiki.query(titles='|'.join(f'File:{name}' for name in names))
+        missing = {page['title'].removeprefix('File:') for page in answer.get('pages', [])
+                   if page.get('missing')}
+        for name in names:
+            normal = normalize_title(name)
+            if normal in missing and normal not in claimed:
+                return name
+        start += CANDIDATES_PER_QUERY

@@ -1,0 +1,104 @@
+"""A large file into the upload stash, chunk by chunk, and back on track after a crash.
+
+Each chunk is read from disk at its offset just before it is sent (a retried
+chunk is read again, never re-sent from a consumed stream), and after each
+chunk the caller is told the new offset and ``filekey`` so it can write them
+down before the next request. To resume, the wiki is asked where it stands:
+``checkstatus`` on the filekey answers the offset it expects next; a file
+whose last chunk went through is found among the user's stashed files by
+its size and SHA1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from .transfer import APIError, Transfer
+
+#: Offset corrections accepted from the wiki in a row before giving up.
+MAX_OFFSET_CORRECTIONS = 3
+
+Progress = Callable[[int, str], None]
+
+
+class ChunkedStash:
+    """Sends one file into the stash in chunks of ``chunk_size`` bytes."""
+
+    def __init__(self, transfer: Transfer, path: Path, filename: str, *, size: int,
+                 chunk_size: int, on_progress: Progress, on_sent: Callable[[int], None]) -> None:
+        self.transfer = transfer
+        self.path = path
+        self.filename = filename
+        self.size = size
+        self.chunk_size = chunk_size
+        self.on_progress = on_progress
+        self.on_sent = on_sent
+        self.chunks = 0
+
+    def send(self, offset: int = 0, filekey: str | None = None) -> str:
+        """Send from ``offset`` to the end; the filekey of the assembled file."""
+        corrections = 0
+        with open(self.path, 'rb') as source:
+            while True:
+                chunk = _read_at(source, offset, self.chunk_size)
+                try:
+                    reply = self.transfer.upload_chunk(self.filename, self.size, offset,
+                                                       chunk, filekey)
+                except APIError as error:
+                    wiki_offset = error.data.get('offset')
+                    if (error.code != 'stashfailed' or not isinstance(wiki_offset, int)
+                            or wiki_offset == offset or corrections >= MAX_OFFSET_CORRECTIONS):
+                        raise
+                    corrections += 1
+                    offset = wiki_offset
+                    continue
+                self.chunks += 1
+                self.on_sent(len(chunk))
+                corrections = 0
+                filekey = reply.filekey or filekey
+                if reply.result == 'Success':
+                    return filekey
+                if reply.result != 'Continue' or reply.offset is None:
+                    raise APIError('unexpected-reply', f'a chunk was answered {reply.result!r}')
+                offset = reply.offset
+                self.on_progress(offset, filekey)
+
+    def resume(self, filekey: str, sha1: str) -> tuple[str, int | None] | None:
+        """Where an interrupted upload stands on the wiki.
+
+        ``(filekey, offset)`` to go on sending from ``offset``; ``(filekey,
+        None)`` when the whole file is already assembled in the stash; None
+        when the wiki has lost it and the file must start over.
+        """
+        try:
+            status = self.transfer.check_status(filekey)
+        except APIError:
+            status = None
+        if status is not None and status.result == 'Continue' and status.offset is not None:
+            return filekey, status.offset
+        assembled = self.find_assembled(sha1)
+        return (assembled, None) if assembled else None
+
+    def find_assembled(self, sha1: str) -> str | None:
+        """The filekey of a stashed file with this file's size and SHA1, if any.
+
+        After the last chunk the wiki assembles the file under a new filekey;
+        a run killed before it wrote that key down finds it here.
+        """
+        listing = self.transfer.query(list='mystashedfiles', msfprop='size', msflimit='max')
+        for entry in reversed(listing.get('mystashedfiles', [])):
+            if entry.get('size') != self.size:
+                continue
+            key = entry['filekey']
+            infos = self.transfer.query(prop='stashimageinfo', siifilekey=key,
+                                        siiprop='sha1').get('stashimageinfo') or []
+            if infos and infos[0].get('sha1') == sha1:
+                return key
+        return None
+
+
+def _read_at(source: BinaryIO, offset: int, size: int) -> bytes:
+    source.seek(offset)
+    return source.read(size)
