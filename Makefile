@@ -42,3 +42,10 @@ test: venv
 
 clean: stop
 	rm -rf $(SANDBOX) build *.egg-info examples/files examples/*.report.csv
+
+# `make bench`: uploadbot against a raw requests client and pywikibot on a fresh
+# sandbox wiki (see benchmarks/README.md); `make bench BENCH_ARGS=--quick` is short.
+BENCH_ARGS ?=
+.PHONY: bench
+bench: venv
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

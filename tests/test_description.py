@@ -4,7 +4,8 @@ import re
 
 import mwparserfromhell
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mwparserfromhell.nodes import Argument
 
 from uploadbot.description import DescriptionTemplate
@@ -269,6 +270,26 @@ def test_a_bracket_before_a_bare_url_is_wrapped_in_nowiki():
     )
 
 
+def test_a_brace_next_to_markup_in_the_value_is_wrapped_in_nowiki():
+    # Else "{" + "{{x}}" + the closing "}}" would read as the argument {{{x}}}.
+    assert build("{{en|{{{d}}}}}", {"d": "a{{{x}}"}) == "{{en|a<nowiki>{</nowiki>{{x}}}}"
+
+
+@pytest.mark.parametrize("quotes", ["''", "'''"])
+def test_unpaired_italic_or_bold_quotes_are_wrapped_in_nowiki(quotes):
+    assert build("{{en|1={{{d}}}}}", {"d": f"rock {quotes}n roll"}) == (
+        f"{{{{en|1=rock <nowiki>{quotes}</nowiki>n roll}}}}"
+    )
+
+
+def test_paired_italic_quotes_are_kept():
+    assert build("{{en|1={{{d}}}}}", {"d": "a ''Felis catus''"}) == "{{en|1=a ''Felis catus''}}"
+
+
+def test_a_single_apostrophe_is_kept():
+    assert build("{{en|1={{{d}}}}}", {"d": "l'été"}) == "{{en|1=l'été}}"
+
+
 @pytest.mark.parametrize("tildes", ["~~~", "~~~~", "~~~~~"])
 def test_a_signature_is_wrapped_in_nowiki(tildes):
     assert build("{{{d}}}", {"d": f"by {tildes}"}) == f"by <nowiki>{tildes}</nowiki>"
@@ -367,7 +388,8 @@ CATEGORIES = st.lists(st.sampled_from(["Cats", "cats", "Dogs_of Paris", "Categor
 
 def shown(text):
     """What MediaWiki displays, as far as the builder's escapes and the user's own go."""
-    text = re.sub(r"<nowiki>(.*?)</nowiki>", r"\1", text, flags=re.S).replace("<nowiki/>", "")
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
+    text = re.sub(r"<nowiki>(.*?)</nowiki>", r"\1", text, flags=re.DOTALL).replace("<nowiki/>", "")
     for escape, char in (("{{!}}", "|"), ("&#124;", "|"), ("&#33;", "!"), ("&#93;", "]"), ("&lt;", "<")):
         text = text.replace(escape, char)
     return text

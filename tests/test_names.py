@@ -14,7 +14,6 @@ from uploadbot.names import (
     normalize_title,
 )
 
-
 # check_target_name
 
 def test_an_ordinary_name_has_no_problems():

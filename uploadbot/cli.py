@@ -21,6 +21,8 @@ options:
 -check              validate everything, upload nothing
 -status             show the journal's state
 -workers:N          upload N files at once (default 1)
+-query-timeout:S    seconds to wait for the answer to a query (default 60)
+-upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
 """
 
 from __future__ import annotations
@@ -80,7 +82,9 @@ def _run(options: Options) -> int:
         return exits.EXIT_FAILED
     journal_path = options.journal or default_path(options.manifest)
     with SQLiteJournal(journal_path) as journal:
-        bot = UploadBot(plan.items, Transfer(site), Report(options.report), journal=journal,
+        transfer = Transfer(site, query_timeout=(10.0, options.query_timeout),
+                            write_timeout=(10.0, options.upload_timeout))
+        bot = UploadBot(plan.items, transfer, Report(options.report), journal=journal,
                         chunk_size=options.chunk_size, commit_held=options.commit_held)
         bot.run()
     return bot.exit_code()

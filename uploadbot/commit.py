@@ -15,6 +15,7 @@ the codes into one action (the strictest wins):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -25,6 +26,7 @@ from . import lookup
 from . import outcome as oc
 from .names import normalize_title
 from .policy import EXISTENCE_WARNINGS
+from .retry import Uncertain
 from .transfer import APIError, Reply, Transfer
 
 if TYPE_CHECKING:
@@ -35,6 +37,15 @@ STASH_LIFETIME = timedelta(hours=6)
 
 #: A renamed file may meet new warnings; past this many commits the row fails.
 MAX_COMMIT_ROUNDS = 8
+
+#: Publishing requests whose fate stayed unknown before the row fails.
+MAX_UNCERTAIN = 3
+
+#: Commits retried when a new version clashes with the archive name of the last.
+ARCHIVE_CLASH_RETRIES = 3
+
+#: Allowed difference between this machine's clock and the wiki's, in seconds.
+CLOCK_SKEW = 300
 
 #: Warnings about a file already under the target name: committing over it
 #: makes a new version.
@@ -79,8 +90,40 @@ class Commit:
         """Record the commit, then send it."""
         self.filename = filename
         self.save(state=jr.COMMITTING, filekey=filekey, title=f'File:{filename}')
-        return self.transfer.commit(filekey, filename, text=self.item.text,
-                                    comment=self.item.comment, ignorewarnings=ignorewarnings)
+        return self._publish(lambda: self.transfer.commit(
+            filekey, filename, text=self.item.text, comment=self.item.comment,
+            ignorewarnings=ignorewarnings))
+
+    def direct(self, content: bytes) -> Reply:
+        """Record, then send a whole small file in one request that may publish it."""
+        self.save(state=jr.COMMITTING, filekey='', title=f'File:{self.filename}')
+        return self._publish(lambda: self.transfer.upload(
+            self.filename, content, text=self.item.text, comment=self.item.comment))
+
+    def _publish(self, send: Callable[[], Reply]) -> Reply:
+        """Send a publishing request; when its fate is unknown, look before sending again."""
+        since = time.time()
+        for _ in range(MAX_UNCERTAIN):
+            try:
+                return send()
+            except Uncertain as error:
+                problem = error
+                info = self.landed(self.filename, since=since - CLOCK_SKEW)
+                if info is not None:
+                    return Reply('Success', filename=self.filename, imageinfo=info)
+        raise APIError('uncertain', f'{problem}, {MAX_UNCERTAIN} times; the file is not '
+                       'on the wiki')
+
+    def landed(self, filename: str, *, since: float) -> dict[str, Any] | None:
+        """The current version of ``filename`` if it is these bytes, by the bot, since ``since``.
+
+        That is how an upload whose answer was lost is recognised.
+        """
+        info = lookup.current_versions(self.transfer, [filename]).get(filename)
+        if not info or info.get('sha1') != self.sha1 or info.get('user') != self.own_user:
+            return None
+        uploaded = datetime.fromisoformat(info['timestamp'].replace('Z', '+00:00'))
+        return info if uploaded.timestamp() >= since else None
 
     def settle(self, reply: Reply) -> Settlement:
         """Follow the wiki's answers through the policy to a settlement."""
@@ -114,7 +157,7 @@ class Commit:
             if SAME_NAME & warnings.keys():
                 kind = oc.NEW_VERSION
             try:
-                reply = self.send(reply.filekey, self.filename, ignorewarnings=True)
+                reply = self._overwrite(reply.filekey)
             except APIError as error:
                 if error.code != 'fileexists-no-change':
                     raise
@@ -122,6 +165,24 @@ class Commit:
                                      'already', title=f'File:{self.filename}')
         return self._settled(oc.FAILED, f'still warned after {MAX_COMMIT_ROUNDS} commits: '
                              f'{";".join(self.seen)}')
+
+    def _overwrite(self, filekey: str) -> Reply:
+        """Commit with ``ignorewarnings``, waiting out a clash of archive names.
+
+        MediaWiki names an old version by the second it was replaced in; a
+        new version within the same second as the last one fails with
+        ``backend-fail-alreadyexists`` (and stashes the file again under a
+        new key): a second later it goes through.
+        """
+        for attempt in range(ARCHIVE_CLASH_RETRIES + 1):
+            try:
+                return self.send(filekey, self.filename, ignorewarnings=True)
+            except APIError as error:
+                if error.code != 'backend-fail-alreadyexists' or attempt == ARCHIVE_CLASH_RETRIES:
+                    raise
+                filekey = error.filekey or filekey
+                time.sleep(1.1)
+        raise AssertionError('unreachable')
 
     def before_bytes(self, sha1: str) -> Settlement | None:
         """Settle a row whose content the wiki already has, without sending it.

@@ -18,7 +18,8 @@ plain text in the value       page,      template      link text,        name [5
 ``|``                         kept       ``{{!}}``     ``&#124;``        refused
 ``=``                         kept       kept [1]_     kept              refused
 ``{{ }} [[ ]]`` (runs)        nowiki     nowiki        nowiki            refused
-``{ } [ ]`` at an end [2]_    nowiki     nowiki        nowiki            refused
+``{ } [ ]`` at an edge [2]_   nowiki     nowiki        nowiki            refused
+unpaired ``''`` or ``'''``    nowiki     nowiki        nowiki            kept
 ``~~~`` (a signature)         nowiki     nowiki        nowiki            refused
 ``-{`` (lang. conversion)     nowiki     nowiki        nowiki            refused
 ``<`` (starting no tag)       ``&lt;``   ``&lt;``      ``&lt;``          refused
@@ -32,7 +33,8 @@ a tag without its partner     refused    refused       refused           refused
 
 .. [1] In a positional parameter the parameter is written ``1=``-style, since
    MediaWiki would read ``a=b`` as a parameter named a; the value stays as typed.
-.. [2] Also a ``[`` just before a bare URL, which would pair with a later ``]``.
+.. [2] At either end of the value or next to markup in it: ``{`` + ``{{!}}`` + ``}}``
+   would read as ``{{{!}}}``, ``[`` + a bare URL + a later ``]`` as a link.
 .. [3] ``]`` only in an external link's title, ``!`` only in table cells.
 .. [4] Refused in a heading, which must stay on one line.
 .. [5] Template, parameter and tag attribute names and link targets: plain text only.
@@ -49,13 +51,13 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
 
 import mwparserfromhell
 from mwparserfromhell.nodes import (
-    Argument, Comment, ExternalLink, Heading, HTMLEntity, Node, Tag, Template, Text, Wikilink,
+    Argument, Comment, ExternalLink, Heading, HTMLEntity, Node, Tag, Template, Text, Wikilink
 )
 from mwparserfromhell.nodes.extras import Parameter
 from mwparserfromhell.wikicode import Wikicode
@@ -64,14 +66,18 @@ from .errors import InputError
 from .names import normalize_title
 
 # Tags whose content MediaWiki's preprocessor takes out whole (core and common extensions).
-_PARSER_TAGS = frozenset(
-    "nowiki pre ref references gallery math chem ce syntaxhighlight source poem timeline graph "
-    "score templatedata templatestyles hiero imagemap inputbox categorytree section indicator "
-    "mapframe maplink charinsert includeonly noinclude onlyinclude".split()
+_PARSER_TAGS = frozenset({
+    "nowiki", "pre", "ref", "references", "gallery", "math", "chem", "ce", "syntaxhighlight",
+    "source", "poem", "timeline", "graph", "score", "templatedata", "templatestyles", "hiero",
+    "imagemap", "inputbox", "categorytree", "section", "indicator", "mapframe", "maplink",
+    "charinsert", "includeonly", "noinclude", "onlyinclude",
+})
+_TABLE_TAGS = frozenset({"table", "tr", "td", "th", "caption"})
+_STRAY_TAG = re.compile(
+    r"<\s*/?\s*(?:" + "|".join(sorted(_PARSER_TAGS)) + r")(?![\w-])[^<>\n]*>?"
+    r"|</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
 )
-_TABLE_TAGS = frozenset("table tr td th caption".split())
-_STRAY_TAG = re.compile(r"<\s*/?\s*(?:%s)(?![\w-])[^<>\n]*>?|</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>"
-                        % "|".join(sorted(_PARSER_TAGS)), re.IGNORECASE)
 _ESCAPED = r"'{2,}|~{3,}|-\{(?!\{)|\{{2,}|\}{2,}|\[{2,}|\]{2,}|\{?\|\}?|<"
 _STRICT_CHARS = re.compile(r"[{}\[\]|=<>\n]|~~~")
 _CATEGORY_PREFIX = re.compile(r"^\s*:?\s*category\s*:", re.IGNORECASE)
@@ -211,10 +217,10 @@ class _Escaper:
         for index, node in enumerate(code.nodes):
             at_first, at_last = first and index == 0, last and index == end
             if isinstance(node, Text):
-                after = code.nodes[index + 1] if index < end else None
-                # "[" before a bare URL would pair with a "]" after the value.
-                opens_link = isinstance(after, ExternalLink) and node.value.endswith("[")
-                node.value = self._text(node.value, at_first, at_last or opens_link)
+                # A brace next to markup may pair with braces beyond it ("{" + "{{!}}" + "}}").
+                after_markup = index > 0 and not isinstance(code.nodes[index - 1], Text)
+                before_markup = index < end and not isinstance(code.nodes[index + 1], Text)
+                node.value = self._text(node.value, at_first or after_markup, at_last or before_markup)
             elif isinstance(node, Tag) and _tag_name(node) not in _PARSER_TAGS:
                 for attr in node.attributes:
                     if attr.value is not None:

@@ -50,6 +50,8 @@ class Options:
     sheet: str | None = None
     preview: Path | None = None
     workers: int = 1
+    query_timeout: float = 60.0
+    upload_timeout: float = 600.0
     check: bool = False
     status: bool = False
     commit_held: bool = False
@@ -84,6 +86,11 @@ class Options:
             self.workers = int(_required(value))
             if self.workers < 1:
                 raise ValueError('needs at least 1 worker')
+        elif name in ('-query-timeout', '-upload-timeout'):
+            seconds = float(_required(value))
+            if seconds <= 0:
+                raise ValueError('a timeout must be positive')
+            setattr(self, name[1:].replace('-', '_'), seconds)
         elif name == '-summary':
             self.summary = _required(value)
         elif name == '-sheet':

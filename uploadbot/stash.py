@@ -37,8 +37,14 @@ class ChunkedStash:
         self.on_sent = on_sent
         self.chunks = 0
 
-    def send(self, offset: int = 0, filekey: str | None = None) -> str:
-        """Send from ``offset`` to the end; the filekey of the assembled file."""
+    def send(self, offset: int = 0, filekey: str | None = None, *, sha1: str = '') -> str:
+        """Send from ``offset`` to the end; the filekey of the assembled file.
+
+        When a resent chunk meets a wiki that has moved on — it appended the
+        chunk but the answer was lost — the wiki's ``stashfailed`` error says
+        which offset it expects, and sending goes on from there; after the
+        last chunk, the assembled file is looked for by its SHA1.
+        """
         corrections = 0
         with open(self.path, 'rb') as source:
             while True:
@@ -47,13 +53,17 @@ class ChunkedStash:
                     reply = self.transfer.upload_chunk(self.filename, self.size, offset,
                                                        chunk, filekey)
                 except APIError as error:
-                    wiki_offset = error.data.get('offset')
-                    if (error.code != 'stashfailed' or not isinstance(wiki_offset, int)
-                            or wiki_offset == offset or corrections >= MAX_OFFSET_CORRECTIONS):
+                    if error.code != 'stashfailed' or corrections >= MAX_OFFSET_CORRECTIONS:
                         raise
                     corrections += 1
-                    offset = wiki_offset
-                    continue
+                    wiki_offset = error.data.get('offset')
+                    if isinstance(wiki_offset, int) and wiki_offset != offset:
+                        offset = wiki_offset
+                        continue
+                    assembled = self.find_assembled(sha1) if sha1 else None
+                    if assembled is None:
+                        raise
+                    return assembled
                 self.chunks += 1
                 self.on_sent(len(chunk))
                 corrections = 0

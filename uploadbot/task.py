@@ -21,17 +21,16 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import journal as jr
-from . import lookup
 from . import outcome as oc
-from .commit import BatchAborted, Commit, Settlement
+from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .journal import Journal, Record
 from .outcome import Outcome
 from .policy import Policy
+from .retry import GaveUp
 from .stash import ChunkedStash
 from .transfer import APIError, Transfer
 
@@ -40,8 +39,9 @@ STASH_GONE = frozenset({'stashedfilenotfound', 'stashfailed', 'stashnosuchfileke
                         'uploadstash-file-not-found', 'stashpathinvalid', 'missingresult',
                         'uploadstash-exception', 'filekeynotallowed'})
 
-#: Allowed difference between this machine's clock and the wiki's, in seconds.
-CLOCK_SKEW = 300
+#: Seconds a row may spend waiting to retry before it fails (a request under
+#: way is never cut short: a large file's chunks take what they take).
+ROW_RETRY_BUDGET = 30 * 60
 
 __all__ = ['BatchAborted', 'UploadItem', 'UploadTask']
 
@@ -92,6 +92,7 @@ class UploadTask:
                     self.record.state == oc.HELD and not self.commit_held):
                 return self._outcome_of(self.record, earlier=True)
             self._save(attempts=self.record.attempts + 1, row=self.item.row, last_error='')
+            self.transfer.retry_budget = ROW_RETRY_BUDGET
             return self._finish(self._advance())
         except BatchAborted as stop:
             self._finish(stop.settlement)
@@ -100,6 +101,8 @@ class UploadTask:
         except APIError as error:
             return self._fail(f'the wiki refused it: {error.code}: {error.info}',
                               filekey=error.filekey or self.record.filekey)
+        except GaveUp as error:
+            return self._fail(str(error), filekey=self.record.filekey)
         except OSError as error:
             return self._fail(f'cannot read {self.item.path}: {error.strerror or error}')
 
@@ -145,12 +148,11 @@ class UploadTask:
                 content = source.read(size + 1)
             if len(content) != size:
                 raise OSError(0, 'the file changed size while it was read')
-            self._save(state=jr.COMMITTING, sha1=hashlib.sha1(content).hexdigest(),
-                       filekey='', offset=0, title='')
-            reply = self.transfer.upload(self.item.filename, content, text=self.item.text,
-                                         comment=self.item.comment)
+            self._save(sha1=hashlib.sha1(content).hexdigest(), offset=0)
+            commit = self._commit()
+            reply = commit.direct(content)
             self.on_sent(size)
-            return self._commit().settle(reply)
+            return commit.settle(reply)
         self._save(state=jr.HASHING, filekey='', offset=0)
         self._save(sha1=file_sha1(self.item.path))
         known = self._commit().before_bytes(self.record.sha1)
@@ -161,7 +163,7 @@ class UploadTask:
     def _send_chunks(self, offset: int, filekey: str | None) -> str:
         self._save(state=jr.STASHING, offset=offset, filekey=filekey or '')
         stash = self._stash()
-        filekey = stash.send(offset, filekey)
+        filekey = stash.send(offset, filekey, sha1=self.record.sha1)
         self.chunks += stash.chunks
         self._save(state=jr.STASHED, filekey=filekey, offset=self.record.size)
         return filekey
@@ -184,11 +186,8 @@ class UploadTask:
     def _landed(self) -> Settlement | None:
         """Whether a commit sent by an earlier run went through (its answer was lost)."""
         name = self.record.title.removeprefix('File:') or self.item.filename
-        info = lookup.current_versions(self.transfer, [name]).get(name)
-        if not info or info.get('sha1') != self.record.sha1 or info.get('user') != self.own_user:
-            return None
-        uploaded = datetime.fromisoformat(info['timestamp'].replace('Z', '+00:00'))
-        if uploaded.timestamp() < self.record.updated - CLOCK_SKEW:
+        info = self._commit().landed(name, since=self.record.updated - CLOCK_SKEW)
+        if info is None:
             return None
         kind = oc.RENAMED if name != self.item.filename else oc.UPLOADED
         return Settlement(kind, title=f'File:{name}', url=info.get('descriptionurl', ''),

@@ -12,13 +12,18 @@ the upload task, which decides.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pywikibot
 import requests
+from pywikibot import config
 from pywikibot.comms import http
+from urllib3.exceptions import NewConnectionError
+
+from .retry import Retryable, Uncertain, retry_after_seconds, retrying
 
 #: Connect and read timeouts in seconds. Writes wait long: assembling or
 #: publishing a large file out of the stash takes the wiki a while.
@@ -68,6 +73,7 @@ class Counters:
 
     requests: int = 0
     bytes_sent: int = 0
+    retries: int = 0
 
 
 class Transfer:
@@ -81,6 +87,9 @@ class Transfer:
         self.query_timeout = query_timeout
         self.write_timeout = write_timeout
         self.counters = Counters()
+        #: Seconds of retrying left for the current row (None: no limit). The
+        #: upload task sets it per row so one row cannot stall the batch for ever.
+        self.retry_budget: float | None = None
         self._headers = {'User-Agent': http.user_agent(site)}
 
     # -- the upload protocol -------------------------------------------------
@@ -97,7 +106,7 @@ class Transfer:
         return self._upload({'filename': filename, 'text': text, 'comment': comment,
                              'ignorewarnings': ignorewarnings},
                             files={'file': (filename, content, 'application/octet-stream')},
-                            size=len(content))
+                            size=len(content), publishes=True)
 
     def upload_chunk(self, filename: str, filesize: int, offset: int, chunk: bytes,
                      filekey: str | None = None) -> Reply:
@@ -122,7 +131,8 @@ class Transfer:
         warnings and a fresh ``filekey`` for the next attempt.
         """
         return self._upload({'filekey': filekey, 'filename': filename, 'text': text,
-                             'comment': comment, 'ignorewarnings': ignorewarnings})
+                             'comment': comment, 'ignorewarnings': ignorewarnings},
+                            publishes=True)
 
     def check_status(self, filekey: str) -> Reply:
         """Where an upload behind ``filekey`` stands (``checkstatus``)."""
@@ -138,33 +148,111 @@ class Transfer:
     # -- HTTP ----------------------------------------------------------------
 
     def _upload(self, params: dict[str, Any], *, files: dict | None = None,
-                size: int = 0) -> Reply:
-        params = {'action': 'upload', 'token': self.site.tokens['csrf'], **params}
-        data = self._send(params, files=files, timeout=self.write_timeout)
+                size: int = 0, publishes: bool = False) -> Reply:
+        params = {'action': 'upload', 'maxlag': config.write_maxlag, **params}
+        data = self._send(params, files=files, timeout=self.write_timeout,
+                          publishes=publishes, token=True)
         self.counters.bytes_sent += size
         return Reply.from_json(data)
 
     def _send(self, params: Mapping[str, Any], *, files: dict | None = None,
-              timeout: tuple[float, float]) -> dict[str, Any]:
-        """POST one API request; an ``error`` answer becomes :class:`APIError`."""
-        form = {'format': 'json', 'formatversion': '2', 'assert': 'user',
-                **{key: _form_value(value) for key, value in params.items()
-                   if value is not None and value is not False}}
+              timeout: tuple[float, float], publishes: bool = False,
+              token: bool = False) -> dict[str, Any]:
+        """POST one API request, retried while its failures are passing ones.
+
+        An ``error`` answer becomes :class:`APIError`. A request that
+        ``publishes`` raises :class:`~uploadbot.retry.Uncertain` instead of
+        being sent again when the wiki may have done it already.
+        """
+        retries_before = self.counters.retries
+
+        def once() -> dict[str, Any]:
+            form = {'format': 'json', 'formatversion': '2', 'assert': 'user',
+                    **{key: _form_value(value) for key, value in params.items()
+                       if value is not None and value is not False}}
+            if token:
+                form['token'] = self.site.tokens['csrf']
+            return self._once(form, files, timeout, publishes)
+
+        started = time.monotonic()
+        deadline = None if self.retry_budget is None else started + self.retry_budget
+        try:
+            return retrying(once, deadline=deadline, on_retry=self._log_retry)
+        finally:
+            if self.retry_budget is not None and self.counters.retries > retries_before:
+                self.retry_budget -= time.monotonic() - started
+
+    def _once(self, form: dict[str, str], files: dict | None, timeout: tuple[float, float],
+              publishes: bool) -> dict[str, Any]:
         self.counters.requests += 1
-        response = http.session.post(
-            self.api_url, data=form, files=files, headers=self._headers, timeout=timeout,
-            auth=http.get_authentication(self.api_url))
+        try:
+            response = http.session.post(
+                self.api_url, data=form, files=files, headers=self._headers, timeout=timeout,
+                auth=http.get_authentication(self.api_url))
+        except (requests.ConnectionError, requests.Timeout,
+                requests.exceptions.ChunkedEncodingError) as error:
+            if publishes and not _never_sent(error):
+                raise Uncertain(http_error_message(error)) from None
+            raise Retryable(http_error_message(error)) from None
+        retry_after = retry_after_seconds(response.headers.get('Retry-After'))
+        if response.status_code == 429:
+            raise Retryable('HTTP 429 Too Many Requests', retry_after)
+        if response.status_code >= 500:
+            if publishes:
+                raise Uncertain(f'HTTP {response.status_code}')
+            raise Retryable(f'HTTP {response.status_code}', retry_after)
         response.raise_for_status()
-        data = response.json()
+        try:
+            data = response.json()
+        except ValueError:
+            if publishes:
+                raise Uncertain('the answer was not JSON') from None
+            raise Retryable('the answer was not JSON') from None
         if 'error' in data:
-            error = dict(data['error'])
-            raise APIError(error.pop('code'), error.pop('info', ''), error)
+            self._raise_for_error(dict(data['error']), retry_after)
         return data
+
+    def _raise_for_error(self, error: dict[str, Any], retry_after: float | None) -> None:
+        """Passing API errors become :class:`Retryable`; the rest :class:`APIError`."""
+        code, info = error.pop('code', 'unknown'), error.pop('info', '')
+        if code == 'maxlag':
+            lag = error.get('lag')
+            raise Retryable(f'maxlag ({lag} s)', retry_after or (float(lag) if lag else None))
+        if code in ('ratelimited', 'readonly'):
+            raise Retryable(code, retry_after)
+        if code == 'badtoken':
+            self.site.tokens.clear()
+            raise Retryable('badtoken: fetching a fresh token', 0)
+        if code in ('assertuserfailed', 'assertnameduserfailed', 'notloggedin'):
+            self._log_in_again()
+            raise Retryable(f'{code}: logged in again', 0)
+        raise APIError(code, info, error)
+
+    def _log_in_again(self) -> None:
+        """The wiki saw no session: let pywikibot log in again, and fetch a fresh token.
+
+        ``_relogin`` is pywikibot's own answer to a login state that no longer
+        matches the wiki's: it re-reads the user and logs in only if needed.
+        """
+        self.site.tokens.clear()
+        self.site._relogin()
+
+    def _log_retry(self, error: Exception, wait: float) -> None:
+        self.counters.retries += 1
+        pywikibot.log(f'uploadbot: {error}; retrying in {wait:.1f} s')
 
 
 def _form_value(value: Any) -> str:
     """API booleans are present-or-absent; everything else is sent as text."""
     return '1' if value is True else str(value)
+
+
+def _never_sent(error: requests.RequestException) -> bool:
+    """Whether the request surely never reached the wiki (no connection was made)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], 'reason', None) if error.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def http_error_message(error: requests.RequestException) -> str:

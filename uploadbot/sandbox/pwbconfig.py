@@ -41,6 +41,10 @@ password_file = 'user-password.py'
 put_throttle = 0
 minthrottle = 0
 maxthrottle = 1
+# Retry passing failures soon: a local wiki recovers in a second.
+max_retries = 8
+retry_wait = 1
+retry_max = 10
 # `pwb uploadbot` finds the script in scripts/ beside this file.
 user_script_paths = ['scripts']
 '''
