@@ -11,6 +11,7 @@ from uploadbot.names import (
     derive_filename,
     detect_content_type,
     extension,
+    name_refusals,
     normalize_title,
 )
 
@@ -147,6 +148,21 @@ def test_the_replacement_character_is_forbidden():
 
 def test_several_problems_are_all_reported():
     assert len(check_target_name("a#b~~~c")) == 3
+
+
+# name_refusals: what MediaWiki refuses, leaving out what it mends itself
+
+def test_refusals_leave_out_characters_mediawiki_replaces():
+    assert name_refusals("a:b#c.jpg") == []
+
+
+def test_refusals_leave_out_a_prefix_mediawiki_drops():
+    assert name_refusals("File:Sunset.jpg") == []
+
+
+def test_refusals_include_what_mediawiki_refuses():
+    assert name_refusals("a:b~~~c") == [
+        "'~~~' (a signature) is forbidden in titles", "the name has no extension"]
 
 
 # normalize_title

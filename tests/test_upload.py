@@ -98,15 +98,26 @@ def test_empty_file_is_reported_as_refused_by_the_wiki(batch, wiki, name):
     assert wiki.file_info(f'{name}.jpg') is None
 
 
-def test_extension_not_matching_content_is_reported_as_refused(batch, wiki, name):
+def test_extension_not_matching_content_is_refused_before_uploading(batch, wiki, name):
     from .files import jpeg_bytes
     batch.add(f'{name}.png', content=jpeg_bytes(3000, seed=(name, 99)))
     result = batch.run()
-    row = batch.outcomes()[f'{name}.png']
+    assert result.returncode == 2
+    assert "row 2, column 'filename'" in result.stderr and '.png' in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert wiki.file_info(f'{name}.png') is None
+
+
+def test_file_the_wiki_refuses_to_verify_is_reported_failed(batch, wiki, name):
+    svg = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" '
+           b'height="10"><script>alert(1)</script></svg>')
+    batch.add(f'{name}.svg', content=svg)
+    result = batch.run()
+    row = batch.outcomes()[f'{name}.svg']
     assert result.returncode == 1
     assert row['outcome'] == 'failed'
-    assert 'verification' in row['message'] or 'MIME' in row['message']
-    assert wiki.file_info(f'{name}.png') is None
+    assert 'script' in row['message'].lower()
+    assert wiki.file_info(f'{name}.svg') is None
 
 
 def test_each_row_gets_a_line_and_the_run_a_summary(batch, name):

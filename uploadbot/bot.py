@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import pywikibot
@@ -27,7 +28,7 @@ class UploadBot(BaseBot):
 
     def __init__(self, items: Iterable[UploadItem], transfer: Transfer, report: Report, *,
                  journal: Journal, chunk_size: int, commit_held: bool = False,
-                 **kwargs) -> None:
+                 max_runtime: float | None = None, **kwargs) -> None:
         self.items = list(items)
         super().__init__(generator=self._until_aborted(), **kwargs)
         self.treat_page_type = UploadItem
@@ -38,6 +39,8 @@ class UploadBot(BaseBot):
         self.commit_held = commit_held
         self.own_user = transfer.site.username()
         self.aborted = False
+        self.deadline = None if max_runtime is None else time.monotonic() + max_runtime
+        self.out_of_time = False
 
     def skip_page(self, item: UploadItem) -> bool:
         return False
@@ -53,8 +56,16 @@ class UploadBot(BaseBot):
             self.aborted = True
 
     def _until_aborted(self):
+        """The items, until the policy aborts or the run-time budget is spent.
+
+        The budget is checked between files only: a file under way is finished
+        and recorded, so the next run starts from a clean state.
+        """
         for item in self.items:
             if self.aborted:
+                return
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                self.out_of_time = True
                 return
             yield item
 
@@ -71,6 +82,10 @@ class UploadBot(BaseBot):
                                     filename=item.filename, outcome=oc.ABORTED,
                                     message='not attempted: the batch stopped'))
         self.report.close()
+        if self.out_of_time:
+            left = len(self.items) - len(self.report.outcomes)
+            pywikibot.info(f'stopped: the run-time budget is spent; {left} row(s) left for '
+                           'the next run')
         counters = self.transfer.counters
         pywikibot.info(self.report.summary(counters.bytes_sent, counters.requests))
 

@@ -21,6 +21,8 @@ options:
 -check              validate everything, upload nothing
 -status             show the journal's state
 -workers:N          upload N files at once (default 1)
+-max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
+-commit-held        commit rows held in the stash, under the policy as it is now
 -query-timeout:S    seconds to wait for the answer to a query (default 60)
 -upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
 """
@@ -28,17 +30,20 @@ options:
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
 from . import bot as exits
+from . import status
 from .bot import UploadBot
 from .errors import InputError
 from .journal import SQLiteJournal, default_path
+from .lock import EXIT_ALREADY_RUNNING, AlreadyRunning, RunLock
 from .manifest import read_directory, read_manifest
 from .options import Options
-from .plan import Planner
+from .plan import Plan, Planner
 from .policy import Policy
 from .report import Report
 from .transfer import Transfer
@@ -58,6 +63,39 @@ def main(*args: str) -> int:
 def _run(options: Options) -> int:
     if options.manifest is None:
         raise InputError('no manifest: give -manifest:FILE (see uploadbot -help)')
+    journal_path = options.journal or default_path(options.manifest)
+    if options.status:
+        return _status(journal_path)
+    plan = _plan(options)
+    if plan is None:
+        return exits.EXIT_BAD_INPUT
+    if options.check:
+        pywikibot.info(f'check: {len(plan.items)} rows are ready to upload')
+        return exits.EXIT_OK
+    site = pywikibot.Site()
+    try:
+        site.login()
+    except PywikibotError as error:
+        pywikibot.error(f'cannot log in to {site}: {error}')
+        return exits.EXIT_FAILED
+    try:
+        with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
+            if lock.took_over:
+                pywikibot.warning(lock.takeover_message())
+            transfer = Transfer(site, query_timeout=(10.0, options.query_timeout),
+                                write_timeout=(10.0, options.upload_timeout))
+            bot = UploadBot(plan.items, transfer, Report(options.report), journal=journal,
+                            chunk_size=options.chunk_size, commit_held=options.commit_held,
+                            max_runtime=options.max_runtime)
+            bot.run()
+    except AlreadyRunning as error:
+        pywikibot.error(str(error))
+        return EXIT_ALREADY_RUNNING
+    return bot.exit_code()
+
+
+def _plan(options: Options) -> Plan | None:
+    """Read and check the whole batch; None (after saying why) when any row is bad."""
     policy = Policy.load(options.policy) if options.policy else Policy.defaults()
     policy = policy.with_options(options.on)
     manifest = (read_directory(options.manifest, defaults=options.fields)
@@ -70,24 +108,16 @@ def _run(options: Options) -> int:
         pywikibot.error(str(problem))
     if plan.problems:
         pywikibot.error(f'{len(plan.problems)} row(s) have problems; nothing was uploaded')
-        return exits.EXIT_BAD_INPUT
-    if options.check:
-        pywikibot.info(f'check: {len(plan.items)} rows are ready to upload')
-        return exits.EXIT_OK
-    site = pywikibot.Site()
-    try:
-        site.login()
-    except PywikibotError as error:
-        pywikibot.error(f'cannot log in to {site}: {error}')
-        return exits.EXIT_FAILED
-    journal_path = options.journal or default_path(options.manifest)
+        return None
+    return plan
+
+
+def _status(journal_path: Path) -> int:
+    if not journal_path.exists():
+        raise InputError(f'no journal at {journal_path}: nothing has run on this batch yet')
     with SQLiteJournal(journal_path) as journal:
-        transfer = Transfer(site, query_timeout=(10.0, options.query_timeout),
-                            write_timeout=(10.0, options.upload_timeout))
-        bot = UploadBot(plan.items, transfer, Report(options.report), journal=journal,
-                        chunk_size=options.chunk_size, commit_held=options.commit_held)
-        bot.run()
-    return bot.exit_code()
+        pywikibot.stdout(status.render(journal.records(), str(journal_path)))
+    return exits.EXIT_OK
 
 
 def run() -> None:

@@ -85,6 +85,7 @@ _BAD_CATEGORY = re.compile(r"[\x00-\x1f\x7f#<>\[\]|{}]|~~~")
 
 
 def _parse(text: str) -> Wikicode:
+    # Filling and checking must read wikitext alike: with the parser's defaults, as users will.
     return mwparserfromhell.parse(text)
 
 
@@ -209,7 +210,7 @@ class _Escaper:
         self._code(code, True, True)
         text = str(code)
         if ctx.param is not None and not ctx.param.showkey and "=" in text:
-            ctx.param.showkey = True
+            ctx.param.showkey = True  # else MediaWiki reads "a=b" as a parameter named a
         return text
 
     def _code(self, code: Wikicode, first: bool, last: bool) -> None:
@@ -220,7 +221,8 @@ class _Escaper:
                 # A brace next to markup may pair with braces beyond it ("{" + "{{!}}" + "}}").
                 after_markup = index > 0 and not isinstance(code.nodes[index - 1], Text)
                 before_markup = index < end and not isinstance(code.nodes[index + 1], Text)
-                node.value = self._text(node.value, at_first or after_markup, at_last or before_markup)
+                node.value = self._text(
+                    node.value, at_first or after_markup, at_last or before_markup)
             elif isinstance(node, Tag) and _tag_name(node) not in _PARSER_TAGS:
                 for attr in node.attributes:
                     if attr.value is not None:
@@ -237,7 +239,8 @@ class _Escaper:
 
     def _text(self, text: str, first: bool, last: bool) -> str:
         if "<!--" in text:
-            raise self._refuse("the value has '<!--' without '-->': it would hide the rest of the page")
+            raise self._refuse("the value has '<!--' without '-->': "
+                               "it would hide the rest of the page")
         stray = _STRAY_TAG.search(text)
         if stray:
             raise self._refuse(f"the value has {stray.group(0)!r} without its partner tag; "
@@ -274,10 +277,10 @@ def _is_structure(tag: Tag) -> bool:
 
 
 def _pieces(code: Wikicode) -> Iterator[str | tuple]:
-    """Text as strings; as tuples, what MediaWiki's preprocessor sees (templates, arguments,
-    links, parser tags, comments) and wiki tables. Headings, bare URLs, bold, italics,
-    lists and HTML tags count as text: values cannot break them for MediaWiki, and mwparserfromhell
-    reads them differently depending on the text around the value."""
+    """Text as strings; as tuples, what MediaWiki's preprocessor sees (templates,
+    arguments, links, parser tags, comments) and wiki tables. Headings, bare URLs, bold,
+    italics, lists and HTML tags count as text: values cannot break them for MediaWiki,
+    and mwparserfromhell reads them differently depending on the text around them."""
     for node in code.nodes:
         if isinstance(node, (Text, HTMLEntity)):
             yield str(node)
@@ -409,7 +412,8 @@ class DescriptionTemplate:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise InputError(f"the template is not UTF-8 (byte {error.start})", path=path) from error
+            raise InputError(f"the template is not UTF-8 (byte {error.start})",
+                             path=path) from error
         return cls(text, os.fspath(path))
 
     def build(

@@ -73,7 +73,8 @@ class Row:
     @property
     def categories(self) -> list[str]:
         """The ';'-separated categories, which a single cell can hold in every format."""
-        return [name.strip() for name in self.fields.get("categories", "").split(";") if name.strip()]
+        names = self.fields.get("categories", "").split(";")
+        return [name.strip() for name in names if name.strip()]
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
     reader = _READERS.get(suffix)
     if reader is None:
         known = ", ".join(sorted(_READERS))
-        raise InputError(f"unknown manifest type {suffix or '(none)'!r}; use one of {known}", path=path)
+        raise InputError(f"unknown manifest type {suffix or '(none)'!r}; use one of {known}",
+                         path=path)
     try:
         columns, records, file_defaults = reader(path, sheet)
     except OSError as error:
@@ -174,7 +176,8 @@ def _text(value: Any, path: Path, row: int | None, field: str) -> str | None:
         return "; ".join(name for name in names if name) or None
     if isinstance(value, (list, tuple, dict)):
         kind = "a list" if isinstance(value, (list, tuple)) else "a mapping"
-        raise InputError(f"the value is {kind}, but only text is allowed here", path=path, row=row, field=field)
+        raise InputError(f"the value is {kind}, but only text is allowed here",
+                         path=path, row=row, field=field)
     return str(value).strip() or None
 
 
@@ -220,7 +223,8 @@ def _header(path: Path, number: int, cells: list[Any]) -> list[str]:
         if not name:
             raise InputError(f"column {index + 1} of the header has no name", path=path, row=number)
         if name in names[:index]:
-            raise InputError("the column name appears twice in the header", path=path, row=number, field=name)
+            raise InputError("the column name appears twice in the header",
+                             path=path, row=number, field=name)
     return names
 
 
@@ -232,8 +236,8 @@ def _decode(path: Path, lines_are_rows: bool) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise InputError(f"the file is not UTF-8 (byte offset {error.start}, 0x{data[error.start]:02x}, "
-                         f"on line {line}); save it as UTF-8",
+        raise InputError(f"the file is not UTF-8 (byte offset {error.start}, "
+                         f"0x{data[error.start]:02x}, on line {line}); save it as UTF-8",
                          path=path, row=line if lines_are_rows else None) from error
 
 
@@ -251,7 +255,8 @@ def _delimiter(text: str) -> str:
 
 def _read_delimited(path: Path, delimiter: str | None) -> tuple[list[str], _Records, dict]:
     text = _decode(path, lines_are_rows=True)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or _delimiter(text), strict=True)
+    delimiter = delimiter or _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     lines: list[tuple[int, list[str]]] = []
     try:
         for cells in reader:
@@ -269,7 +274,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict
     try:
         worksheet = book[_sheet(path, book.sheetnames, sheet)]
         worksheet.reset_dimensions()  # some writers store wrong ones
-        lines = [(n, list(cells)) for n, cells in enumerate(worksheet.iter_rows(values_only=True), 1)]
+        rows = worksheet.iter_rows(values_only=True)
+        lines = [(number, list(cells)) for number, cells in enumerate(rows, start=1)]
     finally:
         book.close()
     return (*_grid(path, lines), {})
@@ -281,8 +287,8 @@ def _sheet(path: Path, names: list[str], wanted: str | None) -> str:
     if wanted is None:
         return names[0]
     if wanted not in names:
-        raise InputError(f"there is no sheet {wanted!r}; the sheets are {', '.join(map(repr, names))}",
-                         path=path)
+        listed = ", ".join(map(repr, names))
+        raise InputError(f"there is no sheet {wanted!r}; the sheets are {listed}", path=path)
     return wanted
 
 
@@ -340,7 +346,8 @@ def _ods_value(cell: Any) -> Any:
 
     Percentages and currencies keep the text shown, which carries their unit."""
     kind = cell.attributes.get((OFFICENS, "value-type"))
-    typed = {"float": "value", "date": "date-value", "time": "time-value", "boolean": "boolean-value"}
+    typed = {"float": "value", "date": "date-value", "time": "time-value",
+             "boolean": "boolean-value"}
     value = cell.attributes.get((OFFICENS, typed.get(kind, "")))
     if kind == "float" and value:
         return float(value)
@@ -397,7 +404,8 @@ def _read_yaml(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict
         where = f" on line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise InputError(f"not valid YAML{where}: {problem}", path=path) from error
-    shape = "a YAML manifest is a list of rows, or a mapping with 'rows:' and optionally 'defaults:'"
+    shape = ("a YAML manifest is a list of rows, "
+             "or a mapping with 'rows:' and optionally 'defaults:'")
     file_defaults: Any = {}
     items = document
     if isinstance(document, dict):

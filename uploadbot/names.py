@@ -54,41 +54,63 @@ def check_target_name(name: str) -> list[str]:
 
     Only normalisation (spaces, underscores, first letter, NFC) passes silently.
     """
+    changes, refusals = _examine(name)
+    return changes + refusals
+
+
+def name_refusals(name: str) -> list[str]:
+    """The problems MediaWiki would refuse a name for (not those it mends itself).
+
+    Characters it replaces and prefixes it drops are mended by the wiki, which
+    then warns ``badfilename`` with the name it suggests: the policy decides
+    about those at the commit.
+    """
+    return _examine(name)[1]
+
+
+def _examine(name: str) -> tuple[list[str], list[str]]:
+    """(what MediaWiki would change, what it would refuse) about a target name."""
     name = name.strip()
     if not name:
-        return ["the name is empty"]
-    problems = []
+        return [], ["the name is empty"]
+    changes: list[str] = []
+    refusals: list[str] = []
     prefix = _FILE_PREFIX.match(name)
     if prefix:
-        problems.append(f"the prefix {prefix.group(0)!r} would be dropped")
+        changes.append(f"the prefix {prefix.group(0)!r} would be dropped")
         name = name[prefix.end():]
     size = len(name.encode("utf-8"))
     if size > MAX_NAME_BYTES:
-        problems.append(
+        refusals.append(
             f"the name is {size} bytes of UTF-8; MediaWiki allows at most {MAX_NAME_BYTES}"
         )
     seen = []
     for match in _REPLACED.finditer(name):
         if match.group(0) not in seen:
             seen.append(match.group(0))
-    problems.extend(f"{_describe(char)} would be replaced by '-'" for char in seen)
+    changes.extend(f"{_describe(char)} would be replaced by '-'" for char in seen)
     filtered = _REPLACED.sub("-", name)
     if _BIDI.search(filtered):
-        problems.append("the invisible direction marks (U+200E, U+200F, U+202A-U+202E) would be removed")
+        changes.append(
+            "the invisible direction marks (U+200E, U+200F, U+202A-U+202E) would be removed"
+        )
     for match in _PERCENT.finditer(filtered):
-        problems.append(f"{match.group(0)!r} looks like percent-encoding, which MediaWiki forbids in titles")
+        refusals.append(
+            f"{match.group(0)!r} looks like percent-encoding, which MediaWiki forbids in titles"
+        )
     for match in _ENTITY.finditer(filtered):
-        problems.append(f"{match.group(0)!r} looks like an HTML character reference, which MediaWiki forbids in titles")
+        refusals.append(f"{match.group(0)!r} looks like an HTML character reference, "
+                        "which MediaWiki forbids in titles")
     if "~~~" in filtered:
-        problems.append("'~~~' (a signature) is forbidden in titles")
+        refusals.append("'~~~' (a signature) is forbidden in titles")
     if "\ufffd" in filtered:
-        problems.append("U+FFFD (the replacement character) is forbidden in titles")
+        refusals.append("U+FFFD (the replacement character) is forbidden in titles")
     title = normalize_title(filtered)
     if not extension(title):
-        problems.append("the name has no extension")
+        refusals.append("the name has no extension")
     elif not title.split(".")[0] and title.count(".") == 1:
-        problems.append("the name has nothing before its extension")
-    return problems
+        refusals.append("the name has nothing before its extension")
+    return changes, refusals
 
 
 def normalize_title(name: str) -> str:

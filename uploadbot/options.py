@@ -36,6 +36,21 @@ def parse_size(text: str) -> int:
     return size
 
 
+_DURATION = re.compile(r'^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$')
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from ``50m``, ``2h``, ``1h30m``, ``90s`` or ``90``."""
+    match = _DURATION.match(text.strip().lower())
+    if not match or not any(match.groups()):
+        raise ValueError(f'{text!r} is not a duration (examples: 50m, 2h, 1h30m, 90s)')
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise ValueError(f'{text!r}: a duration must be positive')
+    return float(total)
+
+
 @dataclass
 class Options:
     """What the operator asked for on the command line."""
@@ -50,6 +65,7 @@ class Options:
     sheet: str | None = None
     preview: Path | None = None
     workers: int = 1
+    max_runtime: float | None = None
     query_timeout: float = 60.0
     upload_timeout: float = 600.0
     check: bool = False
@@ -91,6 +107,8 @@ class Options:
             if seconds <= 0:
                 raise ValueError('a timeout must be positive')
             setattr(self, name[1:].replace('-', '_'), seconds)
+        elif name == '-max-runtime':
+            self.max_runtime = parse_duration(_required(value))
         elif name == '-summary':
             self.summary = _required(value)
         elif name == '-sheet':

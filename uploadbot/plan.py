@@ -62,9 +62,11 @@ class Planner:
         """One row as an upload item; :class:`InputError` naming the row otherwise."""
         path = self._source(row)
         filename = (row.filename or names.derive_filename(row.file)).strip()
-        problems = names.check_target_name(filename)
-        if problems:
-            raise self._error(row, 'filename' if row.filename else 'file', problems[0])
+        column = 'filename' if row.filename else 'file'
+        refusals = names.name_refusals(filename)
+        if refusals:
+            raise self._error(row, column, refusals[0])
+        self._check_content(row, path, filename)
         template = self._template(row)
         text = template.build(row.fields, row.categories, row=row.number)
         policy = self.policy.for_row(row.policy, row=row.number) if row.policy else self.policy
@@ -72,10 +74,19 @@ class Planner:
                           comment=row.summary or self.summary, policy=policy, source=row.file)
 
     def _source(self, row: Row) -> Path:
+        """The row's file, which must stay inside the manifest's folder.
+
+        A manifest names files relative to its own folder. Absolute paths,
+        ``..`` and symbolic links that lead outside it are refused, so a
+        manifest cannot make the bot publish files it was not handed.
+        """
         if row.file.startswith(('http://', 'https://')):
             raise self._error(row, 'file', 'uploads from a URL are not supported yet')
-        path = (self.manifest.path.parent / row.file).resolve() \
-            if self.manifest.path.is_file() else (self.manifest.path / row.file).resolve()
+        folder = self.manifest.folder.resolve()
+        path = (folder / row.file).resolve()
+        if not path.is_relative_to(folder):
+            raise self._error(row, 'file', f'{row.file!r} leads outside the manifest\'s '
+                              f'folder {folder}; only files inside it are uploaded')
         if not path.is_file():
             raise self._error(row, 'file', f'no such file: {path}')
         try:
@@ -84,6 +95,16 @@ class Planner:
         except OSError as error:
             raise self._error(row, 'file', f'cannot read {path}: {error.strerror}') from None
         return path
+
+    def _check_content(self, row: Row, path: Path, filename: str) -> None:
+        """Refuse a file whose bytes say it is not what its name's extension claims."""
+        with open(path, 'rb') as source:
+            head = source.read(4096)
+        extension = names.extension(filename)
+        if names.content_matches_extension(extension, head) is False:
+            found = names.detect_content_type(head)
+            raise self._error(row, 'filename', f'the name ends in .{extension} but the file is '
+                              f'{found or "something else"}; MediaWiki would refuse it')
 
     def _template(self, row: Row) -> DescriptionTemplate:
         if row.template:
