@@ -159,7 +159,8 @@ def test_the_whole_information_page_is_filled():
 # Categories
 
 def test_categories_are_appended_one_per_line():
-    assert build("{{{d}}}", {"d": "x"}, ["Cats", "Dogs"]) == "x\n[[Category:Cats]]\n[[Category:Dogs]]"
+    page = build("{{{d}}}", {"d": "x"}, ["Cats", "Dogs"])
+    assert page == "x\n[[Category:Cats]]\n[[Category:Dogs]]"
 
 
 def test_a_category_prefix_is_optional():
@@ -171,7 +172,8 @@ def test_category_names_are_stripped_and_empty_ones_dropped():
 
 
 def test_repeated_categories_are_added_once():
-    page = build("{{{d}}}\n", {"d": "x"}, ["Cats of Paris", "cats_of Paris", "Category:Cats of Paris"])
+    names = ["Cats of Paris", "cats_of Paris", "Category:Cats of Paris"]
+    page = build("{{{d}}}\n", {"d": "x"}, names)
     assert page == "x\n[[Category:Cats of Paris]]"
 
 
@@ -329,7 +331,8 @@ def test_an_unclosed_comment_is_refused():
     assert "<!--" in error.message
 
 
-@pytest.mark.parametrize("stray", ["<nowiki>", "</nowiki>", "<ref>", "</ref>", "<includeonly>", "</b>"])
+@pytest.mark.parametrize(
+    "stray", ["<nowiki>", "</nowiki>", "<ref>", "</ref>", "<includeonly>", "</b>"])
 def test_a_tag_without_its_partner_is_refused(stray):
     error = refusal("{{en|1={{{d}}}}}", {"d": f"a {stray} b"})
     assert (error.field, stray in error.message) == ("d", True)
@@ -349,7 +352,8 @@ def test_a_value_used_as_a_link_target_must_be_plain_text():
 
 def test_a_value_that_would_still_break_the_page_is_refused_naming_its_field():
     # An external link cannot stand inside another one's title.
-    error = refusal("[http://example.org {{{t}}}] {{{u}}}", {"t": "[http://example.com x]", "u": "y"})
+    values = {"t": "[http://example.com x]", "u": "y"}
+    error = refusal("[http://example.org {{{t}}}] {{{u}}}", values)
     assert (error.field, "break" in error.message) == ("t", True)
 
 
@@ -383,14 +387,16 @@ NASTY = st.lists(st.sampled_from(PIECES), max_size=10).map("".join) | st.text(
     alphabet="xyzé|={}[]<>!-~:/\n #&;'*", max_size=20
 )
 FIELDS = sorted(DescriptionTemplate.from_text(PROPERTY_TEMPLATE).fields)
-CATEGORIES = st.lists(st.sampled_from(["Cats", "cats", "Dogs_of Paris", "Category:Dogs of Paris", " "]))
+CATEGORIES = st.lists(
+    st.sampled_from(["Cats", "cats", "Dogs_of Paris", "Category:Dogs of Paris", " "]))
+ESCAPES = (("{{!}}", "|"), ("&#124;", "|"), ("&#33;", "!"), ("&#93;", "]"), ("&lt;", "<"))
 
 
 def shown(text):
     """What MediaWiki displays, as far as the builder's escapes and the user's own go."""
     text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
     text = re.sub(r"<nowiki>(.*?)</nowiki>", r"\1", text, flags=re.DOTALL).replace("<nowiki/>", "")
-    for escape, char in (("{{!}}", "|"), ("&#124;", "|"), ("&#33;", "!"), ("&#93;", "]"), ("&lt;", "<")):
+    for escape, char in ESCAPES:
         text = text.replace(escape, char)
     return text
 
@@ -406,13 +412,14 @@ def lone_argument(code):
 
 
 def own_templates(code):
-    return [t for t in code.filter_templates(recursive=True) if str(t.name).strip() in ("Information", "en")]
+    return [template for template in code.filter_templates(recursive=True)
+            if str(template.name).strip() in ("Information", "en")]
 
 
-def round_trips(shown_value, expected, named):
+def round_trips(page_value, expected, named):
     if named:  # MediaWiki strips named parameters
-        return shown(shown_value).strip() == shown(expected).strip()
-    return shown(shown_value) == shown(expected)
+        return shown(page_value).strip() == shown(expected).strip()
+    return shown(page_value) == shown(expected)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -444,14 +451,15 @@ def test_a_built_page_keeps_every_template_parameter_and_shows_every_value(value
             if argument is not None:
                 expected = expected_text(argument, values)
                 assert round_trips(str(new_param.value), expected, new_param.showkey)
-    old_link, new_link = (next(link for link in code.filter_wikilinks() if str(link.title) == "Special:ListUsers")
+    old_link, new_link = (next(link for link in code.filter_wikilinks()
+                               if str(link.title) == "Special:ListUsers")
                           for code in (original, built))
     assert shown(str(new_link.text)) == shown(expected_text(lone_argument(old_link.text), values))
     titles = [str(h.title) for h in built.filter_headings()]
     assert [t for t in titles if t in (" {{int:filedesc}} ", " {{int:license-header}} ")] == [
         " {{int:filedesc}} ", " {{int:license-header}} "]
-    on_page = [normalize_title(str(link.title).split(":", 1)[1]) for link in built.filter_wikilinks()
-               if str(link.title).startswith("Category:")]
+    on_page = [normalize_title(str(link.title).split(":", 1)[1])
+               for link in built.filter_wikilinks() if str(link.title).startswith("Category:")]
     wanted = {normalize_title(name.removeprefix("Category:")) for name in categories} - {""}
     assert sorted(on_page) == sorted(wanted)
 

@@ -261,7 +261,8 @@ def _image_bytes(fmt):
 
 
 @pytest.mark.parametrize("fmt, expected", [
-    ("JPEG", "jpg"), ("PNG", "png"), ("GIF", "gif"), ("TIFF", "tif"), ("WEBP", "webp"), ("PDF", "pdf"),
+    ("JPEG", "jpg"), ("PNG", "png"), ("GIF", "gif"), ("TIFF", "tif"), ("WEBP", "webp"),
+    ("PDF", "pdf"),
 ])
 def test_detect_recognises_real_image_files(fmt, expected):
     assert detect_content_type(_image_bytes(fmt)) == expected

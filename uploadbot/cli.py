@@ -18,7 +18,8 @@ options:
 -summary:TEXT       upload comment (a summary column wins)
 -field:NAME=VALUE   a batch-wide template field, repeatable
 -sheet:NAME         the sheet of an XLSX or ODS manifest
--check              validate everything, upload nothing
+-check              validate everything and show what each row would become; upload nothing
+-preview:DIR        write each row's description page to DIR
 -status             show the journal's state
 -workers:N          upload N files at once (default 1)
 -max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
@@ -43,6 +44,9 @@ from .journal import SQLiteJournal, default_path
 from .lock import EXIT_ALREADY_RUNNING, AlreadyRunning, RunLock
 from .manifest import read_directory, read_manifest
 from .options import Options
+from .forecast import forecast, table
+from .names import extension
+from .outcome import Outcome
 from .plan import Plan, Planner
 from .policy import Policy
 from .report import Report
@@ -67,23 +71,29 @@ def _run(options: Options) -> int:
     if options.status:
         return _status(journal_path)
     plan = _plan(options)
-    if plan is None:
+    if options.preview:
+        _preview(plan, options.preview)
+    if plan.problems and not options.check:
+        for problem in plan.problems:
+            pywikibot.error(str(problem))
+        pywikibot.error(f'{len(plan.problems)} row(s) have problems; nothing was uploaded')
         return exits.EXIT_BAD_INPUT
-    if options.check:
-        pywikibot.info(f'check: {len(plan.items)} rows are ready to upload')
-        return exits.EXIT_OK
-    site = pywikibot.Site()
-    try:
-        site.login()
-    except PywikibotError as error:
-        pywikibot.error(f'cannot log in to {site}: {error}')
+    site = _logged_in_site()
+    if site is None:
         return exits.EXIT_FAILED
+    plan.problems += _unknown_extensions(plan, site)
+    transfer = Transfer(site, query_timeout=(10.0, options.query_timeout),
+                        write_timeout=(10.0, options.upload_timeout))
+    if options.check or pywikibot.config.simulate:
+        return _check(plan, transfer, options)
+    if plan.problems:
+        for problem in plan.problems:
+            pywikibot.error(str(problem))
+        return exits.EXIT_BAD_INPUT
     try:
         with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
             if lock.took_over:
                 pywikibot.warning(lock.takeover_message())
-            transfer = Transfer(site, query_timeout=(10.0, options.query_timeout),
-                                write_timeout=(10.0, options.upload_timeout))
             bot = UploadBot(plan.items, transfer, Report(options.report), journal=journal,
                             chunk_size=options.chunk_size, commit_held=options.commit_held,
                             max_runtime=options.max_runtime)
@@ -94,22 +104,61 @@ def _run(options: Options) -> int:
     return bot.exit_code()
 
 
-def _plan(options: Options) -> Plan | None:
-    """Read and check the whole batch; None (after saying why) when any row is bad."""
+def _plan(options: Options) -> Plan:
+    """Read the whole batch and check every row (bad files, names, templates, policy)."""
     policy = Policy.load(options.policy) if options.policy else Policy.defaults()
     policy = policy.with_options(options.on)
     manifest = (read_directory(options.manifest, defaults=options.fields)
                 if options.manifest.is_dir()
                 else read_manifest(options.manifest, sheet=options.sheet,
                                    defaults=options.fields))
-    plan = Planner(manifest, policy=policy, summary=options.summary,
+    return Planner(manifest, policy=policy, summary=options.summary,
                    template=options.template).plan()
-    for problem in plan.problems:
-        pywikibot.error(str(problem))
-    if plan.problems:
-        pywikibot.error(f'{len(plan.problems)} row(s) have problems; nothing was uploaded')
+
+
+def _logged_in_site() -> pywikibot.site.APISite | None:
+    site = pywikibot.Site()
+    try:
+        site.login()
+    except PywikibotError as error:
+        pywikibot.error(f'cannot log in to {site}: {error}')
         return None
-    return plan
+    return site
+
+
+def _unknown_extensions(plan: Plan, site: pywikibot.site.APISite) -> list[InputError]:
+    """Rows whose file type the wiki does not take (siteinfo ``fileextensions``)."""
+    allowed = {entry['ext'].lower() for entry in site.siteinfo.get('fileextensions', [])}
+    return [InputError(f'the wiki does not take .{extension(item.filename)} files '
+                       f'(it takes {", ".join(sorted(allowed))})', path=plan.manifest_path,
+                       row=item.row, field='filename')
+            for item in plan.items if allowed and extension(item.filename) not in allowed]
+
+
+def _check(plan: Plan, transfer: Transfer, options: Options) -> int:
+    """Forecast every row with read queries; write nothing to the wiki."""
+    forecasts, repeats = forecast(transfer, plan.items, own_user=transfer.site.username(),
+                                  manifest=str(plan.manifest_path))
+    problems = plan.problems + repeats
+    pywikibot.stdout(table(forecasts, problems))
+    if pywikibot.config.simulate and options.report:
+        report = Report(options.report)
+        for item in forecasts:
+            report.add(Outcome(row=item.row, file=item.source, filename=item.filename,
+                               outcome=item.outcome, warnings=item.warnings, sha1=item.sha1,
+                               message=f'simulated: {item.message}'.rstrip(': '),
+                               attempts=0))
+        report.close()
+    return exits.EXIT_BAD_INPUT if problems else exits.EXIT_OK
+
+
+def _preview(plan: Plan, folder: Path) -> None:
+    """Each row's description page as a file, for a person to read before uploading."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in plan.items:
+        (folder / f'row {item.row:05d} {item.filename}.wiki').write_text(item.text,
+                                                                         encoding='utf-8')
+    pywikibot.info(f'preview: {len(plan.items)} description pages written to {folder}')
 
 
 def _status(journal_path: Path) -> int:

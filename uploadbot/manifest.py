@@ -342,14 +342,11 @@ def _ods_cells(row: Any) -> list[Any]:
 
 
 def _ods_value(cell: Any) -> Any:
-    """The typed value, as openpyxl gives it, so both spreadsheet formats read alike.
-
-    Percentages and currencies keep the text shown, which carries their unit."""
+    """The typed value, as openpyxl gives it, so both spreadsheet formats read alike."""
     kind = cell.attributes.get((OFFICENS, "value-type"))
-    typed = {"float": "value", "date": "date-value", "time": "time-value",
-             "boolean": "boolean-value"}
-    value = cell.attributes.get((OFFICENS, typed.get(kind, "")))
-    if kind == "float" and value:
+    typed = {"date": "date-value", "time": "time-value", "boolean": "boolean-value"}
+    value = cell.attributes.get((OFFICENS, typed.get(kind, "value")))
+    if kind in ("float", "percentage", "currency") and value:
         return float(value)
     if kind == "date" and value:
         moment = datetime.datetime.fromisoformat(value)

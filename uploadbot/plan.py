@@ -24,6 +24,7 @@ from .task import UploadItem
 class Plan:
     """The items to upload, and the problems that keep rows from it."""
 
+    manifest_path: Path | None = None
     items: list[UploadItem] = field(default_factory=list)
     problems: list[InputError] = field(default_factory=list)
 
@@ -40,7 +41,10 @@ class Planner:
         self._templates: dict[Path, DescriptionTemplate] = {}
 
     def plan(self) -> Plan:
-        plan = Plan()
+        """Every row checked; a batch-wide -template that cannot be read stops it here."""
+        if self.default_template is not None:
+            self._load(self.default_template)
+        plan = Plan(manifest_path=self.manifest.path)
         targets: dict[str, int] = {}
         for row in self.manifest.rows:
             try:
@@ -107,13 +111,20 @@ class Planner:
                               f'{found or "something else"}; MediaWiki would refuse it')
 
     def _template(self, row: Row) -> DescriptionTemplate:
-        if row.template:
-            path = (self.manifest.path.parent / row.template).resolve()
-        elif self.default_template is not None:
-            path = self.default_template.resolve()
-        else:
-            raise self._error(row, 'template', 'no description template: give '
-                              '-template:FILE or a template column')
+        if not row.template:
+            if self.default_template is None:
+                raise self._error(row, 'template', 'no description template: give '
+                                  '-template:FILE or a template column')
+            return self._load(self.default_template)
+        path = self.manifest.folder / row.template
+        try:
+            return self._load(path)
+        except InputError as problem:
+            raise self._error(row, 'template', f'{path}: {problem.message}') from None
+
+    def _load(self, path: Path) -> DescriptionTemplate:
+        """Each template is read and parsed once per batch."""
+        path = path.resolve()
         if path not in self._templates:
             self._templates[path] = DescriptionTemplate.from_file(path)
         return self._templates[path]

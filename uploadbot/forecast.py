@@ -1,0 +1,129 @@
+"""What a batch would do, found with read queries only (``-check``, ``-simulate``).
+
+For every row the forecast asks the wiki what the commit would: is a file
+or a page already under the target name, is the content already there under
+another name — and lets the row's policy answer the warnings that would come
+back. Nothing is written to the wiki. The same content twice in one batch is
+found here too, from the SHA1 of every file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import lookup
+from . import outcome as oc
+from .commit import describe_warning
+from .errors import InputError
+from .names import check_target_name, normalize_title
+from .task import UploadItem, file_sha1
+
+_THUMB_NAME = re.compile(r'^\d+px-')
+
+#: What each action would make of a row.
+_WOULD_BE = {'upload': oc.UPLOADED, 'rename': oc.RENAMED, 'new-version': oc.NEW_VERSION,
+             'new-version-any': oc.NEW_VERSION, 'skip': oc.SKIPPED, 'hold': oc.HELD,
+             'abort': oc.ABORTED}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What would become of one row."""
+
+    row: int
+    source: str
+    filename: str
+    outcome: str
+    warnings: tuple[str, ...] = ()
+    message: str = ''
+    sha1: str = ''
+
+
+def forecast(wiki: lookup.Querier, items: Iterable[UploadItem], *, own_user: str,
+             manifest: str = '') -> tuple[list[Forecast], list[InputError]]:
+    """Forecasts for ``items``, and the rows whose content repeats an earlier row's."""
+    items = list(items)
+    sha1s = {item.row: file_sha1(item.path) for item in items}
+    problems, first_with = [], {}
+    for item in items:
+        earlier = first_with.setdefault(sha1s[item.row], item.row)
+        if earlier != item.row:
+            problems.append(InputError(f'the same content as row {earlier}', path=manifest,
+                                       row=item.row, field='file'))
+    existing = lookup.current_versions(wiki, [item.filename for item in items])
+    pages = _existing_pages(wiki, [item.filename for item in items])
+    found = [_one(wiki, item, sha1s[item.row], existing.get(item.filename),
+                  item.filename in pages, own_user) for item in items]
+    return found, problems
+
+
+def _one(wiki: lookup.Querier, item: UploadItem, sha1: str, current: dict[str, Any] | None,
+         page_exists: bool, own_user: str) -> Forecast:
+    warnings = _warnings(wiki, item, sha1, current, page_exists)
+    decision = item.policy.decide(warnings)
+    if decision.code is None:
+        return Forecast(item.row, item.source, item.filename, oc.UPLOADED, sha1=sha1)
+    outcome = _WOULD_BE[decision.action]
+    if decision.action == 'skip' and 'nochange' in warnings:
+        outcome = oc.UNCHANGED
+    elif decision.action == 'upload' and current is not None:
+        outcome = oc.NEW_VERSION
+    elif decision.action == 'new-version' and current and current.get('user') != own_user:
+        outcome = oc.SKIPPED
+    message = f'{decision.code}: {describe_warning(decision.code, warnings[decision.code])}'
+    return Forecast(item.row, item.source, item.filename, outcome, tuple(warnings), message,
+                    sha1)
+
+
+def _warnings(wiki: lookup.Querier, item: UploadItem, sha1: str,
+              current: dict[str, Any] | None, page_exists: bool) -> dict[str, Any]:
+    """The warnings the wiki would most likely give at the commit."""
+    warnings: dict[str, Any] = {}
+    mended = [problem for problem in check_target_name(item.filename) if 'would be' in problem]
+    if mended:
+        warnings['badfilename'] = mended[0]
+    if current is not None:
+        warnings['exists'] = item.filename
+        if current.get('sha1') == sha1:
+            warnings['nochange'] = {}
+    elif page_exists:
+        warnings['page-exists'] = item.filename
+    elif _THUMB_NAME.match(item.filename):
+        warnings['thumb-name'] = item.filename
+    target = normalize_title(item.filename)
+    others = [name for name in lookup.files_with_sha1(wiki, sha1)
+              if normalize_title(name) != target]
+    if others:
+        warnings['duplicate'] = others
+    return warnings
+
+
+def _existing_pages(wiki: lookup.Querier, filenames: list[str]) -> set[str]:
+    """Names whose ``File:`` page exists (with or without a file)."""
+    found = set()
+    for start in range(0, len(filenames), lookup.TITLES_PER_QUERY):
+        group = filenames[start:start + lookup.TITLES_PER_QUERY]
+        by_title = {f'File:{normalize_title(name)}': name for name in group}
+        answer = wiki.query(titles='|'.join(by_title))
+        found |= {by_title[page['title']] for page in answer.get('pages', [])
+                  if not page.get('missing') and page.get('title') in by_title}
+    return found
+
+
+def table(forecasts: Iterable[Forecast], problems: Iterable[InputError]) -> str:
+    """The ``-check`` table: problems first, then what would happen to every row."""
+    lines = []
+    problems = list(problems)
+    if problems:
+        lines.append(f'{len(problems)} problem(s):')
+        lines += [f'  {problem}' for problem in problems]
+    forecasts = list(forecasts)
+    if forecasts:
+        width = max(len(f.filename) for f in forecasts)
+        lines.append(f'{"row":>5}  {"would be":<11}  {"target":<{width}}  why')
+        for f in forecasts:
+            lines.append(f'{f.row:>5}  {f.outcome:<11}  {f.filename:<{width}}  {f.message}')
+    return '\n'.join(lines)
