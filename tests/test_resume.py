@@ -29,10 +29,15 @@ def journal_row(batch, filename: str) -> dict | None:
     path = batch.manifest.with_name(batch.manifest.name + '.journal.sqlite')
     if not path.exists():
         return None
-    with sqlite3.connect(path, timeout=10) as db:
+    db = sqlite3.connect(f'file:{path}?mode=ro', uri=True, timeout=10)
+    try:
         db.row_factory = sqlite3.Row
         row = db.execute('SELECT * FROM rows WHERE filename = ?', (filename,)).fetchone()
-        return dict(row) if row else None
+    except sqlite3.OperationalError:
+        return None  # the bot has not created its table yet
+    finally:
+        db.close()
+    return dict(row) if row else None
 
 
 def start_bot(batch, *args: str, pywikibot_dir: str | None = None) -> subprocess.Popen:

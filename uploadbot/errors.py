@@ -32,10 +32,10 @@ class InputError(Exception):
         if self.path is not None:
             where.append(os.fspath(self.path))
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f'row {self.row}')
         if self.field is not None:
-            where.append(f"column {self.field!r}")
-        text = " ".join(self.message.splitlines())
+            where.append(f'column {self.field!r}')
+        text = ' '.join(self.message.splitlines())
         return f"{', '.join(where)}: {text}" if where else text
 
     def __reduce__(self):

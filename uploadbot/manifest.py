@@ -16,6 +16,7 @@ Defaults, weakest first: the YAML batch file's ``defaults:``, then the caller's
 ``defaults`` (the command line's -field:NAME=VALUE), then the row's own values.
 
 Whether the files exist is checked elsewhere; so is everything about their content.
+The XLSX and ODS cells are read in spreadsheets.py.
 """
 
 from __future__ import annotations
@@ -26,34 +27,26 @@ import io
 import json
 import math
 import os
-import re
-import xml.sax
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import openpyxl
 import yaml
-from odf.namespaces import OFFICENS, TABLENS, TEXTNS
-from odf.opendocument import load as load_ods
-from odf.table import Table
-from openpyxl.utils.exceptions import InvalidFileException
 
 from .errors import InputError
+from .spreadsheets import blank, ods_lines, xlsx_lines
 
-KNOWN_COLUMNS = ("file", "filename", "policy", "template", "categories", "summary")
+KNOWN_COLUMNS = ('file', 'filename', 'policy', 'template', 'categories', 'summary')
 
 _Records = list[tuple[int, dict[str, Any]]]
-_Reader = Callable[[Path, "str | None"], tuple[list[str], _Records, dict]]
-_DURATION = re.compile(r"-?P(?:\d+D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?")
+_Reader = Callable[[Path, 'str | None'], tuple[list[str], _Records, dict]]
 
 
 def _field(name: str) -> property:
     def get(row: Row) -> str:
-        return row.fields.get(name, "")
+        return row.fields.get(name, '')
 
     return property(get, doc=f"The {name!r} field; '' when absent.")
 
@@ -64,16 +57,16 @@ class Row:
 
     number: int
     fields: Mapping[str, str]
-    file = _field("file")
-    filename = _field("filename")
-    policy = _field("policy")
-    template = _field("template")
-    summary = _field("summary")
+    file = _field('file')
+    filename = _field('filename')
+    policy = _field('policy')
+    template = _field('template')
+    summary = _field('summary')
 
     @property
     def categories(self) -> list[str]:
         """The ';'-separated categories, which a single cell can hold in every format."""
-        names = self.fields.get("categories", "").split(";")
+        names = self.fields.get('categories', '').split(';')
         return [name.strip() for name in names if name.strip()]
 
 
@@ -94,20 +87,20 @@ def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
                   defaults: Mapping[str, str] | None = None) -> Manifest:
     """Read a manifest in the format its extension names (a directory lists its files)."""
     path = Path(path)
-    suffix = "/" if path.is_dir() else path.suffix.lower()
-    if sheet is not None and suffix not in (".xlsx", ".ods"):
-        raise InputError("a sheet can only be chosen in .xlsx and .ods files", path=path)
-    if suffix == "/":
+    suffix = '/' if path.is_dir() else path.suffix.lower()
+    if sheet is not None and suffix not in ('.xlsx', '.ods'):
+        raise InputError('a sheet can only be chosen in .xlsx and .ods files', path=path)
+    if suffix == '/':
         return read_directory(path, defaults=defaults)
     reader = _READERS.get(suffix)
     if reader is None:
-        known = ", ".join(sorted(_READERS))
+        known = ', '.join(sorted(_READERS))
         raise InputError(f"unknown manifest type {suffix or '(none)'!r}; use one of {known}",
                          path=path)
     try:
         columns, records, file_defaults = reader(path, sheet)
     except OSError as error:
-        raise InputError(f"cannot read the file: {error.strerror or error}", path=path) from error
+        raise InputError(f'cannot read the file: {error.strerror or error}', path=path) from error
     return _finish(path, columns, records, file_defaults, defaults or {})
 
 
@@ -116,11 +109,11 @@ def read_directory(path: str | os.PathLike[str], *,
     """Every visible regular file of one folder, sorted by name, not recursive."""
     path = Path(path)
     try:
-        names = sorted(p.name for p in path.iterdir() if not p.name.startswith(".") and p.is_file())
+        names = sorted(p.name for p in path.iterdir() if not p.name.startswith('.') and p.is_file())
     except OSError as error:
-        raise InputError(f"cannot list the folder: {error.strerror or error}", path=path) from error
-    records = [(number, {"file": name}) for number, name in enumerate(names, start=1)]
-    return _finish(path, ("file",), records, {}, defaults or {})
+        raise InputError(f'cannot list the folder: {error.strerror or error}', path=path) from error
+    records = [(number, {'file': name}) for number, name in enumerate(names, start=1)]
+    return _finish(path, ('file',), records, {}, defaults or {})
 
 
 def _finish(path: Path, columns: Iterable[str], records: _Records,
@@ -132,8 +125,8 @@ def _finish(path: Path, columns: Iterable[str], records: _Records,
             if text is not None:
                 merged[_column(str(key))] = text
     columns = tuple(columns)
-    if "file" not in columns:
-        raise InputError("there is no 'file' column", path=path, field="file")
+    if 'file' not in columns:
+        raise InputError("there is no 'file' column", path=path, field='file')
     rows = []
     for number, record in records:
         fields = {}
@@ -144,11 +137,11 @@ def _finish(path: Path, columns: Iterable[str], records: _Records,
         if not fields:
             continue
         fields = {**merged, **fields}
-        if not fields.get("file"):
-            raise InputError("the file is missing", path=path, row=number, field="file")
+        if not fields.get('file'):
+            raise InputError('the file is missing', path=path, row=number, field='file')
         rows.append(Row(number, MappingProxyType(fields)))
     if not rows:
-        raise InputError("the manifest has no rows", path=path)
+        raise InputError('the manifest has no rows', path=path)
     return Manifest(path, rows, MappingProxyType(merged), columns)
 
 
@@ -162,21 +155,21 @@ def _text(value: Any, path: Path, row: int | None, field: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return 'true' if value else 'false'
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime.datetime):
         if value.time() == datetime.time(0) and value.tzinfo is None:
             return value.date().isoformat()
-        return value.isoformat(sep=" ")
+        return value.isoformat(sep=' ')
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
-    if isinstance(value, (list, tuple)) and _column(field) == "categories":
+    if isinstance(value, (list, tuple)) and _column(field) == 'categories':
         names = [_text(item, path, row, field) for item in value]
-        return "; ".join(name for name in names if name) or None
+        return '; '.join(name for name in names if name) or None
     if isinstance(value, (list, tuple, dict)):
-        kind = "a list" if isinstance(value, (list, tuple)) else "a mapping"
-        raise InputError(f"the value is {kind}, but only text is allowed here",
+        kind = 'a list' if isinstance(value, (list, tuple)) else 'a mapping'
+        raise InputError(f'the value is {kind}, but only text is allowed here',
                          path=path, row=row, field=field)
     return str(value).strip() or None
 
@@ -184,16 +177,12 @@ def _text(value: Any, path: Path, row: int | None, field: str) -> str | None:
 def _keyed(path: Path, number: int | None, mapping: Mapping[Any, Any]) -> dict[str, Any]:
     record: dict[str, Any] = {}
     for key, value in mapping.items():
-        name = _column("" if key is None else str(key))
+        name = _column('' if key is None else str(key))
         if not name or name in record:
-            problem = "a field has no name" if not name else f"the field {name!r} appears twice"
+            problem = 'a field has no name' if not name else f'the field {name!r} appears twice'
             raise InputError(problem, path=path, row=number)
         record[name] = value
     return record
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _grid(path: Path, lines: Iterable[tuple[int, list[Any]]]) -> tuple[list[str], _Records]:
@@ -202,193 +191,82 @@ def _grid(path: Path, lines: Iterable[tuple[int, list[Any]]]) -> tuple[list[str]
     records: _Records = []
     for number, cells in lines:
         if header is None:
-            if not all(_blank(cell) for cell in cells):
+            if not all(blank(cell) for cell in cells):
                 header = _header(path, number, cells)
             continue
-        extra = [i for i, cell in enumerate(cells) if i >= len(header) and not _blank(cell)]
+        extra = [i for i, cell in enumerate(cells) if i >= len(header) and not blank(cell)]
         if extra:
-            raise InputError(f"column {extra[0] + 1} has a value but no name in the header",
+            raise InputError(f'column {extra[0] + 1} has a value but no name in the header',
                              path=path, row=number)
         records.append((number, dict(zip(header, cells))))
     if header is None:
-        raise InputError("the file is empty: there is no header row", path=path)
+        raise InputError('the file is empty: there is no header row', path=path)
     return header, records
 
 
 def _header(path: Path, number: int, cells: list[Any]) -> list[str]:
-    names = [_column(_text(cell, path, number, "header") or "") for cell in cells]
+    names = [_column(_text(cell, path, number, 'header') or '') for cell in cells]
     while names and not names[-1]:
         names.pop()
     for index, name in enumerate(names):
         if not name:
-            raise InputError(f"column {index + 1} of the header has no name", path=path, row=number)
+            raise InputError(f'column {index + 1} of the header has no name', path=path, row=number)
         if name in names[:index]:
-            raise InputError("the column name appears twice in the header",
+            raise InputError('the column name appears twice in the header',
                              path=path, row=number, field=name)
     return names
 
 
 def _decode(path: Path, lines_are_rows: bool) -> str:
     data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError("the file is UTF-16; save it as UTF-8", path=path)
+    if data.startswith((b'\xff\xfe', b'\xfe\xff')):
+        raise InputError('the file is UTF-16; save it as UTF-8', path=path)
     try:
-        return data.decode("utf-8-sig")
+        return data.decode('utf-8-sig')
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise InputError(f"the file is not UTF-8 (byte offset {error.start}, "
-                         f"0x{data[error.start]:02x}, on line {line}); save it as UTF-8",
+        line = data.count(b'\n', 0, error.start) + 1
+        raise InputError(f'the file is not UTF-8 (byte offset {error.start}, '
+                         f'0x{data[error.start]:02x}, on line {line}); save it as UTF-8',
                          path=path, row=line if lines_are_rows else None) from error
 
 
 def _delimiter(text: str) -> str:
     """The header line decides when it holds one candidate; else csv.Sniffer, else ','."""
-    header = text.split("\n", 1)[0]
-    present = [d for d in ",;\t" if d in header]
+    header = text.split('\n', 1)[0]
+    present = [d for d in ',;\t' if d in header]
     if len(present) == 1:
         return present[0]
     try:
-        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t").delimiter
+        return csv.Sniffer().sniff(text[:65536], delimiters=',;\t').delimiter
     except csv.Error:
-        return max(present, key=header.count) if present else ","
+        return max(present, key=header.count) if present else ','
 
 
 def _read_delimited(path: Path, delimiter: str | None) -> tuple[list[str], _Records, dict]:
     text = _decode(path, lines_are_rows=True)
     delimiter = delimiter or _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=''), delimiter=delimiter, strict=True)
     lines: list[tuple[int, list[str]]] = []
     try:
         for cells in reader:
             lines.append((len(lines) + 1, cells))
     except csv.Error as error:
-        raise InputError(f"broken quoting: {error}", path=path, row=len(lines) + 1) from error
+        raise InputError(f'broken quoting: {error}', path=path, row=len(lines) + 1) from error
     return (*_grid(path, lines), {})
-
-
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict]:
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
-        raise InputError(f"cannot read the workbook: {error}", path=path) from error
-    try:
-        worksheet = book[_sheet(path, book.sheetnames, sheet)]
-        worksheet.reset_dimensions()  # some writers store wrong ones
-        rows = worksheet.iter_rows(values_only=True)
-        lines = [(number, list(cells)) for number, cells in enumerate(rows, start=1)]
-    finally:
-        book.close()
-    return (*_grid(path, lines), {})
-
-
-def _sheet(path: Path, names: list[str], wanted: str | None) -> str:
-    if not names:
-        raise InputError("the workbook has no sheets", path=path)
-    if wanted is None:
-        return names[0]
-    if wanted not in names:
-        listed = ", ".join(map(repr, names))
-        raise InputError(f"there is no sheet {wanted!r}; the sheets are {listed}", path=path)
-    return wanted
-
-
-def _read_ods(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict]:
-    try:
-        document = load_ods(str(path))
-    except (zipfile.BadZipFile, xml.sax.SAXException, KeyError, ValueError) as error:
-        raise InputError(f"cannot read the spreadsheet: {error}", path=path) from error
-    tables = document.spreadsheet.getElementsByType(Table) if document.spreadsheet else []
-    names = [table.attributes.get((TABLENS, "name"), "") for table in tables]
-    table = tables[names.index(_sheet(path, names, sheet))]
-    return (*_grid(path, _ods_lines(table)), {})
-
-
-def _ods_lines(table: Any) -> Iterator[tuple[int, list[Any]]]:
-    number = 0
-    for row in _ods_rows(table):
-        repeat = int(row.attributes.get((TABLENS, "number-rows-repeated"), 1))
-        cells = _ods_cells(row)
-        if not cells:  # trailing empty rows are often repeated a million times
-            number += repeat
-            continue
-        for _ in range(repeat):
-            number += 1
-            yield number, cells
-
-
-def _ods_rows(element: Any) -> Iterator[Any]:
-    for child in element.childNodes:
-        if child.qname == (TABLENS, "table-row"):
-            yield child
-        elif child.qname in ((TABLENS, "table-header-rows"), (TABLENS, "table-rows"),
-                             (TABLENS, "table-row-group")):
-            yield from _ods_rows(child)
-
-
-def _ods_cells(row: Any) -> list[Any]:
-    cells: list[Any] = []
-    pending = 0  # empty cells not yet added: only needed if a value follows
-    for cell in row.childNodes:
-        if cell.qname not in ((TABLENS, "table-cell"), (TABLENS, "covered-table-cell")):
-            continue
-        repeat = int(cell.attributes.get((TABLENS, "number-columns-repeated"), 1))
-        value = _ods_value(cell)
-        if _blank(value):
-            pending += repeat
-            continue
-        cells.extend([None] * pending + [value] * repeat)
-        pending = 0
-    return cells
-
-
-def _ods_value(cell: Any) -> Any:
-    """The typed value, as openpyxl gives it, so both spreadsheet formats read alike."""
-    kind = cell.attributes.get((OFFICENS, "value-type"))
-    typed = {"date": "date-value", "time": "time-value", "boolean": "boolean-value"}
-    value = cell.attributes.get((OFFICENS, typed.get(kind, "value")))
-    if kind in ("float", "percentage", "currency") and value:
-        return float(value)
-    if kind == "date" and value:
-        moment = datetime.datetime.fromisoformat(value)
-        return moment.date() if len(value) <= 10 else moment
-    duration = _DURATION.fullmatch(value or "") if kind == "time" else None
-    if duration:  # ISO 8601 duration such as PT10H20M30S
-        hours, minutes, seconds = (float(part or 0) for part in duration.groups())
-        return datetime.time(int(hours) % 24, int(minutes), int(seconds))
-    if kind == "boolean" and value:
-        return value == "true"
-    paragraphs = [p for p in cell.childNodes if p.qname == (TEXTNS, "p")]
-    return "\n".join(_ods_text(p) for p in paragraphs) if paragraphs else None
-
-
-def _ods_text(element: Any) -> str:
-    parts = []
-    for child in element.childNodes:
-        if child.nodeType == child.TEXT_NODE:
-            parts.append(child.data)
-        elif child.qname == (TEXTNS, "s"):
-            parts.append(" " * int(child.attributes.get((TEXTNS, "c"), 1)))
-        elif child.qname == (TEXTNS, "tab"):
-            parts.append("\t")
-        elif child.qname == (TEXTNS, "line-break"):
-            parts.append("\n")
-        elif child.qname != (OFFICENS, "annotation"):  # comments on a cell are not its value
-            parts.append(_ods_text(child))
-    return "".join(parts)
 
 
 def _read_jsonl(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict]:
     records: _Records = []
-    for number, line in enumerate(_decode(path, lines_are_rows=True).split("\n"), start=1):
+    for number, line in enumerate(_decode(path, lines_are_rows=True).split('\n'), start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
-            raise InputError(f"not valid JSON: {error.msg} (column {error.colno})",
+            raise InputError(f'not valid JSON: {error.msg} (column {error.colno})',
                              path=path, row=number) from error
         if not isinstance(item, dict):
-            raise InputError("each line must be a JSON object", path=path, row=number)
+            raise InputError('each line must be a JSON object', path=path, row=number)
         records.append((number, _keyed(path, number, item)))
     return _columns(records), records, {}
 
@@ -397,18 +275,18 @@ def _read_yaml(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict
     try:
         document = yaml.safe_load(_decode(path, lines_are_rows=False))
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        where = f" on line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise InputError(f"not valid YAML{where}: {problem}", path=path) from error
+        mark = getattr(error, 'problem_mark', None) or getattr(error, 'context_mark', None)
+        where = f' on line {mark.line + 1}' if mark else ''
+        problem = getattr(error, 'problem', None) or str(error)
+        raise InputError(f'not valid YAML{where}: {problem}', path=path) from error
     shape = ("a YAML manifest is a list of rows, "
              "or a mapping with 'rows:' and optionally 'defaults:'")
     file_defaults: Any = {}
     items = document
     if isinstance(document, dict):
-        if "rows" not in document or set(document) - {"rows", "defaults"}:
+        if 'rows' not in document or set(document) - {'rows', 'defaults'}:
             raise InputError(shape, path=path)
-        items, file_defaults = document["rows"], document.get("defaults") or {}
+        items, file_defaults = document['rows'], document.get('defaults') or {}
     if not isinstance(items, list) or not isinstance(file_defaults, dict):
         raise InputError(shape, path=path)
     records: _Records = []
@@ -416,7 +294,7 @@ def _read_yaml(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict
         if item is None:
             continue
         if not isinstance(item, dict):
-            raise InputError("each row must be a mapping of fields", path=path, row=number)
+            raise InputError('each row must be a mapping of fields', path=path, row=number)
         records.append((number, _keyed(path, number, item)))
     return _columns(records), records, _keyed(path, None, file_defaults)
 
@@ -426,9 +304,10 @@ def _columns(records: _Records) -> list[str]:
 
 
 _READERS: Mapping[str, _Reader] = MappingProxyType({
-    ".csv": lambda path, sheet: _read_delimited(path, None),
-    ".tsv": lambda path, sheet: _read_delimited(path, "\t"),
-    ".tab": lambda path, sheet: _read_delimited(path, "\t"),
-    ".xlsx": _read_xlsx, ".ods": _read_ods,
-    ".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".yaml": _read_yaml, ".yml": _read_yaml,
+    '.csv': lambda path, sheet: _read_delimited(path, None),
+    '.tsv': lambda path, sheet: _read_delimited(path, '\t'),
+    '.tab': lambda path, sheet: _read_delimited(path, '\t'),
+    '.xlsx': lambda path, sheet: (*_grid(path, xlsx_lines(path, sheet)), {}),
+    '.ods': lambda path, sheet: (*_grid(path, ods_lines(path, sheet)), {}),
+    '.jsonl': _read_jsonl, '.ndjson': _read_jsonl, '.yaml': _read_yaml, '.yml': _read_yaml,
 })

@@ -24,28 +24,28 @@ MAX_NAME_BYTES = 240
 
 # Characters MediaWiki replaces with '-' in upload names: everything outside
 # $wgLegalTitleChars (for non-ASCII everything is legal) plus $wgIllegalFileChars.
-_REPLACED = re.compile(r"[\x00-\x1f\x7f#<>\[\]|{}:/\\]")
-_BIDI = re.compile(r"[\u200e\u200f\u202a-\u202e]")
-_SPACES = re.compile(r"[ _\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
-_FILE_PREFIX = re.compile(r"^(?:file|image)[ _]*:[ _]*", re.IGNORECASE)
-_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-_ENTITY = re.compile(r"&[A-Za-z0-9\x80-\U0010ffff]+;")
+_REPLACED = re.compile(r'[\x00-\x1f\x7f#<>\[\]|{}:/\\]')
+_BIDI = re.compile(r'[\u200e\u200f\u202a-\u202e]')
+_SPACES = re.compile(r'[ _\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+')
+_FILE_PREFIX = re.compile(r'^(?:file|image)[ _]*:[ _]*', re.IGNORECASE)
+_PERCENT = re.compile(r'%[0-9A-Fa-f]{2}')
+_ENTITY = re.compile(r'&[A-Za-z0-9\x80-\U0010ffff]+;')
 
 _FAMILIES = (
-    frozenset({"jpg", "jpeg", "jpe"}),
-    frozenset({"tif", "tiff"}),
-    frozenset({"ogg", "oga", "ogv", "opus"}),
-    frozenset({"mpg", "mpeg"}),
-    frozenset({"djvu", "djv"}),
-    frozenset({"png"}), frozenset({"gif"}), frozenset({"webp"}), frozenset({"pdf"}),
-    frozenset({"webm"}), frozenset({"wav"}), frozenset({"flac"}), frozenset({"mp3"}),
-    frozenset({"svg"}), frozenset({"stl"}),
+    frozenset({'jpg', 'jpeg', 'jpe'}),
+    frozenset({'tif', 'tiff'}),
+    frozenset({'ogg', 'oga', 'ogv', 'opus'}),
+    frozenset({'mpg', 'mpeg'}),
+    frozenset({'djvu', 'djv'}),
+    frozenset({'png'}), frozenset({'gif'}), frozenset({'webp'}), frozenset({'pdf'}),
+    frozenset({'webm'}), frozenset({'wav'}), frozenset({'flac'}), frozenset({'mp3'}),
+    frozenset({'svg'}), frozenset({'stl'}),
 )
 
 
 def _describe(char: str) -> str:
     if ord(char) < 0x20 or ord(char) == 0x7F:
-        return f"the control character U+{ord(char):04X}"
+        return f'the control character U+{ord(char):04X}'
     return repr(char)
 
 
@@ -72,44 +72,44 @@ def _examine(name: str) -> tuple[list[str], list[str]]:
     """(what MediaWiki would change, what it would refuse) about a target name."""
     name = name.strip()
     if not name:
-        return [], ["the name is empty"]
+        return [], ['the name is empty']
     changes: list[str] = []
     refusals: list[str] = []
     prefix = _FILE_PREFIX.match(name)
     if prefix:
-        changes.append(f"the prefix {prefix.group(0)!r} would be dropped")
+        changes.append(f'the prefix {prefix.group(0)!r} would be dropped')
         name = name[prefix.end():]
-    size = len(name.encode("utf-8"))
+    size = len(name.encode('utf-8'))
     if size > MAX_NAME_BYTES:
         refusals.append(
-            f"the name is {size} bytes of UTF-8; MediaWiki allows at most {MAX_NAME_BYTES}"
+            f'the name is {size} bytes of UTF-8; MediaWiki allows at most {MAX_NAME_BYTES}'
         )
     seen = []
     for match in _REPLACED.finditer(name):
         if match.group(0) not in seen:
             seen.append(match.group(0))
     changes.extend(f"{_describe(char)} would be replaced by '-'" for char in seen)
-    filtered = _REPLACED.sub("-", name)
+    filtered = _REPLACED.sub('-', name)
     if _BIDI.search(filtered):
         changes.append(
-            "the invisible direction marks (U+200E, U+200F, U+202A-U+202E) would be removed"
+            'the invisible direction marks (U+200E, U+200F, U+202A-U+202E) would be removed'
         )
     for match in _PERCENT.finditer(filtered):
         refusals.append(
-            f"{match.group(0)!r} looks like percent-encoding, which MediaWiki forbids in titles"
+            f'{match.group(0)!r} looks like percent-encoding, which MediaWiki forbids in titles'
         )
     for match in _ENTITY.finditer(filtered):
-        refusals.append(f"{match.group(0)!r} looks like an HTML character reference, "
-                        "which MediaWiki forbids in titles")
-    if "~~~" in filtered:
+        refusals.append(f'{match.group(0)!r} looks like an HTML character reference, '
+                        'which MediaWiki forbids in titles')
+    if '~~~' in filtered:
         refusals.append("'~~~' (a signature) is forbidden in titles")
-    if "\ufffd" in filtered:
-        refusals.append("U+FFFD (the replacement character) is forbidden in titles")
+    if '\ufffd' in filtered:
+        refusals.append('U+FFFD (the replacement character) is forbidden in titles')
     title = normalize_title(filtered)
     if not extension(title):
-        refusals.append("the name has no extension")
-    elif not title.split(".")[0] and title.count(".") == 1:
-        refusals.append("the name has nothing before its extension")
+        refusals.append('the name has no extension')
+    elif not title.split('.')[0] and title.count('.') == 1:
+        refusals.append('the name has nothing before its extension')
     return changes, refusals
 
 
@@ -120,9 +120,9 @@ def normalize_title(name: str) -> str:
     stripped, first letter upper-cased as with $wgCapitalLinks (a letter whose
     upper case is two letters, like 'ß', is kept, as Wikimedia wikis do).
     """
-    text = unicodedata.normalize("NFC", name)
-    text = _BIDI.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
+    text = unicodedata.normalize('NFC', name)
+    text = _BIDI.sub('', text)
+    text = _SPACES.sub(' ', text).strip()
     if not text:
         return text
     first = text[0].upper()
@@ -132,21 +132,21 @@ def normalize_title(name: str) -> str:
 def derive_filename(path_or_url: str) -> str:
     """The source's own base name, the natural default when the manifest gives no filename."""
     parts = urlsplit(path_or_url)
-    if parts.scheme and (parts.netloc or parts.scheme == "file") and len(parts.scheme) > 1:
-        return unquote(parts.path.rsplit("/", 1)[-1]).strip()
-    return re.split(r"[\\/]", path_or_url)[-1].strip()
+    if parts.scheme and (parts.netloc or parts.scheme == 'file') and len(parts.scheme) > 1:
+        return unquote(parts.path.rsplit('/', 1)[-1]).strip()
+    return re.split(r'[\\/]', path_or_url)[-1].strip()
 
 
 def extension(name: str) -> str:
     """The final extension as MediaWiki sees it: after the last dot, lower-case."""
-    if "." not in name:
-        return ""
-    return name.rsplit(".", 1)[1].strip().lower()
+    if '.' not in name:
+        return ''
+    return name.rsplit('.', 1)[1].strip().lower()
 
 
 def _is_svg(head: bytes) -> bool:
-    text = head.decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
-    return text.startswith("<") and re.search(r"<(?:\w+:)?svg[\s>/]", text) is not None
+    text = head.decode('utf-8', 'ignore').lstrip('\ufeff \t\r\n')
+    return text.startswith('<') and re.search(r'<(?:\w+:)?svg[\s>/]', text) is not None
 
 
 def _is_mp3_frame(head: bytes) -> bool:
@@ -163,23 +163,23 @@ def detect_content_type(head: bytes) -> str | None:
     Pass at least the first 4 KiB. Returns an extension, or None when unknown
     (a binary STL has no magic number, so it is unknown).
     """
-    riff = head[8:12] if head[:4] == b"RIFF" else b""
+    riff = head[8:12] if head[:4] == b'RIFF' else b''
     signatures = (
-        (head.startswith(b"\xff\xd8\xff"), "jpg"),
-        (head.startswith(b"\x89PNG\r\n\x1a\n"), "png"),
-        (head[:6] in (b"GIF87a", b"GIF89a"), "gif"),
-        (head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"), "tif"),
-        (riff == b"WEBP", "webp"),
-        (riff == b"WAVE", "wav"),
-        (b"%PDF-" in head[:1024], "pdf"),
-        (head[:8] == b"AT&TFORM" and head[12:15] == b"DJV", "djvu"),
-        (head.startswith(b"OggS"), "ogg"),
-        (head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64], "webm"),
-        (head.startswith(b"fLaC"), "flac"),
-        (head.startswith(b"ID3") or _is_mp3_frame(head), "mp3"),
-        (head[:4] in (b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3"), "mpg"),
-        (re.match(rb"\s*solid(?:\s|$)", head[:512]) is not None, "stl"),
-        (_is_svg(head), "svg"),
+        (head.startswith(b'\xff\xd8\xff'), 'jpg'),
+        (head.startswith(b'\x89PNG\r\n\x1a\n'), 'png'),
+        (head[:6] in (b'GIF87a', b'GIF89a'), 'gif'),
+        (head[:4] in (b'II*\x00', b'MM\x00*', b'II+\x00', b'MM\x00+'), 'tif'),
+        (riff == b'WEBP', 'webp'),
+        (riff == b'WAVE', 'wav'),
+        (b'%PDF-' in head[:1024], 'pdf'),
+        (head[:8] == b'AT&TFORM' and head[12:15] == b'DJV', 'djvu'),
+        (head.startswith(b'OggS'), 'ogg'),
+        (head.startswith(b'\x1a\x45\xdf\xa3') and b'webm' in head[:64], 'webm'),
+        (head.startswith(b'fLaC'), 'flac'),
+        (head.startswith(b'ID3') or _is_mp3_frame(head), 'mp3'),
+        (head[:4] in (b'\x00\x00\x01\xba', b'\x00\x00\x01\xb3'), 'mpg'),
+        (re.match(rb'\s*solid(?:\s|$)', head[:512]) is not None, 'stl'),
+        (_is_svg(head), 'svg'),
     )
     return next((kind for matched, kind in signatures if matched), None)
 
@@ -190,7 +190,7 @@ def _family(ext: str) -> frozenset[str] | None:
 
 def content_matches_extension(ext: str, head: bytes) -> bool | None:
     """Whether the bytes fit the extension; None when we cannot tell either way."""
-    expected = _family(ext.lower().lstrip("."))
+    expected = _family(ext.lower().lstrip('.'))
     found = detect_content_type(head)
     if expected is None or found is None:
         return None

@@ -20,6 +20,14 @@ from .transfer import APIError, Transfer
 #: Offset corrections accepted from the wiki in a row before giving up.
 MAX_OFFSET_CORRECTIONS = 3
 
+#: Errors that say the stash does not have the upload where the bot thought:
+#: the chunk offset moved on, or the key is gone (assembled under a new one,
+#: or expired).
+STASH_TROUBLE = frozenset({
+    'stashfailed', 'stashedfilenotfound', 'stashnosuchfilekey', 'stashpathinvalid',
+    'uploadstash-file-not-found', 'uploadstash-exception', 'missingresult',
+    'filekeynotallowed'})
+
 Progress = Callable[[int, str], None]
 
 
@@ -53,7 +61,7 @@ class ChunkedStash:
                     reply = self.transfer.upload_chunk(self.filename, self.size, offset,
                                                        chunk, filekey)
                 except APIError as error:
-                    if error.code != 'stashfailed' or corrections >= MAX_OFFSET_CORRECTIONS:
+                    if error.code not in STASH_TROUBLE or corrections >= MAX_OFFSET_CORRECTIONS:
                         raise
                     corrections += 1
                     wiki_offset = error.data.get('offset')

@@ -25,19 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from . import journal as jr
+from . import lookup
 from . import outcome as oc
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .journal import Journal, Record
 from .outcome import Outcome
 from .policy import Policy
 from .retry import GaveUp
-from .stash import ChunkedStash
+from .stash import STASH_TROUBLE, ChunkedStash
 from .transfer import APIError, Transfer
-
-#: Errors that mean the stash no longer holds the file: start the row over.
-STASH_GONE = frozenset({'stashedfilenotfound', 'stashfailed', 'stashnosuchfilekey',
-                        'uploadstash-file-not-found', 'stashpathinvalid', 'missingresult',
-                        'uploadstash-exception', 'filekeynotallowed'})
 
 #: Seconds a row may spend waiting to retry before it fails (a request under
 #: way is never cut short: a large file's chunks take what they take).
@@ -62,6 +58,10 @@ class UploadItem:
     def key(self) -> tuple[str, str]:
         """The journal's key for this row: source and target name."""
         return (self.source or str(self.path), self.filename)
+
+
+class ContentChanged(Exception):
+    """The bytes in the stash are not the bytes that were hashed: the file changed."""
 
 
 class UploadTask:
@@ -101,7 +101,7 @@ class UploadTask:
         except APIError as error:
             return self._fail(f'the wiki refused it: {error.code}: {error.info}',
                               filekey=error.filekey or self.record.filekey)
-        except GaveUp as error:
+        except (GaveUp, ContentChanged) as error:
             return self._fail(str(error), filekey=self.record.filekey)
         except OSError as error:
             return self._fail(f'cannot read {self.item.path}: {error.strerror or error}')
@@ -136,7 +136,7 @@ class UploadTask:
             try:
                 return self._commit_stashed(filekey)
             except APIError as error:
-                if error.code not in STASH_GONE:
+                if error.code not in STASH_TROUBLE:
                     raise
         return self._start()
 
@@ -166,6 +166,11 @@ class UploadTask:
         filekey = stash.send(offset, filekey, sha1=self.record.sha1)
         self.chunks += stash.chunks
         self._save(state=jr.STASHED, filekey=filekey, offset=self.record.size)
+        stashed = lookup.stashed_file(self.transfer, filekey)
+        if stashed is not None and stashed.get('sha1') not in (None, self.record.sha1):
+            raise ContentChanged(f'the stash holds SHA1 {stashed["sha1"]}, but the file read '
+                                 f'{self.record.sha1} before sending: it changed while it was '
+                                 'uploaded; nothing was published')
         return filekey
 
     def _stash(self) -> ChunkedStash:

@@ -1,0 +1,93 @@
+"""Reliability through a fault-injecting proxy: every file lands exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from .proxy import FaultProxy, Request, pywikibot_dir_through
+
+pytestmark = pytest.mark.wiki
+
+CHUNK = 64 * 1024
+
+
+def after(count: int, predicate):
+    """A predicate that lets ``count`` matching requests through before it matches."""
+    seen = [0]
+
+    def matches(request: Request) -> bool:
+        if not predicate(request):
+            return False
+        seen[0] += 1
+        return seen[0] > count
+    return matches
+
+
+def is_upload(request: Request) -> bool:
+    return request.action == 'upload' and request.param('checkstatus') is None
+
+
+def is_sha1_query(request: Request) -> bool:
+    return request.action == 'query' and request.param('list') == 'allimages'
+
+
+@pytest.fixture
+def proxy(sandbox):
+    proxy = FaultProxy(sandbox.port)
+    yield proxy
+    proxy.close()
+
+
+def run_through(batch, proxy, tmp_path, *args):
+    import subprocess
+    import sys
+    through = pywikibot_dir_through(proxy, Path(batch.sandbox.pywikibot_dir), tmp_path / 'pwb')
+    batch.write()
+    return subprocess.run(
+        [sys.executable, '-m', 'uploadbot', f'-dir:{through}', f'-manifest:{batch.manifest}',
+         f'-template:{batch.template}', f'-report:{batch.report}', *args],
+        capture_output=True, text=True, timeout=900, cwd=batch.folder)
+
+
+def test_fifty_files_through_every_kind_of_fault_land_exactly_once(
+        batch, wiki, proxy, tmp_path, name):
+    paths = {}
+    for index in range(50):
+        size = 150_000 + index * 997 if index % 5 == 0 else 2500 + index * 31
+        paths[f'{name} {index}.jpg'] = batch.add(f'{name} {index}.jpg', size=size)
+    faults = [
+        proxy.add('reset-before', after(3, lambda r: r.is_chunk), times=3),
+        proxy.add('reset-after', after(2, lambda r: r.is_chunk), times=2),
+        proxy.add('reset-after', after(1, lambda r: r.is_commit), times=2),
+        proxy.add('reset-after', after(4, lambda r: r.is_direct_upload), times=2),
+        proxy.add('status', after(1, is_sha1_query), status=502, times=2),
+        proxy.add('retry-after', after(9, lambda r: r.is_chunk), status=503, times=2),
+        proxy.add('status-after', after(12, lambda r: r.is_direct_upload), status=504, times=2),
+        proxy.add('status-after', after(3, lambda r: r.is_commit), status=504, times=1),
+        proxy.add('retry-after', after(15, is_upload), status=429, retry_after=1, times=2),
+        proxy.add('delay', after(4, is_sha1_query), delay=3.0, times=1),
+        proxy.add('maxlag', after(20, is_upload), times=2),
+        proxy.add('badtoken', after(25, is_upload), times=2),
+        proxy.add('drop-cookie', after(30, is_upload), times=2),
+    ]
+    result = run_through(batch, proxy, tmp_path, f'-chunk-size:{CHUNK}', '-query-timeout:1.5')
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert [fault.hit for fault in faults] == [fault.times for fault in faults], \
+        'every fault was injected as often as planned'
+    outcomes = batch.outcomes()
+    assert {row['outcome'] for row in outcomes.values()} == {'uploaded'}
+    journal = batch.manifest.with_name(batch.manifest.name + '.journal.sqlite')
+    with sqlite3.connect(journal) as db:
+        recorded = dict(db.execute('SELECT filename, sha1 FROM rows WHERE state = ?',
+                                   ('uploaded',)))
+    assert len(recorded) == 50
+    for filename, path in paths.items():
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+        versions = wiki.file_versions(filename)
+        assert [version['sha1'] for version in versions] == [digest], filename
+        assert wiki.files_with_sha1(digest) == [filename.replace(' ', '_')]
+        assert recorded[filename] == digest
