@@ -24,6 +24,11 @@ from .wikiapi import WikiAPI
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Tests marked ``last`` run after all others (the secrets search reads what they wrote)."""
+    items.sort(key=lambda item: item.get_closest_marker('last') is not None)
+
+
 @pytest.fixture(scope='session')
 def sandbox(tmp_path_factory) -> SandboxInfo:
     reuse = os.environ.get('UPLOADBOT_TEST_SANDBOX')

@@ -81,7 +81,7 @@ def _run(options: Options) -> int:
     site = _logged_in_site()
     if site is None:
         return exits.EXIT_FAILED
-    plan.problems += _unknown_extensions(plan, site)
+    plan.problems += _unknown_extensions(plan, site) + _oversized_pages(plan, site)
     transfer = Transfer(site, query_timeout=(10.0, options.query_timeout),
                         write_timeout=(10.0, options.upload_timeout))
     if options.check or pywikibot.config.simulate:
@@ -133,6 +133,15 @@ def _unknown_extensions(plan: Plan, site: pywikibot.site.APISite) -> list[InputE
                        f'(it takes {", ".join(sorted(allowed))})', path=plan.manifest_path,
                        row=item.row, field='filename')
             for item in plan.items if allowed and extension(item.filename) not in allowed]
+
+
+def _oversized_pages(plan: Plan, site: pywikibot.site.APISite) -> list[InputError]:
+    """Rows whose description page is larger than the wiki stores ($wgMaxArticleSize)."""
+    limit = int(site.siteinfo.get('maxarticlesize') or 0)
+    return [InputError(f'the description page would be {len(item.text.encode())} bytes; '
+                       f'the wiki stores at most {limit}', path=plan.manifest_path,
+                       row=item.row)
+            for item in plan.items if limit and len(item.text.encode()) > limit]
 
 
 def _check(plan: Plan, transfer: Transfer, options: Options) -> int:

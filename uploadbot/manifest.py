@@ -251,7 +251,10 @@ def _read_delimited(path: Path, delimiter: str | None) -> tuple[list[str], _Reco
         for cells in reader:
             lines.append((len(lines) + 1, cells))
     except csv.Error as error:
-        raise InputError(f'broken quoting: {error}', path=path, row=len(lines) + 1) from error
+        problem = (f'a cell holds more than {csv.field_size_limit()} characters, more than '
+                   'a description page should' if 'field limit' in str(error)
+                   else f'broken quoting: {error}')
+        raise InputError(problem, path=path, row=len(lines) + 1) from error
     return (*_grid(path, lines), {})
 
 
