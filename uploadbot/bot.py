@@ -1,18 +1,29 @@
-"""The batch loop: one upload task per item, counters, the report, the exit code."""
+"""The batch loop: one upload task per item, counters, the report, the exit code.
+
+With ``-workers:N`` up to N tasks run at once, each in its own thread with
+its own :class:`~uploadbot.transfer.Transfer` (sharing pywikibot's logged-in
+session). Outcomes are recorded one at a time, under a lock, in the order
+they finish; names claimed by ``rename`` are shared, so two workers never
+pick the same free name.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pywikibot
 from pywikibot.bot import BaseBot
 
 from . import outcome as oc
+from .journal import Journal
+from .lookup import NameClaims
 from .outcome import Outcome
+from .progress import Progress
 from .report import Report
 from .task import BatchAborted, UploadItem, UploadTask
-from .journal import Journal
 from .transfer import Transfer
 
 #: Exit codes (documented in the README).
@@ -26,36 +37,68 @@ EXIT_ABORTED = 4
 class UploadBot(BaseBot):
     """Uploads a planned batch, one :class:`~uploadbot.task.UploadTask` per item."""
 
-    def __init__(self, items: Iterable[UploadItem], transfer: Transfer, report: Report, *,
-                 journal: Journal, chunk_size: int, commit_held: bool = False,
-                 max_runtime: float | None = None, **kwargs) -> None:
+    def __init__(self, items: Iterable[UploadItem], transfers: Callable[[], Transfer],
+                 report: Report, *, journal: Journal, chunk_size: int, workers: int = 1,
+                 commit_held: bool = False, max_runtime: float | None = None,
+                 progress: Progress | None = None, **kwargs) -> None:
         self.items = list(items)
-        super().__init__(generator=self._until_aborted(), **kwargs)
+        super().__init__(generator=self._until_stopped(), **kwargs)
         self.treat_page_type = UploadItem
-        self.transfer = transfer
+        self.new_transfer = transfers
         self.report = report
         self.journal = journal
         self.chunk_size = chunk_size
         self.commit_held = commit_held
-        self.own_user = transfer.site.username()
+        self.progress = progress or Progress(len(self.items), 0, bars=False)
+        self.claims = NameClaims()
         self.aborted = False
-        self.deadline = None if max_runtime is None else time.monotonic() + max_runtime
         self.out_of_time = False
+        self.deadline = None if max_runtime is None else time.monotonic() + max_runtime
+        self._transfers: list[Transfer] = []
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._slots = threading.Semaphore(workers)
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix='upload') \
+            if workers > 1 else None
 
     def skip_page(self, item: UploadItem) -> bool:
         return False
 
     def treat(self, item: UploadItem) -> None:
-        task = UploadTask(self.transfer, item, journal=self.journal,
-                          chunk_size=self.chunk_size, own_user=self.own_user,
-                          commit_held=self.commit_held)
-        try:
-            self.record(task.run())
-        except BatchAborted as stop:
-            self.record(stop.outcome)
-            self.aborted = True
+        if self._pool is None:
+            self.record(self._upload(item))
+            return
+        self._slots.acquire()
+        future = self._pool.submit(self._upload, item)
+        future.add_done_callback(self._finished)
 
-    def _until_aborted(self):
+    def _finished(self, future: Future) -> None:
+        try:
+            self.record(future.result())
+        finally:
+            self._slots.release()
+
+    def _upload(self, item: UploadItem) -> Outcome:
+        task = UploadTask(self._transfer(), item, journal=self.journal,
+                          chunk_size=self.chunk_size, own_user=self._transfer().site.username(),
+                          commit_held=self.commit_held, claims=self.claims,
+                          on_sent=self.progress.for_file(item.filename, item.size))
+        try:
+            return task.run()
+        except BatchAborted as stop:
+            self.aborted = True
+            return stop.outcome
+
+    def _transfer(self) -> Transfer:
+        """This thread's transfer (made on first use)."""
+        transfer = getattr(self._local, 'transfer', None)
+        if transfer is None:
+            transfer = self._local.transfer = self.new_transfer()
+            with self._lock:
+                self._transfers.append(transfer)
+        return transfer
+
+    def _until_stopped(self) -> Iterator[UploadItem]:
         """The items, until the policy aborts or the run-time budget is spent.
 
         The budget is checked between files only: a file under way is finished
@@ -70,24 +113,29 @@ class UploadBot(BaseBot):
             yield item
 
     def record(self, outcome: Outcome) -> None:
-        self.report.add(outcome)
-        self.counter[outcome.outcome] += 1
-        pywikibot.info(outcome.line())
+        with self._lock:
+            self.report.add(outcome)
+            self.counter[outcome.outcome] += 1
+        self.progress.row_done(outcome.line())
 
     def teardown(self) -> None:
-        """Rows not attempted after an abort are reported ``aborted`` too."""
+        """Wait for the workers; rows not attempted after an abort are reported ``aborted``."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         if self.aborted:
             for item in self._remaining():
                 self.record(Outcome(row=item.row, file=item.source or str(item.path),
                                     filename=item.filename, outcome=oc.ABORTED,
                                     message='not attempted: the batch stopped'))
+        self.progress.close()
         self.report.close()
         if self.out_of_time:
-            left = len(self.items) - len(self.report.outcomes)
+            left = len(self._remaining())
             pywikibot.info(f'stopped: the run-time budget is spent; {left} row(s) left for '
                            'the next run')
-        counters = self.transfer.counters
-        pywikibot.info(self.report.summary(counters.bytes_sent, counters.requests))
+        sent = sum(transfer.counters.bytes_sent for transfer in self._transfers)
+        requests = sum(transfer.counters.requests for transfer in self._transfers)
+        pywikibot.info(self.report.summary(sent, requests))
 
     def _remaining(self) -> list[UploadItem]:
         done = {outcome.row for outcome in self.report.outcomes}
@@ -102,3 +150,4 @@ class UploadBot(BaseBot):
         if counts[oc.HELD]:
             return EXIT_HELD
         return EXIT_OK
+

@@ -49,6 +49,7 @@ from .names import extension
 from .outcome import Outcome
 from .plan import Plan, Planner
 from .policy import Policy
+from .progress import Progress
 from .report import Report
 from .transfer import Transfer
 
@@ -82,8 +83,11 @@ def _run(options: Options) -> int:
     if site is None:
         return exits.EXIT_FAILED
     plan.problems += _unknown_extensions(plan, site) + _oversized_pages(plan, site)
-    transfer = Transfer(site, query_timeout=(10.0, options.query_timeout),
+    def new_transfer() -> Transfer:
+        return Transfer(site, query_timeout=(10.0, options.query_timeout),
                         write_timeout=(10.0, options.upload_timeout))
+
+    transfer = new_transfer()
     if options.check or pywikibot.config.simulate:
         return _check(plan, transfer, options)
     if plan.problems:
@@ -94,9 +98,11 @@ def _run(options: Options) -> int:
         with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
             if lock.took_over:
                 pywikibot.warning(lock.takeover_message())
-            bot = UploadBot(plan.items, transfer, Report(options.report), journal=journal,
-                            chunk_size=options.chunk_size, commit_held=options.commit_held,
-                            max_runtime=options.max_runtime)
+            progress = Progress(len(plan.items), sum(item.size for item in plan.items))
+            bot = UploadBot(plan.items, new_transfer, Report(options.report), journal=journal,
+                            chunk_size=options.chunk_size, workers=options.workers,
+                            commit_held=options.commit_held, max_runtime=options.max_runtime,
+                            progress=progress)
             bot.run()
     except AlreadyRunning as error:
         pywikibot.error(str(error))

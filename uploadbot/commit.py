@@ -77,12 +77,14 @@ class Commit:
     """Commits one stashed file and follows the policy to a settlement."""
 
     def __init__(self, transfer: Transfer, item: UploadItem, *, own_user: str,
-                 save: Callable[..., None], sha1: str) -> None:
+                 save: Callable[..., None], sha1: str,
+                 claims: lookup.NameClaims | None = None) -> None:
         self.transfer = transfer
         self.item = item
         self.own_user = own_user
         self.save = save
         self.sha1 = sha1
+        self.claims = claims or lookup.NameClaims()
         self.filename = item.filename
         self.seen: list[str] = []
 
@@ -216,7 +218,7 @@ class Commit:
         suggestion = warnings.get(code)
         if code == 'badfilename' and isinstance(suggestion, str) and suggestion:
             return suggestion.replace('_', ' ')
-        return lookup.next_free_name(self.transfer, self.filename)
+        return self.claims.claim_free_name(self.transfer, self.filename)
 
     def _own_file(self, warnings: Mapping[str, Any]) -> bool:
         """Whether the file's current version was uploaded by the bot's own account."""

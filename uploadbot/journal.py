@@ -20,6 +20,7 @@ rest of the bot only sees the :class:`Journal` interface, so another store
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields, replace
@@ -99,10 +100,13 @@ class SQLiteJournal:
         # only a power cut may lose the last transactions.
         self._db.execute('PRAGMA synchronous=NORMAL')
         self._db.executescript(_SCHEMA)
+        # Worker threads share the connection; one statement at a time.
+        self._lock = threading.Lock()
 
     def get(self, source: str, filename: str) -> Record | None:
-        row = self._db.execute(f'SELECT {", ".join(_COLUMNS)} FROM rows '
-                               'WHERE source = ? AND filename = ?', (source, filename)).fetchone()
+        with self._lock:
+            row = self._db.execute(f'SELECT {", ".join(_COLUMNS)} FROM rows WHERE source = ? '
+                                   'AND filename = ?', (source, filename)).fetchone()
         return Record(*row) if row else None
 
     def save(self, record: Record) -> Record:
@@ -110,14 +114,18 @@ class SQLiteJournal:
         now = time.time()
         record = replace(record, created=record.created or now, updated=now)
         values = asdict(record)
-        self._db.execute(
+        with self._lock:
+            self._db.execute(
             f'INSERT OR REPLACE INTO rows ({", ".join(_COLUMNS)}) '
-            f'VALUES ({", ".join("?" for _ in _COLUMNS)})', [values[name] for name in _COLUMNS])
+                f'VALUES ({", ".join("?" for _ in _COLUMNS)})',
+                [values[name] for name in _COLUMNS])
         return record
 
     def records(self) -> Iterator[Record]:
-        cursor = self._db.execute(f'SELECT {", ".join(_COLUMNS)} FROM rows ORDER BY row, source')
-        for row in cursor:
+        with self._lock:
+            rows = self._db.execute(
+                f'SELECT {", ".join(_COLUMNS)} FROM rows ORDER BY row, source').fetchall()
+        for row in rows:
             yield Record(*row)
 
     def close(self) -> None:

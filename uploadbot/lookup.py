@@ -8,6 +8,7 @@ costs a few dozen requests, not one per row.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -94,3 +95,21 @@ def next_free_name(wiki: Querier, filename: str, *, taken: Iterable[str] = ()) -
             if normal in missing and normal not in claimed:
                 return name
         start += CANDIDATES_PER_QUERY
+
+
+class NameClaims:
+    """Names this run has chosen for ``rename``, shared by its workers.
+
+    The query and the claim happen under one lock, so two workers renaming
+    at once never choose the same free name before either has committed.
+    """
+
+    def __init__(self) -> None:
+        self._names: set[str] = set()
+        self._lock = threading.Lock()
+
+    def claim_free_name(self, wiki: Querier, filename: str) -> str:
+        with self._lock:
+            name = next_free_name(wiki, filename, taken=self._names)
+            self._names.add(normalize_title(name))
+            return name

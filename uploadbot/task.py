@@ -55,6 +55,14 @@ class UploadItem:
     source: str = ''
 
     @property
+    def size(self) -> int:
+        """The file's size now (0 when it cannot be read)."""
+        try:
+            return os.stat(self.path).st_size
+        except OSError:
+            return 0
+
+    @property
     def key(self) -> tuple[str, str]:
         """The journal's key for this row: source and target name."""
         return (self.source or str(self.path), self.filename)
@@ -69,6 +77,7 @@ class UploadTask:
 
     def __init__(self, transfer: Transfer, item: UploadItem, *, journal: Journal,
                  chunk_size: int, own_user: str, commit_held: bool = False,
+                 claims: lookup.NameClaims | None = None,
                  on_sent: Callable[[int], None] | None = None) -> None:
         self.transfer = transfer
         self.item = item
@@ -76,6 +85,7 @@ class UploadTask:
         self.chunk_size = chunk_size
         self.own_user = own_user
         self.commit_held = commit_held
+        self.claims = claims
         self._on_sent = on_sent or (lambda count: None)
         self.record = Record(*item.key, row=item.row)
         self.chunks = 0
@@ -186,7 +196,7 @@ class UploadTask:
 
     def _commit(self) -> Commit:
         return Commit(self.transfer, self.item, own_user=self.own_user, save=self._save,
-                      sha1=self.record.sha1)
+                      sha1=self.record.sha1, claims=self.claims)
 
     def _landed(self) -> Settlement | None:
         """Whether a commit sent by an earlier run went through (its answer was lost)."""
