@@ -31,6 +31,7 @@ options:
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import pywikibot
@@ -56,7 +57,12 @@ from .transfer import Transfer
 
 def main(*args: str) -> int:
     """Run the bot with pywikibot-style arguments; returns the exit code."""
-    local_args = pywikibot.handle_args(args)
+    with warnings.catch_warnings():
+        # Under pwb, pwb has handled the global options and made the site
+        # already; pywikibot's warning about that is meant for scripts that
+        # make a site before handling their options, which this one does not.
+        warnings.filterwarnings('ignore', 'Site objects have been created before arguments')
+        local_args = pywikibot.handle_args(args)
     try:
         options = Options.parse(local_args)
         return _run(options)

@@ -49,13 +49,6 @@ retry_max = 10
 user_script_paths = ['scripts']
 '''
 
-_PWB_SCRIPT = '''"""Run uploadbot as a pywikibot script: ``pwb uploadbot -manifest:...``."""
-
-from uploadbot.cli import main
-
-if __name__ == '__main__':
-    main()
-'''
 
 
 def write_config(directory: Path, *, api_url: str, user: str, bot_suffix: str,
@@ -68,7 +61,8 @@ def write_config(directory: Path, *, api_url: str, user: str, bot_suffix: str,
     (directory / 'families' / f'{FAMILY}_family.py').write_text(
         _FAMILY_FILE.format(name=FAMILY, netloc=parts.netloc, scheme=parts.scheme))
     (directory / 'user-config.py').write_text(_USER_CONFIG.format(family=FAMILY, user=user))
-    (directory / 'scripts' / 'uploadbot.py').write_text(_PWB_SCRIPT)
+    (directory / 'scripts' / 'uploadbot.py').write_text(
+        (Path(__file__).parent.parent / 'pwb_script.py').read_text())
     write_private(directory / 'user-password.py',
                   f'({user!r}, BotPassword({bot_suffix!r}, {bot_secret!r}))\n')
     return directory
