@@ -271,14 +271,14 @@ def goals(rows: list[dict]) -> list[dict]:
     small = f'small ({SMALL_COUNT} files)'
     ub, raw = find(small, TOOLS['ub']), find(small, TOOLS['raw'])
     if ub and raw:
-        goal('small batch: seconds <= 1.10 x floor', f"{ub['x_floor']:.2f} x", ub['x_floor'] <= 1.10)
+        goal('small batch: seconds <= 1.10 x floor', f"{ub['x_floor']:.3f} x", ub['x_floor'] <= 1.10)
         goal('small batch: <= 1.05 requests/file (after the session set-up)',
              f"{ub['per_file_req']:.3f} (all requests: {ub['req_per_file']:.3f}; "
              f"floor {raw['per_file_req']:.3f} / {raw['req_per_file']:.3f})",
              ub['per_file_req'] <= 1.05)
     for row in rows:
         if row['tool'] == TOOLS['ub'] and row['workload'].startswith('chunked'):
-            goal(f"{row['workload']}: seconds <= 1.05 x floor", f"{row['x_floor']:.2f} x",
+            goal(f"{row['workload']}: seconds <= 1.05 x floor", f"{row['x_floor']:.3f} x",
                  row['x_floor'] <= 1.05)
     for row in rows:
         if row['tool'] == TOOLS['ub'] and row['workload'] == row['floor']:

@@ -59,10 +59,11 @@ def main() -> int:
 
 
 def measure(pywikibot_dir: str, source: Path, chunk_sizes: list[int], repeat: int):
+    os.environ['PYWIKIBOT_DIR'] = pywikibot_dir  # read when pywikibot is imported
     import pywikibot
-    pywikibot.handle_args([f'-dir:{pywikibot_dir}'])
+    from uploadbot.journal import SQLiteJournal
     from uploadbot.policy import Policy
-    from uploadbot.task import UploadItem, UploadTask
+    from uploadbot.task import TaskSettings, UploadItem, UploadTask
     from uploadbot.transfer import Transfer
     site = pywikibot.Site()
     site.login()
@@ -77,7 +78,9 @@ def measure(pywikibot_dir: str, source: Path, chunk_sizes: list[int], repeat: in
                               text='benchmark', comment='benchmark', policy=policy)
             before = transfer.counters.requests
             started = time.perf_counter()
-            outcome = UploadTask(transfer, item, chunk_size=chunk, own_user=site.username()).run()
+            settings = TaskSettings(chunk_size=chunk, own_user=site.username())
+            with SQLiteJournal(':memory:') as journal:
+                outcome = UploadTask(transfer, item, journal=journal, settings=settings).run()
             timings.append(time.perf_counter() - started)
             assert outcome.outcome == 'uploaded', outcome
             requests = transfer.counters.requests - before

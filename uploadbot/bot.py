@@ -23,7 +23,8 @@ from .lookup import NameClaims
 from .outcome import Outcome
 from .progress import Progress
 from .report import Report
-from .task import BatchAborted, UploadItem, UploadTask
+from .task import BatchAborted, TaskSettings, UploadItem
+from .urltask import task_for
 from .transfer import Transfer
 
 #: Exit codes (documented in the README).
@@ -38,17 +39,16 @@ class UploadBot(BaseBot):
     """Uploads a planned batch, one :class:`~uploadbot.task.UploadTask` per item."""
 
     def __init__(self, items: Iterable[UploadItem], transfers: Callable[[], Transfer],
-                 report: Report, *, journal: Journal, chunk_size: int, workers: int = 1,
-                 commit_held: bool = False, max_runtime: float | None = None,
-                 progress: Progress | None = None, **kwargs) -> None:
+                 report: Report, *, journal: Journal, settings: TaskSettings, workers: int = 1,
+                 max_runtime: float | None = None, progress: Progress | None = None,
+                 **kwargs) -> None:
         self.items = list(items)
         super().__init__(generator=self._until_stopped(), **kwargs)
         self.treat_page_type = UploadItem
         self.new_transfer = transfers
         self.report = report
         self.journal = journal
-        self.chunk_size = chunk_size
-        self.commit_held = commit_held
+        self.settings = settings
         self.progress = progress or Progress(len(self.items), 0, bars=False)
         self.claims = NameClaims()
         self.aborted = False
@@ -79,10 +79,9 @@ class UploadBot(BaseBot):
             self._slots.release()
 
     def _upload(self, item: UploadItem) -> Outcome:
-        task = UploadTask(self._transfer(), item, journal=self.journal,
-                          chunk_size=self.chunk_size, own_user=self._transfer().site.username(),
-                          commit_held=self.commit_held, claims=self.claims,
-                          on_sent=self.progress.for_file(item.filename, item.size))
+        task = task_for(item)(self._transfer(), item, journal=self.journal,
+                              settings=self.settings, claims=self.claims,
+                              on_sent=self.progress.for_file(item.filename, item.size))
         try:
             return task.run()
         except BatchAborted as stop:

@@ -24,6 +24,9 @@ options:
 -workers:N          upload N files at once (default 1)
 -max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
 -commit-held        commit rows held in the stash, under the policy as it is now
+-async              let the wiki assemble and publish files in jobs; poll checkstatus
+-max-download:BYTES the largest file fetched from a URL row (default 4Gi)
+-allow-local-urls   allow URL rows on private, loopback and link-local addresses
 -query-timeout:S    seconds to wait for the answer to a query (default 60)
 -upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
 """
@@ -52,6 +55,8 @@ from .plan import Plan, Planner
 from .policy import Policy
 from .progress import Progress
 from .report import Report
+from .task import TaskSettings
+from .download import Downloader
 from .transfer import Transfer
 
 
@@ -105,10 +110,14 @@ def _run(options: Options) -> int:
             if lock.took_over:
                 pywikibot.warning(lock.takeover_message())
             progress = Progress(len(plan.items), sum(item.size for item in plan.items))
+            settings = TaskSettings(
+                chunk_size=options.chunk_size, own_user=site.username(),
+                commit_held=options.commit_held, asynchronous=options.asynchronous,
+                downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
+                                      timeout=(10.0, options.query_timeout)))
             bot = UploadBot(plan.items, new_transfer, Report(options.report), journal=journal,
-                            chunk_size=options.chunk_size, workers=options.workers,
-                            commit_held=options.commit_held, max_runtime=options.max_runtime,
-                            progress=progress)
+                            settings=settings, workers=options.workers,
+                            max_runtime=options.max_runtime, progress=progress)
             bot.run()
     except AlreadyRunning as error:
         pywikibot.error(str(error))

@@ -78,13 +78,14 @@ class Commit:
 
     def __init__(self, transfer: Transfer, item: UploadItem, *, own_user: str,
                  save: Callable[..., None], sha1: str,
-                 claims: lookup.NameClaims | None = None) -> None:
+                 claims: lookup.NameClaims | None = None, asynchronous: bool = False) -> None:
         self.transfer = transfer
         self.item = item
         self.own_user = own_user
         self.save = save
         self.sha1 = sha1
         self.claims = claims or lookup.NameClaims()
+        self.asynchronous = asynchronous
         self.filename = item.filename
         self.seen: list[str] = []
 
@@ -92,9 +93,12 @@ class Commit:
         """Record the commit, then send it."""
         self.filename = filename
         self.save(state=jr.COMMITTING, filekey=filekey, title=f'File:{filename}')
-        return self._publish(lambda: self.transfer.commit(
+        reply = self._publish(lambda: self.transfer.commit(
             filekey, filename, text=self.item.text, comment=self.item.comment,
-            ignorewarnings=ignorewarnings))
+            ignorewarnings=ignorewarnings, asynchronous=self.asynchronous))
+        if reply.result == 'Poll':  # the wiki publishes in a job
+            reply = self.transfer.await_job(filekey)
+        return reply
 
     def direct(self, content: bytes) -> Reply:
         """Record, then send a whole small file in one request that may publish it."""

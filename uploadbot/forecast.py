@@ -46,10 +46,10 @@ def forecast(wiki: lookup.Querier, items: Iterable[UploadItem], *, own_user: str
              manifest: str = '') -> tuple[list[Forecast], list[InputError]]:
     """Forecasts for ``items``, and the rows whose content repeats an earlier row's."""
     items = list(items)
-    sha1s = {item.row: file_sha1(item.path) for item in items}
+    sha1s = {item.row: file_sha1(item.path) if item.path else '' for item in items}
     problems, first_with = [], {}
     for item in items:
-        earlier = first_with.setdefault(sha1s[item.row], item.row)
+        earlier = first_with.setdefault(sha1s[item.row] or item.url, item.row)
         if earlier != item.row:
             problems.append(InputError(f'the same content as row {earlier}', path=manifest,
                                        row=item.row, field='file'))
@@ -94,7 +94,7 @@ def _warnings(wiki: lookup.Querier, item: UploadItem, sha1: str,
     elif _THUMB_NAME.match(item.filename):
         warnings['thumb-name'] = item.filename
     target = normalize_title(item.filename)
-    others = [name for name in lookup.files_with_sha1(wiki, sha1)
+    others = [name for name in (lookup.files_with_sha1(wiki, sha1) if sha1 else [])
               if normalize_title(name) != target]
     if others:
         warnings['duplicate'] = others

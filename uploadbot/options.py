@@ -66,6 +66,9 @@ class Options:
     preview: Path | None = None
     workers: int = 1
     max_runtime: float | None = None
+    max_download: int = 4 * 1024 ** 3
+    asynchronous: bool = False
+    allow_local_urls: bool = False
     query_timeout: float = 60.0
     upload_timeout: float = 600.0
     check: bool = False
@@ -89,7 +92,8 @@ class Options:
     def _take(self, name: str, value: str) -> None:
         paths = {'-manifest': 'manifest', '-template': 'template', '-policy': 'policy',
                  '-report': 'report', '-journal': 'journal', '-preview': 'preview'}
-        flags = {'-check': 'check', '-status': 'status', '-commit-held': 'commit_held'}
+        flags = {'-check': 'check', '-status': 'status', '-commit-held': 'commit_held',
+                 '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls'}
         if name in paths:
             setattr(self, paths[name], Path(_required(value)))
         elif name in flags:
@@ -98,6 +102,8 @@ class Options:
             setattr(self, flags[name], True)
         elif name == '-chunk-size':
             self.chunk_size = parse_size(_required(value))
+        elif name == '-max-download':
+            self.max_download = parse_size(_required(value))
         elif name == '-workers':
             self.workers = int(_required(value))
             if self.workers < 1:

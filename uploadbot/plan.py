@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import names
 from .description import DescriptionTemplate
@@ -64,18 +65,36 @@ class Planner:
 
     def item(self, row: Row) -> UploadItem:
         """One row as an upload item; :class:`InputError` naming the row otherwise."""
-        path = self._source(row)
+        url = self._url(row)
+        path = None if url else self._source(row)
         filename = (row.filename or names.derive_filename(row.file)).strip()
         column = 'filename' if row.filename else 'file'
         refusals = names.name_refusals(filename)
         if refusals:
             raise self._error(row, column, refusals[0])
-        self._check_content(row, path, filename)
+        if path is not None:
+            self._check_content(row, path, filename)
         template = self._template(row)
         text = template.build(row.fields, row.categories, row=row.number)
         policy = self.policy.for_row(row.policy, row=row.number) if row.policy else self.policy
         return UploadItem(row=row.number, path=path, filename=filename, text=text,
-                          comment=row.summary or self.summary, policy=policy, source=row.file)
+                          comment=row.summary or self.summary, policy=policy, source=row.file,
+                          url=url)
+
+    def _url(self, row: Row) -> str:
+        """The row's URL when its file is one ('' for a local file); malformed ones refused."""
+        if not row.file.lower().startswith(('http://', 'https://')):
+            return ''
+        parts = urlsplit(row.file)
+        if not parts.hostname or any(char.isspace() for char in row.file):
+            raise self._error(row, 'file', f'{row.file!r} is not a valid URL')
+        try:
+            parts.port
+        except ValueError:
+            raise self._error(row, 'file', f'{row.file!r} has an invalid port') from None
+        if not parts.path.rstrip('/') and not row.filename:
+            raise self._error(row, 'filename', 'the URL names no file: give a filename')
+        return row.file
 
     def _source(self, row: Row) -> Path:
         """The row's file, which must stay inside the manifest's folder.
@@ -84,8 +103,6 @@ class Planner:
         ``..`` and symbolic links that lead outside it are refused, so a
         manifest cannot make the bot publish files it was not handed.
         """
-        if row.file.startswith(('http://', 'https://')):
-            raise self._error(row, 'file', 'uploads from a URL are not supported yet')
         folder = self.manifest.folder.resolve()
         path = (folder / row.file).resolve()
         if not path.is_relative_to(folder):

@@ -35,7 +35,8 @@ class ChunkedStash:
     """Sends one file into the stash in chunks of ``chunk_size`` bytes."""
 
     def __init__(self, transfer: Transfer, path: Path, filename: str, *, size: int,
-                 chunk_size: int, on_progress: Progress, on_sent: Callable[[int], None]) -> None:
+                 chunk_size: int, on_progress: Progress, on_sent: Callable[[int], None],
+                 asynchronous: bool = False) -> None:
         self.transfer = transfer
         self.path = path
         self.filename = filename
@@ -43,6 +44,7 @@ class ChunkedStash:
         self.chunk_size = chunk_size
         self.on_progress = on_progress
         self.on_sent = on_sent
+        self.asynchronous = asynchronous
         self.chunks = 0
 
     def send(self, offset: int = 0, filekey: str | None = None, *, sha1: str = '') -> str:
@@ -59,7 +61,8 @@ class ChunkedStash:
                 chunk = _read_at(source, offset, self.chunk_size)
                 try:
                     reply = self.transfer.upload_chunk(self.filename, self.size, offset,
-                                                       chunk, filekey)
+                                                       chunk, filekey,
+                                                       asynchronous=self.asynchronous)
                 except APIError as error:
                     if error.code not in STASH_TROUBLE or corrections >= MAX_OFFSET_CORRECTIONS:
                         raise
@@ -76,6 +79,9 @@ class ChunkedStash:
                 self.on_sent(len(chunk))
                 corrections = 0
                 filekey = reply.filekey or filekey
+                if reply.result == 'Poll':  # the wiki assembles the chunks in a job
+                    reply = self.transfer.await_job(filekey)
+                    filekey = reply.filekey or filekey
                 if reply.result == 'Success':
                     return filekey
                 if reply.result != 'Continue' or reply.offset is None:
@@ -94,6 +100,10 @@ class ChunkedStash:
             status = self.transfer.check_status(filekey)
         except APIError:
             status = None
+        if status is not None and status.result == 'Poll':  # still assembling in a job
+            status = self.transfer.await_job(filekey)
+            if status.result == 'Success' and status.filekey:
+                return status.filekey, None
         if status is not None and status.result == 'Continue' and status.offset is not None:
             return filekey, status.offset
         assembled = self.find_assembled(sha1)

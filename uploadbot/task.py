@@ -28,6 +28,7 @@ from . import journal as jr
 from . import lookup
 from . import outcome as oc
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
+from .download import Downloader
 from .journal import Journal, Record
 from .outcome import Outcome
 from .policy import Policy
@@ -47,18 +48,19 @@ class UploadItem:
     """What one row asks for: which bytes, under which name, with which page."""
 
     row: int
-    path: Path
+    path: Path | None
     filename: str
     text: str
     comment: str
     policy: Policy
     source: str = ''
+    url: str = ''
 
     @property
     def size(self) -> int:
         """The file's size now (0 when it cannot be read)."""
         try:
-            return os.stat(self.path).st_size
+            return os.stat(self.path).st_size if self.path else 0
         except OSError:
             return 0
 
@@ -72,19 +74,30 @@ class ContentChanged(Exception):
     """The bytes in the stash are not the bytes that were hashed: the file changed."""
 
 
+@dataclass(frozen=True)
+class TaskSettings:
+    """How every task of a batch works: chunk size, account, held rows, jobs, downloads."""
+
+    chunk_size: int
+    own_user: str
+    commit_held: bool = False
+    asynchronous: bool = False
+    downloader: Downloader | None = None
+
+
 class UploadTask:
     """Uploads one :class:`UploadItem`, resuming from its journal record."""
 
     def __init__(self, transfer: Transfer, item: UploadItem, *, journal: Journal,
-                 chunk_size: int, own_user: str, commit_held: bool = False,
-                 claims: lookup.NameClaims | None = None,
+                 settings: TaskSettings, claims: lookup.NameClaims | None = None,
                  on_sent: Callable[[int], None] | None = None) -> None:
         self.transfer = transfer
         self.item = item
         self.journal = journal
-        self.chunk_size = chunk_size
-        self.own_user = own_user
-        self.commit_held = commit_held
+        self.settings = settings
+        self.chunk_size = settings.chunk_size
+        self.own_user = settings.own_user
+        self.commit_held = settings.commit_held
         self.claims = claims
         self._on_sent = on_sent or (lambda count: None)
         self.record = Record(*item.key, row=item.row)
@@ -187,6 +200,7 @@ class UploadTask:
         return ChunkedStash(
             self.transfer, self.item.path, self.item.filename, size=self.record.size,
             chunk_size=self.chunk_size, on_sent=self.on_sent,
+            asynchronous=self.settings.asynchronous,
             on_progress=lambda offset, filekey: self._save(offset=offset, filekey=filekey))
 
     def _commit_stashed(self, filekey: str) -> Settlement:
@@ -196,7 +210,8 @@ class UploadTask:
 
     def _commit(self) -> Commit:
         return Commit(self.transfer, self.item, own_user=self.own_user, save=self._save,
-                      sha1=self.record.sha1, claims=self.claims)
+                      sha1=self.record.sha1, claims=self.claims,
+                      asynchronous=self.settings.asynchronous)
 
     def _landed(self) -> Settlement | None:
         """Whether a commit sent by an earlier run went through (its answer was lost)."""

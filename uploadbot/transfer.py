@@ -23,12 +23,15 @@ from pywikibot import config
 from pywikibot.comms import http
 from urllib3.exceptions import NewConnectionError
 
-from .retry import Retryable, Uncertain, retry_after_seconds, retrying
+from .retry import GaveUp, Retryable, Uncertain, retry_after_seconds, retrying
 
 #: Connect and read timeouts in seconds. Writes wait long: assembling or
 #: publishing a large file out of the stash takes the wiki a while.
 QUERY_TIMEOUT = (10.0, 60.0)
 WRITE_TIMEOUT = (10.0, 600.0)
+
+#: How long a background upload job (assembling chunks, publishing) may take.
+JOB_TIMEOUT = 3600.0
 
 
 class APIError(Exception):
@@ -61,7 +64,7 @@ class Reply:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Reply:
         upload = data['upload']
-        return cls(result=upload['result'], filekey=upload.get('filekey'),
+        return cls(result=upload.get('result', ''), filekey=upload.get('filekey'),
                    offset=upload.get('offset'), filename=upload.get('filename'),
                    warnings=upload.get('warnings') or {},
                    imageinfo=upload.get('imageinfo') or {}, stage=upload.get('stage'))
@@ -109,7 +112,7 @@ class Transfer:
                             size=len(content), publishes=True)
 
     def upload_chunk(self, filename: str, filesize: int, offset: int, chunk: bytes,
-                     filekey: str | None = None) -> Reply:
+                     filekey: str | None = None, *, asynchronous: bool = False) -> Reply:
         """Append one chunk to the stash at ``offset`` (``Continue`` or, last, ``Success``).
 
         Chunks go with ``ignorewarnings``: the wiki checks warnings on every
@@ -117,26 +120,57 @@ class Transfer:
         warnings are asked for at the commit instead, where the policy acts.
         """
         params = {'filename': filename, 'filesize': filesize, 'offset': offset,
-                  'stash': True, 'ignorewarnings': True}
+                  'stash': True, 'ignorewarnings': True, 'async': asynchronous}
         if filekey:
             params['filekey'] = filekey
         return self._upload(params, files={'chunk': (filename, chunk, 'application/octet-stream')},
                             size=len(chunk))
 
+    def stash_url(self, filename: str, url: str) -> Reply:
+        """Have the wiki fetch ``url`` into the stash (a copy upload); ``Success`` and a filekey.
+
+        MediaWiki 1.39 fetches the URL while it answers this request (``async``
+        applies to publishing, not to fetching); with ``stash`` the fetched file
+        waits in the stash, so the commit by filekey and its warnings are the
+        same as for a file the bot sent itself.
+        """
+        return self._upload({'filename': filename, 'url': url, 'stash': True,
+                             'ignorewarnings': True})
+
     def commit(self, filekey: str, filename: str, *, text: str, comment: str,
-               ignorewarnings: bool = False) -> Reply:
+               ignorewarnings: bool = False, asynchronous: bool = False) -> Reply:
         """Publish a stashed file under ``filename``.
 
         Without ``ignorewarnings`` the wiki answers ``Warning`` with the
-        warnings and a fresh ``filekey`` for the next attempt.
+        warnings and a fresh ``filekey`` for the next attempt. With
+        ``asynchronous`` a wiki that runs upload jobs answers ``Poll`` and
+        publishes in the background (see :meth:`check_status`).
         """
         return self._upload({'filekey': filekey, 'filename': filename, 'text': text,
-                             'comment': comment, 'ignorewarnings': ignorewarnings},
-                            publishes=True)
+                             'comment': comment, 'ignorewarnings': ignorewarnings,
+                             'async': asynchronous}, publishes=True)
 
     def check_status(self, filekey: str) -> Reply:
         """Where an upload behind ``filekey`` stands (``checkstatus``)."""
         return self._upload({'filekey': filekey, 'checkstatus': True})
+
+    def await_job(self, filekey: str, *, timeout: float = JOB_TIMEOUT) -> Reply:
+        """Poll ``checkstatus`` until the wiki's upload job for ``filekey`` is done.
+
+        Waits grow from half a second to ten, so a quick job is seen at once
+        and a slow one (assembling gigabytes) is not asked about too often.
+        """
+        deadline = time.monotonic() + timeout
+        wait = 0.5
+        while True:
+            reply = self.check_status(filekey)
+            if reply.result != 'Poll':
+                return reply
+            if time.monotonic() + wait > deadline:
+                raise GaveUp(f'the wiki\'s upload job for {filekey} was still '
+                             f'{reply.stage or "queued"} after {timeout:.0f} s')
+            time.sleep(wait)
+            wait = min(wait * 1.5, 10.0)
 
     # -- queries -------------------------------------------------------------
 

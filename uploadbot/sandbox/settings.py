@@ -59,8 +59,11 @@ $wgGroupPermissions['user']['upload_by_url'] = {'true' if copy_uploads else 'fal
 $wgGroupPermissions['sysop']['upload_by_url'] = {'true' if copy_uploads else 'false'};
 
 // Jobs (asynchronous uploads among them) are run by the sandbox's own job
-// runner, not at the end of web requests.
+// runner, not at the end of web requests. MediaWiki keeps upload jobs out of
+// the default queue (big wikis give them runners of their own); the
+// sandbox's one runner takes them all.
 $wgJobRunRate = 0;
+$wgJobTypesExcludedFromDefaultQueue = [];
 
 $wgEnableBotPasswords = true;
 $wgShowExceptionDetails = true;

@@ -1,0 +1,95 @@
+"""A URL row's life: the wiki copies the file, or the bot fetches and sends it.
+
+First the wiki is asked to fetch the URL into the stash itself (a copy
+upload, ``url=`` with ``stash``), so the bytes never pass through the bot;
+the commit out of the stash and its warnings are then the same as for any
+other file. When the wiki will not — copy uploads off, the account without
+``upload_by_url``, the domain not allowed, or the wiki failing to fetch —
+the bot downloads the file to a temporary file and uploads it like a local
+one (its SHA1 checked against the wiki before sending, as for any large
+file). The temporary file is always deleted.
+
+The journal keys the row by its URL and target name, so a finished URL row is
+neither fetched nor downloaded again. A download interrupted by a crash
+cannot be resumed from a stash the bot filled itself (the temporary file is
+gone), so such a row starts over.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from . import journal as jr
+from . import lookup
+from .commit import Settlement
+from .download import DownloadError
+from .journal import Record
+from .outcome import Outcome
+from .task import UploadItem, UploadTask
+from .transfer import APIError
+
+#: Answers to a copy upload after which the bot fetches the file itself.
+COPY_REFUSED = frozenset({
+    'copyuploaddisabled', 'copyuploadbaddomain', 'copyuploadbadurl', 'permissiondenied',
+    'fetchfileerror', 'uploaddisabled'})
+
+
+def task_for(item: UploadItem) -> type[UploadTask]:
+    """The task class for an item: :class:`UrlUploadTask` for URL rows."""
+    return UrlUploadTask if item.url else UploadTask
+
+
+class UrlUploadTask(UploadTask):
+    """Uploads a URL row, by copy upload or by downloading it first."""
+
+    def run(self) -> Outcome:
+        try:
+            return super().run()
+        except DownloadError as error:
+            return self._fail(f'cannot fetch {self.item.url}: {error}')
+
+    def _load(self) -> Record:
+        """A URL has no size or date to compare: its record stands as it is."""
+        record = self.journal.get(*self.item.key)
+        return record or self.journal.save(Record(*self.item.key, row=self.item.row))
+
+    def _advance(self) -> Settlement:
+        if self.record.state == jr.STASHING:
+            return self._start()  # the bot's own temporary file is gone
+        return super()._advance()
+
+    def _start(self) -> Settlement:
+        if self.transfer.site.has_right('upload_by_url'):
+            try:
+                return self._copy()
+            except APIError as error:
+                if error.code not in COPY_REFUSED and not error.code.startswith('http-'):
+                    raise
+                return self._download(f'the wiki did not copy it ({error.code})')
+        return self._download('the account may not upload by URL')
+
+    def _copy(self) -> Settlement:
+        """The wiki fetches the URL into the stash; then the usual commit."""
+        self._save(state=jr.STASHING, filekey='', offset=0, sha1='', size=-1)
+        reply = self.transfer.stash_url(self.item.filename, self.item.url)
+        stashed = lookup.stashed_file(self.transfer, reply.filekey) or {}
+        self._save(state=jr.STASHED, filekey=reply.filekey, sha1=stashed.get('sha1', ''),
+                   size=stashed.get('size', -1), message='copied by the wiki')
+        return self._noted(self._commit_stashed(reply.filekey), 'copied by the wiki')
+
+    def _download(self, why: str) -> Settlement:
+        """Fetch the file to a temporary file and upload that like a local file."""
+        self._save(state=jr.STASHING, filekey='', offset=0)
+        path = self.settings.downloader.fetch(self.item.url, self.item.filename)
+        try:
+            stat = os.stat(path)
+            self.item = replace(self.item, path=path)
+            self._save(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+            return self._noted(super()._start(), f'downloaded by the bot: {why}')
+        finally:
+            path.unlink(missing_ok=True)
+
+    def _noted(self, settlement: Settlement, note: str) -> Settlement:
+        message = f'{settlement.message}; {note}' if settlement.message else note
+        return replace(settlement, message=message)
