@@ -161,6 +161,7 @@ def test_expired_stash_starts_the_row_over(batch, wiki, admin, sandbox, name):
     batch.run(f'-chunk-size:{CHUNK}', '-commit-held', '-on:was-deleted=upload', check=True)
     row = batch.outcomes()[f'{name}.jpg']
     assert row['outcome'] == 'uploaded'
+    assert 'stashed file was gone' in row['message']
     assert int(row['sent']) == path.stat().st_size
     assert wiki.file_info(f'{name}.jpg')['sha1'] == sha1(path.read_bytes())
 

@@ -161,6 +161,10 @@ class UploadTask:
             except APIError as error:
                 if error.code not in STASH_TROUBLE:
                     raise
+            settlement = self._start()
+            note = 'the stashed file was gone (expired?), so it was sent again'
+            return replace(settlement, message='; '.join(filter(None, [settlement.message,
+                                                                        note])))
         return self._start()
 
     def _start(self) -> Settlement:
