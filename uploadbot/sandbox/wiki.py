@@ -154,7 +154,7 @@ class Sandbox:
 
     def _create_accounts(self) -> None:
         """A bot account with a BotPassword for uploads; the admin can delete."""
-        bot_password = secrets.token_urlsafe(18)
+        bot_password = secrets.token_hex(16)  # never starts with "-" (an option to PHP)
         self._run([*self._maintenance('createAndPromote.php'), '--bot', BOT, bot_password])
         secret = secrets.token_hex(16)
         self._run([*self._maintenance('createBotPassword.php'),
