@@ -61,6 +61,7 @@ def main() -> int:
 def measure(pywikibot_dir: str, source: Path, chunk_sizes: list[int], repeat: int):
     os.environ['PYWIKIBOT_DIR'] = pywikibot_dir  # read when pywikibot is imported
     import pywikibot
+
     from uploadbot.journal import SQLiteJournal
     from uploadbot.policy import Policy
     from uploadbot.task import TaskSettings, UploadItem, UploadTask

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import mimetypes
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .servers import serve
 
 
 class FileServer:
@@ -28,22 +29,8 @@ class FileServer:
         self.files = files
         self.pause = pause
         self.requests: list[str] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = 'HTTP/1.1'
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                server.requests.append(self.path)
-                server._route(self)
-
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve(self._route)
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def url(self, path: str) -> str:
         return f'http://127.0.0.1:{self.port}{path}'
@@ -53,6 +40,7 @@ class FileServer:
         self.httpd.server_close()
 
     def _route(self, handler: BaseHTTPRequestHandler) -> None:
+        self.requests.append(handler.path)
         kind, _, name = handler.path.lstrip('/').partition('/')
         data = self.files.get(name)
         if kind == 'loop':

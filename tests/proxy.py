@@ -21,8 +21,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from .servers import serve
 
 
 @dataclass
@@ -86,24 +88,8 @@ class FaultProxy:
     holding: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = 'HTTP/1.1'
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                proxy._handle(self)
-
-            do_POST = do_GET
-
-        self.server = _QuietServer(('127.0.0.1', 0), Handler)
-        self.server.daemon_threads = True
+        self.server = serve(self._handle)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
 
     def add(self, kind: str, when: Callable[[Request], bool] = lambda r: True,
             **options) -> Fault:
@@ -178,15 +164,6 @@ class FaultProxy:
             return response.status, keep, data
         finally:
             connection.close()
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """A client that gave up (a timeout the test provoked) is no error of the proxy's."""
-
-    def handle_error(self, request, client_address) -> None:
-        import sys
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
 
 
 def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes,

@@ -10,8 +10,6 @@ or changed under the bot, an empty file) fails that row, and the batch goes on.
 from __future__ import annotations
 
 import hashlib
-import signal
-import time
 
 import pytest
 

@@ -6,7 +6,13 @@ import pytest
 
 from uploadbot.errors import InputError
 from uploadbot.policy import (
-    ACTIONS, DEFAULT_RULES, EXISTENCE_WARNINGS, WARNING_CODES, Decision, Policy, PolicyError,
+    ACTIONS,
+    DEFAULT_RULES,
+    EXISTENCE_WARNINGS,
+    WARNING_CODES,
+    Decision,
+    Policy,
+    PolicyError,
     parse_rules,
 )
 

@@ -258,7 +258,7 @@ def test_thumb_of_an_existing_file_is_skipped(batch, wiki, admin, name):
     assert wiki.file_info(f'120px-{name}.jpg') is None
 
 
-def test_bad_prefix_with_rename_still_skips_the_camera_name(batch, wiki, name):
+def test_bad_prefix_is_skipped(batch, wiki, name):
     batch.add(f'DSC_{name}.jpg', seed=11)
     batch.run(check=True)
     row = batch.outcomes()[f'DSC_{name}.jpg']

@@ -24,8 +24,8 @@ from .outcome import Outcome
 from .progress import Progress
 from .report import Report
 from .task import BatchAborted, TaskSettings, UploadItem
-from .urltask import task_for
 from .transfer import Transfer
+from .urltask import task_for
 
 #: Exit codes (documented in the README).
 EXIT_OK = 0

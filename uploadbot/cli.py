@@ -43,20 +43,20 @@ from pywikibot.exceptions import Error as PywikibotError
 from . import bot as exits
 from . import status
 from .bot import UploadBot
+from .download import Downloader
 from .errors import InputError
+from .forecast import forecast, table
 from .journal import SQLiteJournal, default_path
 from .lock import EXIT_ALREADY_RUNNING, AlreadyRunning, RunLock
 from .manifest import read_directory, read_manifest
-from .options import Options
-from .forecast import forecast, table
 from .names import extension
+from .options import Options
 from .outcome import Outcome
 from .plan import Plan, Planner
 from .policy import Policy
 from .progress import Progress
 from .report import Report
 from .task import TaskSettings
-from .download import Downloader
 from .transfer import Transfer
 
 
