@@ -52,6 +52,8 @@ def test_check_lists_a_dozen_mistakes_each_with_its_row_and_uploads_nothing(batc
         {'file': 'photo.jpg', 'filename': f'{name} ~~~.jpg', 'description': 'x'},          # 14
         {'file': 'photo.jpg', 'filename': f'{name} h.jpg', 'description': 'x',
          'template': 'no-such-template.wiki'},                                             # 15
+        {'file': 'photo.jpg', 'filename': f'{name} i.jpg', 'description': 'x',
+         'descripton': 'a typo in the header'},                                            # 16
     ]
     write_rows(batch, rows)
     result = run_check(batch)
@@ -59,7 +61,7 @@ def test_check_lists_a_dozen_mistakes_each_with_its_row_and_uploads_nothing(batc
     assert result.returncode == 2, output
     expected = {3: 'file', 4: 'file', 5: 'filename', 6: 'filename', 7: 'filename',
                 8: 'filename', 9: 'filename', 10: 'description', 11: 'policy', 12: 'filename',
-                13: 'file', 14: 'filename', 15: 'template'}
+                13: 'file', 14: 'filename', 15: 'template', 1: 'descripton'}
     for row, column in expected.items():
         assert f"row {row}, column '{column}'" in output, (row, column, output)
     assert 'row 2,' not in output

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from . import names
 from .description import DescriptionTemplate
 from .errors import InputError
-from .manifest import Manifest, Row
+from .manifest import KNOWN_COLUMNS, Manifest, Row
 from .policy import Policy
 from .task import UploadItem
 
@@ -61,7 +61,23 @@ class Planner:
                 continue
             targets[key] = row.number
             plan.items.append(item)
+        plan.problems += self._unused_columns()
         return plan
+
+    def _unused_columns(self) -> list[InputError]:
+        """Columns no template reads and the bot does not know: most often a typo."""
+        if not self._templates:
+            return []
+        used = set(KNOWN_COLUMNS).union(*(t.fields for t in self._templates.values()))
+        return [InputError(f'no template has a field {column!r} (fields: '
+                           f'{", ".join(sorted(used - set(KNOWN_COLUMNS)))})',
+                           path=self.manifest.path, row=1 if self._tabular() else None,
+                           field=column)
+                for column in self.manifest.columns if column not in used]
+
+    def _tabular(self) -> bool:
+        """Whether the manifest has a header row (row 1) that names the columns."""
+        return self.manifest.path.suffix.lower() in ('.csv', '.tsv', '.tab', '.xlsx', '.ods')
 
     def item(self, row: Row) -> UploadItem:
         """One row as an upload item; :class:`InputError` naming the row otherwise."""

@@ -249,7 +249,9 @@ class UploadTask:
     def _outcome_of(self, record: Record, *, earlier: bool = False) -> Outcome:
         message = record.message
         if earlier:
-            message = 'as recorded by an earlier run' + (f': {message}' if message else '')
+            first = ('still held from an earlier run' if record.state == oc.HELD
+                     else 'already done by an earlier run')
+            message = first + (f': {message}' if message else '')
         return Outcome(row=self.item.row, file=self.item.source or str(self.item.path),
                        filename=self.item.filename, outcome=record.state, title=record.title,
                        warnings=tuple(filter(None, record.warnings.split(';'))),
