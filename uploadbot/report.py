@@ -76,14 +76,17 @@ def summarize(outcomes: Iterable[Outcome], *, bytes_sent: int, requests: int,
     parts = [f'{counts[name]} {name}' for name in OUTCOMES if counts[name]]
     rate = bytes_sent / seconds / 2 ** 20 if seconds > 0 else 0.0
     return (f'summary: {sum(counts.values())} rows: {", ".join(parts) or "nothing to do"}; '
-            f'{human_bytes(bytes_sent)} sent in {requests} requests, {seconds:.1f} s, '
+            f'{human_bytes(bytes_sent)} sent in {requests} requests, {seconds:.2f} s, '
             f'{rate:.2f} MiB/s')
 
 
 def human_bytes(count: int) -> str:
-    size = float(count)
-    for unit in ('B', 'KiB', 'MiB', 'GiB'):
-        if size < 1024 or unit == 'GiB':
-            return f'{size:.0f} {unit}' if unit == 'B' else f'{size:.1f} {unit}'
+    """``5.0 MiB`` rather than ``5242880``, for the summary line."""
+    if count < 1024:
+        return f'{count} B'
+    size, unit = float(count), 'B'
+    for unit in ('KiB', 'MiB', 'GiB'):
         size /= 1024
-    return f'{count} B'
+        if size < 1024:
+            break
+    return f'{size:.1f} {unit}'
