@@ -20,6 +20,7 @@ options:
 -sheet:NAME         the sheet of an XLSX or ODS manifest
 -check              validate everything and show what each row would become; upload nothing
 -preview:DIR        write each row's description page to DIR
+-exif               fill an empty date from the image's EXIF; add {{Location}} from its GPS
 -status             show the journal's state
 -workers:N          upload N files at once (default 1)
 -max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
@@ -134,7 +135,7 @@ def _plan(options: Options) -> Plan:
                 else read_manifest(options.manifest, sheet=options.sheet,
                                    defaults=options.fields))
     return Planner(manifest, policy=policy, summary=options.summary,
-                   template=options.template).plan()
+                   template=options.template, exif=options.exif).plan()
 
 
 def _logged_in_site() -> pywikibot.site.APISite | None:

@@ -69,6 +69,7 @@ class Options:
     max_download: int = 4 * 1024 ** 3
     asynchronous: bool = False
     allow_local_urls: bool = False
+    exif: bool = False
     query_timeout: float = 60.0
     upload_timeout: float = 600.0
     check: bool = False
@@ -93,7 +94,8 @@ class Options:
         paths = {'-manifest': 'manifest', '-template': 'template', '-policy': 'policy',
                  '-report': 'report', '-journal': 'journal', '-preview': 'preview'}
         flags = {'-check': 'check', '-status': 'status', '-commit-held': 'commit_held',
-                 '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls'}
+                 '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls',
+                 '-exif': 'exif'}
         if name in paths:
             setattr(self, paths[name], Path(_required(value)))
         elif name in flags:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from . import names
 from .description import DescriptionTemplate
 from .errors import InputError
+from .exif import PhotoFacts, add_location, read_exif
 from .manifest import KNOWN_COLUMNS, Manifest, Row
 from .policy import Policy
 from .task import UploadItem
@@ -34,11 +35,12 @@ class Planner:
     """Builds upload items from rows with one template, policy and summary."""
 
     def __init__(self, manifest: Manifest, *, policy: Policy, summary: str,
-                 template: Path | None = None) -> None:
+                 template: Path | None = None, exif: bool = False) -> None:
         self.manifest = manifest
         self.policy = policy
         self.summary = summary
         self.default_template = template
+        self.exif = exif
         self._templates: dict[Path, DescriptionTemplate] = {}
 
     def plan(self) -> Plan:
@@ -91,7 +93,14 @@ class Planner:
         if path is not None:
             self._check_content(row, path, filename)
         template = self._template(row)
-        text = template.build(row.fields, row.categories, row=row.number)
+        values, facts = dict(row.fields), PhotoFacts()
+        if self.exif and path is not None:
+            facts = read_exif(path)
+            if not values.get('date') and facts.date:
+                values['date'] = facts.date
+        text = template.build(values, row.categories, row=row.number)
+        if facts.has_place:
+            text = add_location(text, facts.latitude, facts.longitude)
         policy = self.policy.for_row(row.policy, row=row.number) if row.policy else self.policy
         return UploadItem(row=row.number, path=path, filename=filename, text=text,
                           comment=row.summary or self.summary, policy=policy, source=row.file,
