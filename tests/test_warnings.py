@@ -328,3 +328,37 @@ def test_invalid_policy_file_uploads_nothing(batch, wiki, name):
     assert "line 2" in result.stderr and "'exists'" in result.stderr
     assert 'Traceback' not in result.stderr
     assert wiki.file_info(f'{name}.jpg') is None
+
+
+# -- large-file, on a wiki that warns about files over 50 kB ---------------------
+
+@pytest.fixture(scope='module')
+def warning_wiki(tmp_path_factory):
+    """A second sandbox with $wgUploadSizeWarning set low."""
+    from uploadbot.sandbox import Sandbox
+    box = Sandbox(tmp_path_factory.mktemp('warnsize'), workers=2,
+                  extra_settings='$wgUploadSizeWarning = 50000;\n')
+    yield box.start()
+    box.stop()
+
+
+def test_large_file_is_uploaded_by_default(tmp_path, warning_wiki, name):
+    from .conftest import Batch
+    from .wikiapi import WikiAPI
+    batch = Batch(tmp_path, warning_wiki)
+    ours = batch.add(f'{name}.jpg', size=80_000)
+    batch.run(check=True)
+    row = batch.outcomes()[f'{name}.jpg']
+    assert (row['outcome'], row['warnings']) == ('uploaded', 'large-file')
+    assert WikiAPI(warning_wiki.api_url).file_info(f'{name}.jpg')['sha1'] == \
+        sha1(ours.read_bytes())
+
+
+def test_large_file_with_skip_uploads_nothing(tmp_path, warning_wiki, name):
+    from .conftest import Batch
+    from .wikiapi import WikiAPI
+    batch = Batch(tmp_path, warning_wiki)
+    batch.add(f'{name}.jpg', size=80_000)
+    batch.run('-on:large-file=skip', check=True)
+    assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'skipped'
+    assert WikiAPI(warning_wiki.api_url).file_info(f'{name}.jpg') is None

@@ -65,10 +65,12 @@ class Sandbox:
     """One sandbox directory and the wiki in it."""
 
     def __init__(self, directory: Path | str = '.sandbox', *,
-                 workers: int = DEFAULT_WORKERS, copy_uploads: bool = True) -> None:
+                 workers: int = DEFAULT_WORKERS, copy_uploads: bool = True,
+                 extra_settings: str = '') -> None:
         self.directory = Path(directory).resolve()
         self.workers = workers
         self.copy_uploads = copy_uploads
+        self.extra_settings = extra_settings
 
     # -- paths -------------------------------------------------------------
 
@@ -103,7 +105,8 @@ class Sandbox:
         if first_time:
             self._install(server)
         self.settings_file.write_text(
-            settings.local_settings(server, copy_uploads=self.copy_uploads))
+            settings.local_settings(server, copy_uploads=self.copy_uploads)
+            + self.extra_settings)
         if first_time:
             self._create_accounts()
             self._import_templates()
