@@ -16,8 +16,9 @@ waited for with ``os.wait4``, so wall time, CPU time and peak RSS are measured
 alike; requests are counted from the wiki's server log, which knows nothing
 about the tools. The machine may be shared and a wiki on two cores is noisy,
 so each measurement is repeated (--repeat, default 3; the tools interleaved,
-after the wiki's job queue drained) and the fastest run is kept. After every run the SHA1 of each file on the wiki is checked
-against the local file: a mismatch or a failed run makes the exit code 1.
+after the wiki's job queue drained) and the fastest run is kept. After every
+run the SHA1 of each file on the wiki is checked against the local file: a
+mismatch or a failed run makes the exit code 1.
 Timings are reported, never asserted: goals are marked met or missed.
 """
 
@@ -45,7 +46,7 @@ SMALL_COUNT = 40
 COMMENT = 'uploadbot benchmark'
 TEMPLATE = ('== Summary ==\n{{Information\n |description = {{en|1={{{description}}}}}\n'
             ' |source = {{own}}\n |author = UploadBot\n}}\n== Licensing ==\n{{cc-by-sa-4.0}}\n')
-#: One line of PHP's built-in server log per request: ``[pid] [date] ip:port [200]: POST /api.php``.
+#: PHP's built-in server logs one line per request: ``[pid] [date] ip:port [200]: POST /api.php``
 LOG_LINE = re.compile(rb'\] \S+:\d+ \[\d{3}\]: [A-Z]+ ')
 TOOLS = {'raw': 'raw (floor)', 'pwb': 'pywikibot', 'ub': 'uploadbot'}
 
@@ -80,6 +81,7 @@ def big_file(folder: Path, tag: str, size: int) -> dict:
 
 
 def _item(path: Path, name: str, sha1: str) -> dict:
+    """One file to upload; every tool gets the same page text, with only its name in it."""
     text = TEMPLATE.replace('{{{description}}}', f'Benchmark file {name}')
     return {'path': str(path), 'name': name, 'sha1': sha1, 'size': path.stat().st_size,
             'text': text, 'description': f'Benchmark file {name}'}
@@ -129,6 +131,7 @@ class Bench:
 
     def command(self, tool: str, items: list[dict], batch: dict | None, extra: list[str],
                 counts: Path, env: dict) -> list[str]:
+        """The command line of one run; uploadbot runs exactly as an operator would run it."""
         if tool == 'ub':
             batch = self.last_batch = batch or self.manifest(items, f'batch{self.runs}')
             template = self.folder / 'description.wiki'
@@ -226,6 +229,7 @@ class Bench:
         return {tool: self.best(tool_runs) for tool, tool_runs in runs.items()}
 
     def all(self, quick: bool, repeat: int) -> None:
+        """Every workload, small first: a failure shows before the long uploads start."""
         files = self.folder / 'files'
         files.mkdir()
         for tool in TOOLS:  # warm-up: pywikibot's caches and cookies, the wiki's first upload
@@ -239,7 +243,8 @@ class Bench:
         for workers in (1, 2, 4):
             self.best([self.run('small -workers', small, 'ub',
                                 small_files(files, f'ub-w{workers}-{attempt}', SMALL_COUNT),
-                                extra=(f'-workers:{workers}',), label=f'uploadbot -workers:{workers}')
+                                extra=(f'-workers:{workers}',),
+                                label=f'uploadbot -workers:{workers}')
                        for attempt in range(repeat)])
         for size in (64 * MiB,) if quick else (256 * MiB, 1024 * MiB):
             name = f'chunked {size // MiB} MiB' if size < 1024 * MiB else 'chunked 1 GiB'
@@ -271,7 +276,8 @@ def goals(rows: list[dict]) -> list[dict]:
     small = f'small ({SMALL_COUNT} files)'
     ub, raw = find(small, TOOLS['ub']), find(small, TOOLS['raw'])
     if ub and raw:
-        goal('small batch: seconds <= 1.10 x floor', f"{ub['x_floor']:.3f} x", ub['x_floor'] <= 1.10)
+        goal('small batch: seconds <= 1.10 x floor', f"{ub['x_floor']:.3f} x",
+             ub['x_floor'] <= 1.10)
         goal('small batch: <= 1.05 requests/file (after the session set-up)',
              f"{ub['per_file_req']:.3f} (all requests: {ub['req_per_file']:.3f}; "
              f"floor {raw['per_file_req']:.3f} / {raw['req_per_file']:.3f})",

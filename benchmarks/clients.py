@@ -101,7 +101,8 @@ class RawClient:
                            lgtoken=login_token)['login']
         if login.get('result') != 'Success':
             raise RuntimeError(f'login failed: {login}')
-        self.token = self._call('GET', action='query', meta='tokens')['query']['tokens']['csrftoken']
+        tokens = self._call('GET', action='query', meta='tokens')['query']['tokens']
+        self.token = tokens['csrftoken']
 
     def _call(self, method: str, files: dict | None = None, **params) -> dict:
         params = {'format': 'json', 'formatversion': '2', **params}
@@ -115,6 +116,7 @@ class RawClient:
         return data
 
     def upload(self, path: str, name: str, text: str, comment: str, chunk_size: int) -> None:
+        """One file, direct when it fits in a chunk (as uploadbot and pywikibot decide)."""
         size = os.path.getsize(path)
         common = {'action': 'upload', 'filename': name, 'token': self.token,
                   'ignorewarnings': '1'}
@@ -143,6 +145,7 @@ class RawClient:
 
 
 def run_raw(spec: dict) -> None:
+    """The floor's run: one login, then the files one after the other."""
     client = RawClient(spec['api_url'], spec['pywikibot_dir'])
     for item in spec['files']:
         client.upload(item['path'], item['name'], item['text'], spec['comment'],
@@ -184,7 +187,9 @@ _clients.install_counter(os.environ['BENCH_COUNTS'])
 
 def write_sitecustomize(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / 'sitecustomize.py').write_text(SITECUSTOMIZE.format(path=str(Path(__file__).resolve())))
+    """A folder to put first on ``PYTHONPATH``: the counter, loaded before uploadbot starts."""
+    text = SITECUSTOMIZE.format(path=str(Path(__file__).resolve()))
+    (folder / 'sitecustomize.py').write_text(text)
     return folder
 
 

@@ -36,7 +36,6 @@ from typing import Any
 import yaml
 
 from .errors import InputError
-from .spreadsheets import blank, ods_lines, xlsx_lines
 
 KNOWN_COLUMNS = ('file', 'filename', 'policy', 'template', 'categories', 'summary')
 
@@ -185,6 +184,18 @@ def _keyed(path: Path, number: int | None, mapping: Mapping[Any, Any]) -> dict[s
     return record
 
 
+def blank(value: Any) -> bool:
+    """Whether a cell is empty: None, or text that is only whitespace."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _spreadsheets():
+    """The XLSX and ODS readers, imported only for such manifests: openpyxl and odfpy
+    take longer to load than a CSV batch of small files takes to read."""
+    from . import spreadsheets
+    return spreadsheets
+
+
 def _grid(path: Path, lines: Iterable[tuple[int, list[Any]]]) -> tuple[list[str], _Records]:
     """Header and records from numbered rows of cells; the first non-empty row is the header."""
     header: list[str] | None = None
@@ -310,7 +321,7 @@ _READERS: Mapping[str, _Reader] = MappingProxyType({
     '.csv': lambda path, sheet: _read_delimited(path, None),
     '.tsv': lambda path, sheet: _read_delimited(path, '\t'),
     '.tab': lambda path, sheet: _read_delimited(path, '\t'),
-    '.xlsx': lambda path, sheet: (*_grid(path, xlsx_lines(path, sheet)), {}),
-    '.ods': lambda path, sheet: (*_grid(path, ods_lines(path, sheet)), {}),
+    '.xlsx': lambda path, sheet: (*_grid(path, _spreadsheets().xlsx_lines(path, sheet)), {}),
+    '.ods': lambda path, sheet: (*_grid(path, _spreadsheets().ods_lines(path, sheet)), {}),
     '.jsonl': _read_jsonl, '.ndjson': _read_jsonl, '.yaml': _read_yaml, '.yml': _read_yaml,
 })

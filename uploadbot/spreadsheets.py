@@ -23,14 +23,10 @@ from odf.table import Table
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .errors import InputError
+from .manifest import blank
 
 Line = tuple[int, list[Any]]  # a row's number, as the user sees it, and its cells
 _DURATION = re.compile(r'-?P(?:\d+D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?')
-
-
-def blank(value: Any) -> bool:
-    """Whether a cell is empty: None, or text that is only whitespace."""
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def xlsx_lines(path: Path, sheet: str | None) -> list[Line]:

@@ -260,10 +260,7 @@ class UploadTask:
                        chunks=self.chunks, sent=self.sent)
 
 
-def file_sha1(path: Path, block: int = 1 << 20) -> str:
-    """SHA1 of a file, read in blocks so memory stays small for any size."""
-    digest = hashlib.sha1()
+def file_sha1(path: Path) -> str:
+    """SHA1 of a file, streamed (``hashlib.file_digest`` reads into one reused buffer)."""
     with open(path, 'rb') as source:
-        while chunk := source.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(source, 'sha1').hexdigest()
