@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pywikibot
@@ -87,43 +89,49 @@ def _run(options: Options) -> int:
     if options.preview:
         _preview(plan, options.preview)
     if plan.problems and not options.check:
-        for problem in plan.problems:
-            pywikibot.error(str(problem))
-        pywikibot.error(f'{len(plan.problems)} row(s) have problems; nothing was uploaded')
-        return exits.EXIT_BAD_INPUT
+        return _refuse(plan.problems)
     site = _logged_in_site()
     if site is None:
         return exits.EXIT_FAILED
     plan.problems += _unknown_extensions(plan, site) + _oversized_pages(plan, site)
-    def new_transfer() -> Transfer:
-        return Transfer(site, query_timeout=(10.0, options.query_timeout),
-                        write_timeout=(10.0, options.upload_timeout))
-
-    transfer = new_transfer()
+    new_transfer = partial(Transfer, site, query_timeout=(10.0, options.query_timeout),
+                           write_timeout=(10.0, options.upload_timeout))
     if options.check or pywikibot.config.simulate:
-        return _check(plan, transfer, options)
+        return _check(plan, new_transfer(), options)
     if plan.problems:
-        for problem in plan.problems:
-            pywikibot.error(str(problem))
-        return exits.EXIT_BAD_INPUT
+        return _refuse(plan.problems)
     try:
-        with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
-            if lock.took_over:
-                pywikibot.warning(lock.takeover_message())
-            progress = Progress(len(plan.items), sum(item.size for item in plan.items))
-            settings = TaskSettings(
-                chunk_size=options.chunk_size, own_user=site.username(),
-                commit_held=options.commit_held, asynchronous=options.asynchronous,
-                downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
-                                      timeout=(10.0, options.query_timeout)))
-            bot = UploadBot(plan.items, new_transfer, Report(options.report), journal=journal,
-                            settings=settings, workers=options.workers,
-                            max_runtime=options.max_runtime, progress=progress)
-            bot.run()
+        return _upload(plan, site, new_transfer, options, journal_path)
     except AlreadyRunning as error:
         pywikibot.error(str(error))
         return EXIT_ALREADY_RUNNING
+
+
+def _upload(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], Transfer],
+            options: Options, journal_path: Path) -> int:
+    """The batch itself, holding the journal's lock for as long as it runs."""
+    with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
+        if lock.took_over:
+            pywikibot.warning(lock.takeover_message())
+        settings = TaskSettings(
+            chunk_size=options.chunk_size, own_user=site.username(),
+            commit_held=options.commit_held, asynchronous=options.asynchronous,
+            downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
+                                  timeout=(10.0, options.query_timeout)))
+        progress = Progress(len(plan.items), sum(item.size for item in plan.items))
+        bot = UploadBot(plan.items, new_transfer, Report(options.report), journal=journal,
+                        settings=settings, workers=options.workers,
+                        max_runtime=options.max_runtime, progress=progress)
+        bot.run()
     return bot.exit_code()
+
+
+def _refuse(problems: list[InputError]) -> int:
+    """Bad input: every problem on a line of its own, and nothing uploaded."""
+    for problem in problems:
+        pywikibot.error(str(problem))
+    pywikibot.error(f'{len(problems)} row(s) have problems; nothing was uploaded')
+    return exits.EXIT_BAD_INPUT
 
 
 def _plan(options: Options) -> Plan:

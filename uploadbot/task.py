@@ -127,6 +127,8 @@ class UploadTask:
         except (GaveUp, ContentChanged) as error:
             return self._fail(str(error), filekey=self.record.filekey)
         except OSError as error:
+            if isinstance(error, ConnectionError):  # our own output closed, not the file
+                raise
             return self._fail(f'cannot read {self.item.path}: {error.strerror or error}')
 
     # -- where the row stands --------------------------------------------------

@@ -23,6 +23,7 @@ from pywikibot import config
 from pywikibot.comms import http
 from urllib3.exceptions import NewConnectionError
 
+from .multipart import MultipartBody
 from .retry import GaveUp, Retryable, Uncertain, retry_after_seconds, retrying
 
 #: Connect and read timeouts in seconds. Writes wait long: assembling or
@@ -32,6 +33,10 @@ WRITE_TIMEOUT = (10.0, 600.0)
 
 #: How long a background upload job (assembling chunks, publishing) may take.
 JOB_TIMEOUT = 3600.0
+
+
+#: A file part of a request: form field name, file name, the bytes.
+Upload = tuple[str, str, bytes]
 
 
 class APIError(Exception):
@@ -108,7 +113,7 @@ class Transfer:
         """
         return self._upload({'filename': filename, 'text': text, 'comment': comment,
                              'ignorewarnings': ignorewarnings},
-                            files={'file': (filename, content, 'application/octet-stream')},
+                            upload=('file', filename, content),
                             size=len(content), publishes=True)
 
     def upload_chunk(self, filename: str, filesize: int, offset: int, chunk: bytes,
@@ -123,7 +128,7 @@ class Transfer:
                   'stash': True, 'ignorewarnings': True, 'async': asynchronous}
         if filekey:
             params['filekey'] = filekey
-        return self._upload(params, files={'chunk': (filename, chunk, 'application/octet-stream')},
+        return self._upload(params, upload=('chunk', filename, chunk),
                             size=len(chunk))
 
     def stash_url(self, filename: str, url: str) -> Reply:
@@ -181,15 +186,15 @@ class Transfer:
 
     # -- HTTP ----------------------------------------------------------------
 
-    def _upload(self, params: dict[str, Any], *, files: dict | None = None,
+    def _upload(self, params: dict[str, Any], *, upload: Upload | None = None,
                 size: int = 0, publishes: bool = False) -> Reply:
         params = {'action': 'upload', 'maxlag': config.write_maxlag, **params}
-        data = self._send(params, files=files, timeout=self.write_timeout,
+        data = self._send(params, upload=upload, timeout=self.write_timeout,
                           publishes=publishes, token=True)
         self.counters.bytes_sent += size
         return Reply.from_json(data)
 
-    def _send(self, params: Mapping[str, Any], *, files: dict | None = None,
+    def _send(self, params: Mapping[str, Any], *, upload: Upload | None = None,
               timeout: tuple[float, float], publishes: bool = False,
               token: bool = False) -> dict[str, Any]:
         """POST one API request, retried while its failures are passing ones.
@@ -206,7 +211,7 @@ class Transfer:
                        if value is not None and value is not False}}
             if token:
                 form['token'] = self.site.tokens['csrf']
-            return self._once(form, files, timeout, publishes)
+            return self._once(form, upload, timeout, publishes)
 
         started = time.monotonic()
         deadline = None if self.retry_budget is None else started + self.retry_budget
@@ -216,15 +221,20 @@ class Transfer:
             if self.retry_budget is not None and self.counters.retries > retries_before:
                 self.retry_budget -= time.monotonic() - started
 
-    def _once(self, form: dict[str, str], files: dict | None, timeout: tuple[float, float],
+    def _once(self, form: dict[str, str], upload: Upload | None, timeout: tuple[float, float],
               publishes: bool) -> dict[str, Any]:
         self.counters.requests += 1
+        body: Any = form
+        headers = self._headers
+        if upload is not None:
+            body = MultipartBody(form, *upload)
+            headers = {**headers, 'Content-Type': body.content_type}
         try:
             response = http.session.post(
-                self.api_url, data=form, files=files, headers=self._headers, timeout=timeout,
+                self.api_url, data=body, headers=headers, timeout=timeout,
                 auth=http.get_authentication(self.api_url))
         except (requests.ConnectionError, requests.Timeout,
-                requests.exceptions.ChunkedEncodingError) as error:
+                requests.exceptions.ChunkedEncodingError, ConnectionError) as error:
             if publishes and not _never_sent(error):
                 raise Uncertain(http_error_message(error)) from None
             raise Retryable(http_error_message(error)) from None
@@ -281,14 +291,14 @@ def _form_value(value: Any) -> str:
     return '1' if value is True else str(value)
 
 
-def _never_sent(error: requests.RequestException) -> bool:
+def _never_sent(error: Exception) -> bool:
     """Whether the request surely never reached the wiki (no connection was made)."""
-    if isinstance(error, requests.ConnectTimeout):
+    if isinstance(error, (requests.ConnectTimeout, ConnectionRefusedError)):
         return True
     reason = getattr(error.args[0], 'reason', None) if error.args else None
     return isinstance(reason, NewConnectionError)
 
 
-def http_error_message(error: requests.RequestException) -> str:
+def http_error_message(error: Exception) -> str:
     """A one-line description of a transport failure, with no request data in it."""
     return f'{type(error).__name__}: {error}'.splitlines()[0]
