@@ -47,10 +47,11 @@ def install_counter(path: str) -> None:
         body = request.body or b''
         if isinstance(body, str):
             body = body.encode('utf-8')
-        if not isinstance(body, bytes):  # a stream: not used by these clients
-            body = b''
+        size = len(body)
+        if not isinstance(body, bytes):  # uploadbot's streamed multipart body:
+            body = bytes(next(iter(body)))  # its first part holds the form fields
         counts['requests'] += 1
-        counts['body_bytes'] += len(body)
+        counts['body_bytes'] += size
         head = body[:65536]
         if _UPLOAD_ACTION.search(head) or 'action=upload' in (request.url or ''):
             counts['uploads'] += 1
@@ -58,7 +59,7 @@ def install_counter(path: str) -> None:
                 counts['setup'] = counts['requests'] - 1
                 counts['first_upload'] = time.time()
             if any(part in head for part in _FILE_PARTS):
-                counts['file_bytes'] += len(body)
+                counts['file_bytes'] += size
         return original(self, request, *args, **kwargs)
 
     HTTPAdapter.send = send
