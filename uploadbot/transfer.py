@@ -245,7 +245,8 @@ class Transfer:
             if publishes:
                 raise Uncertain(f'HTTP {response.status_code}')
             raise Retryable(f'HTTP {response.status_code}', retry_after)
-        response.raise_for_status()
+        if response.status_code >= 400:  # refused by the wiki or something before it
+            raise APIError(f'http-{response.status_code}', response.reason or 'HTTP error')
         try:
             data = response.json()
         except ValueError:

@@ -29,10 +29,13 @@ from .outcome import Outcome
 from .task import UploadItem, UploadTask
 from .transfer import APIError
 
-#: Answers to a copy upload after which the bot fetches the file itself.
+#: Answers to a copy upload after which the bot fetches the file itself: the
+#: wiki will not copy (disabled, no right, domain not allowed), or it tried and
+#: could not fetch the URL (MediaWiki's HTTP client errors).
 COPY_REFUSED = frozenset({
     'copyuploaddisabled', 'copyuploadbaddomain', 'copyuploadbadurl', 'permissiondenied',
-    'fetchfileerror', 'uploaddisabled'})
+    'fetchfileerror', 'http-bad-status', 'http-timed-out', 'http-curl-error',
+    'http-request-error', 'http-invalid-url', 'http-internal-error'})
 
 
 def task_for(item: UploadItem) -> type[UploadTask]:
@@ -64,7 +67,7 @@ class UrlUploadTask(UploadTask):
             try:
                 return self._copy()
             except APIError as error:
-                if error.code not in COPY_REFUSED and not error.code.startswith('http-'):
+                if error.code not in COPY_REFUSED:
                     raise
                 return self._download(f'the wiki did not copy it ({error.code})')
         return self._download('the account may not upload by URL')
