@@ -19,7 +19,7 @@ import re
 import time
 from http.server import BaseHTTPRequestHandler
 
-from .servers import serve
+from .servers import reply, serve
 
 
 class FileServer:
@@ -44,12 +44,12 @@ class FileServer:
         kind, _, name = handler.path.lstrip('/').partition('/')
         data = self.files.get(name)
         if kind == 'loop':
-            return _send(handler, 302, b'', {'Location': '/loop'})
+            return reply(handler, 302, b'', {'Location': '/loop'})
         if data is None:
-            return _send(handler, 404, b'not here', {'Content-Type': 'text/plain'})
+            return reply(handler, 404, b'not here', {'Content-Type': 'text/plain'})
         content_type = mimetypes.guess_type(name)[0] or 'application/octet-stream'
         if kind == 'html':
-            return _send(handler, 200, b'<html><body>Not an image</body></html>',
+            return reply(handler, 200, b'<html><body>Not an image</body></html>',
                          {'Content-Type': 'text/html; charset=utf-8'})
         if kind == 'slow':
             time.sleep(self.pause)
@@ -67,23 +67,13 @@ class FileServer:
             return None
         if start is not None and kind in ('files', 'cut'):
             rest = data[start:]
-            return _send(handler, 206, rest, {
+            return reply(handler, 206, rest, {
                 'Content-Type': content_type, 'Accept-Ranges': 'bytes',
                 'Content-Range': f'bytes {start}-{len(data) - 1}/{len(data)}'})
-        return _send(handler, 200, data, {'Content-Type': content_type,
+        return reply(handler, 200, data, {'Content-Type': content_type,
                                           'Accept-Ranges': 'bytes'})
 
 
 def _range_start(header: str | None) -> int | None:
     match = re.match(r'bytes=(\d+)-$', header or '')
     return int(match.group(1)) if match else None
-
-
-def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes,
-          headers: dict[str, str]) -> None:
-    handler.send_response(status)
-    for key, value in headers.items():
-        handler.send_header(key, value)
-    handler.send_header('Content-Length', str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from .servers import serve
+from .servers import reply, serve
 
 
 @dataclass
@@ -123,17 +123,17 @@ class FaultProxy:
             return _reset(handler)
         if kind in ('status', 'retry-after'):
             extra = {'Retry-After': str(fault.retry_after)} if kind == 'retry-after' else {}
-            return _reply(handler, fault.status, b'upstream trouble', extra)
+            return reply(handler, fault.status, b'upstream trouble', extra)
         if kind == 'status-after':  # the wiki did the work; the gateway answers an error
             self._forward(request.method, request.path, headers, body)
-            return _reply(handler, fault.status, b'gateway trouble', {})
+            return reply(handler, fault.status, b'gateway trouble', {})
         if kind == 'maxlag':
-            return _reply(handler, 200, json.dumps({'error': {
+            return reply(handler, 200, json.dumps({'error': {
                 'code': 'maxlag', 'info': 'Waiting for a database server: 3 seconds lagged.',
                 'lag': 3}}).encode(), {'Retry-After': '1', 'X-Database-Lag': '3',
                                        'Content-Type': 'application/json'})
         if kind == 'badtoken':
-            return _reply(handler, 200, json.dumps({'error': {
+            return reply(handler, 200, json.dumps({'error': {
                 'code': 'badtoken', 'info': 'Invalid CSRF token.'}}).encode(),
                 {'Content-Type': 'application/json'})
         if kind == 'drop-cookie':
@@ -148,7 +148,7 @@ class FaultProxy:
             self.holding.set()
             self.released.wait(120)
             return _reset(handler)
-        _reply(handler, status, reply_body, reply_headers)
+        reply(handler, status, reply_body, reply_headers)
 
     def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes):
         connection = http.client.HTTPConnection('127.0.0.1', self.upstream_port, timeout=600)
@@ -164,16 +164,6 @@ class FaultProxy:
             return response.status, keep, data
         finally:
             connection.close()
-
-
-def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes,
-           headers: dict[str, str]) -> None:
-    handler.send_response(status)
-    for key, value in headers.items():
-        handler.send_header(key, value)
-    handler.send_header('Content-Length', str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
 
 
 def _reset(handler: BaseHTTPRequestHandler) -> None:

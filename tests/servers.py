@@ -35,3 +35,14 @@ def serve(on_request: Callable[[BaseHTTPRequestHandler], None]) -> ThreadingHTTP
     server = _QuietServer(('127.0.0.1', 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes,
+          headers: dict[str, str]) -> None:
+    """Answer with ``body`` and its length (and the given headers)."""
+    handler.send_response(status)
+    for key, value in headers.items():
+        handler.send_header(key, value)
+    handler.send_header('Content-Length', str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: Every way a row can end. ``aborted`` means not attempted: the batch stopped first.
 UPLOADED = 'uploaded'
@@ -40,7 +40,6 @@ class Outcome:
     attempts: int = 1
     chunks: int = 0
     sent: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def settled(self) -> bool:
