@@ -53,3 +53,12 @@ def test_unknown_option_is_named(batch):
                             text=True, timeout=300)
     assert result.returncode == 2
     assert "'-chunksize:4Mi'" in result.stderr and 'unknown option' in result.stderr
+
+
+def test_help_lists_the_bots_own_options(sandbox):
+    result = subprocess.run([str(BIN / 'uploadbot'), f'-dir:{sandbox.pywikibot_dir}', '-help'],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    for option in ('-manifest:FILE', '-template:FILE', '-policy:FILE', '-chunk-size:BYTES',
+                   '-check', '-status', '-workers:N'):
+        assert option in result.stdout

@@ -70,7 +70,10 @@ def main(*args: str) -> int:
         # already; pywikibot's warning about that is meant for scripts that
         # make a site before handling their options, which this one does not.
         warnings.filterwarnings('ignore', 'Site objects have been created before arguments')
-        local_args = pywikibot.handle_args(args)
+        local_args = pywikibot.handle_args(args, do_help=False)
+    if '-help' in local_args:
+        pywikibot.stdout(__doc__ + '\nFor pywikibot\'s global options: pwb -help:global\n')
+        return exits.EXIT_OK
     try:
         options = Options.parse(local_args)
         return _run(options)
