@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from . import journal as jr
 from . import lookup
 from . import outcome as oc
-from .names import normalize_title
 from .policy import EXISTENCE_WARNINGS
 from .retry import Uncertain
 from .transfer import APIError, Reply, Transfer
@@ -196,14 +195,10 @@ class Commit:
         Asks for files with this SHA1; when the policy skips (or aborts on)
         the warning the commit would bring, the row ends here.
         """
-        names = lookup.files_with_sha1(self.transfer, sha1)
-        if not names:
+        warnings = lookup.content_warnings(self.filename,
+                                           lookup.files_with_sha1(self.transfer, sha1))
+        if not warnings:
             return None
-        target = normalize_title(self.filename)
-        if target in {normalize_title(name) for name in names}:
-            warnings: dict[str, Any] = {'exists': self.filename, 'nochange': {}}
-        else:
-            warnings = {'duplicate': names}
         decision = self.item.policy.decide(warnings)
         if decision.action not in ('skip', 'abort'):
             return None

@@ -18,7 +18,7 @@ from . import lookup
 from . import outcome as oc
 from .commit import describe_warning
 from .errors import InputError
-from .names import check_target_name, normalize_title
+from .names import name_changes
 from .task import UploadItem, file_sha1
 
 _THUMB_NAME = re.compile(r'^\d+px-')
@@ -53,16 +53,16 @@ def forecast(wiki: lookup.Querier, items: Iterable[UploadItem], *, own_user: str
         if earlier != item.row:
             problems.append(InputError(f'the same content as row {earlier}', path=manifest,
                                        row=item.row, field='file'))
-    existing = lookup.current_versions(wiki, [item.filename for item in items])
-    pages = _existing_pages(wiki, [item.filename for item in items])
-    found = [_one(wiki, item, sha1s[item.row], existing.get(item.filename),
-                  item.filename in pages, own_user) for item in items]
+    pages = lookup.file_pages(wiki, [item.filename for item in items])
+    found = [_one(wiki, item, sha1s[item.row], pages.get(item.filename), own_user)
+             for item in items]
     return found, problems
 
 
-def _one(wiki: lookup.Querier, item: UploadItem, sha1: str, current: dict[str, Any] | None,
-         page_exists: bool, own_user: str) -> Forecast:
-    warnings = _warnings(wiki, item, sha1, current, page_exists)
+def _one(wiki: lookup.Querier, item: UploadItem, sha1: str, page: dict[str, Any] | None,
+         own_user: str) -> Forecast:
+    current = ((page or {}).get('imageinfo') or [None])[0]
+    warnings = _warnings(wiki, item, sha1, current, page is not None)
     decision = item.policy.decide(warnings)
     if decision.code is None:
         return Forecast(item.row, item.source, item.filename, oc.UPLOADED, sha1=sha1)
@@ -82,35 +82,19 @@ def _warnings(wiki: lookup.Querier, item: UploadItem, sha1: str,
               current: dict[str, Any] | None, page_exists: bool) -> dict[str, Any]:
     """The warnings the wiki would most likely give at the commit."""
     warnings: dict[str, Any] = {}
-    mended = [problem for problem in check_target_name(item.filename) if 'would be' in problem]
+    mended = name_changes(item.filename)
     if mended:
         warnings['badfilename'] = mended[0]
     if current is not None:
         warnings['exists'] = item.filename
-        if current.get('sha1') == sha1:
-            warnings['nochange'] = {}
     elif page_exists:
         warnings['page-exists'] = item.filename
     elif _THUMB_NAME.match(item.filename):
         warnings['thumb-name'] = item.filename
-    target = normalize_title(item.filename)
-    others = [name for name in (lookup.files_with_sha1(wiki, sha1) if sha1 else [])
-              if normalize_title(name) != target]
-    if others:
-        warnings['duplicate'] = others
+    if sha1:
+        warnings.update(lookup.content_warnings(item.filename,
+                                                lookup.files_with_sha1(wiki, sha1)))
     return warnings
-
-
-def _existing_pages(wiki: lookup.Querier, filenames: list[str]) -> set[str]:
-    """Names whose ``File:`` page exists (with or without a file)."""
-    found = set()
-    for start in range(0, len(filenames), lookup.TITLES_PER_QUERY):
-        group = filenames[start:start + lookup.TITLES_PER_QUERY]
-        by_title = {f'File:{normalize_title(name)}': name for name in group}
-        answer = wiki.query(titles='|'.join(by_title))
-        found |= {by_title[page['title']] for page in answer.get('pages', [])
-                  if not page.get('missing') and page.get('title') in by_title}
-    return found
 
 
 def table(forecasts: Iterable[Forecast], problems: Iterable[InputError]) -> str:

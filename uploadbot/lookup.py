@@ -27,10 +27,11 @@ class Querier(Protocol):
     def query(self, **params: Any) -> dict[str, Any]: ...
 
 
-def current_versions(wiki: Querier, filenames: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The current version (sha1, size, user, timestamp, url) of each named file that exists.
+def file_pages(wiki: Querier, filenames: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The ``File:`` page of each named file that has a page (with its current version).
 
-    Keys are the names as given; names with no file are left out.
+    Keys are the names as given; names with no page are left out; a page
+    without a file has no ``imageinfo``.
     """
     names = list(dict.fromkeys(filenames))
     found: dict[str, dict[str, Any]] = {}
@@ -40,11 +41,33 @@ def current_versions(wiki: Querier, filenames: Iterable[str]) -> dict[str, dict[
         answer = wiki.query(titles='|'.join(by_title), prop='imageinfo',
                             iiprop='sha1|size|user|timestamp|url')
         for page in answer.get('pages', []):
-            info = page.get('imageinfo')
             name = by_title.get(page.get('title', ''))
-            if info and name is not None:
-                found[name] = info[0]
+            if name is not None and not page.get('missing'):
+                found[name] = page
     return found
+
+
+def current_versions(wiki: Querier, filenames: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The current version (sha1, size, user, timestamp, url) of each named file that exists."""
+    return {name: page['imageinfo'][0]
+            for name, page in file_pages(wiki, filenames).items() if page.get('imageinfo')}
+
+
+def content_warnings(filename: str, holders: Iterable[str]) -> dict[str, Any]:
+    """The warnings a commit of ``filename`` would bring, given the files with its content.
+
+    The target itself holding these bytes is ``exists`` with ``nochange``;
+    other files holding them are ``duplicate``.
+    """
+    holders = list(holders)
+    target = normalize_title(filename)
+    others = [name for name in holders if normalize_title(name) != target]
+    warnings: dict[str, Any] = {}
+    if len(others) < len(holders):
+        warnings.update({'exists': filename, 'nochange': {}})
+    if others:
+        warnings['duplicate'] = others
+    return warnings
 
 
 def files_with_sha1(wiki: Querier, sha1: str) -> list[str]:

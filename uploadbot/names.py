@@ -68,6 +68,11 @@ def name_refusals(name: str) -> list[str]:
     return _examine(name)[1]
 
 
+def name_changes(name: str) -> list[str]:
+    """What MediaWiki would mend in a name (and answer with ``badfilename``)."""
+    return _examine(name)[0]
+
+
 def _examine(name: str) -> tuple[list[str], list[str]]:
     """(what MediaWiki would change, what it would refuse) about a target name."""
     name = name.strip()
