@@ -12,10 +12,11 @@ its size and SHA1.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
-from .transfer import APIError, Transfer
+from .transfer import APIError, Reply, Transfer
 
 #: Offset corrections accepted from the wiki in a row before giving up.
 MAX_OFFSET_CORRECTIONS = 3
@@ -47,8 +48,11 @@ class ChunkedStash:
         self.asynchronous = asynchronous
         self.chunks = 0
 
-    def send(self, offset: int = 0, filekey: str | None = None, *, sha1: str = '') -> str:
-        """Send from ``offset`` to the end; the filekey of the assembled file.
+    def send(self, offset: int = 0, filekey: str | None = None, *, sha1: str = '') -> Reply:
+        """Send from ``offset`` to the end; the wiki's answer about the assembled file.
+
+        That answer is ``Success`` with the new ``filekey`` and, as MediaWiki
+        gives it, the stashed file's ``imageinfo`` (its SHA1 among it).
 
         When a resent chunk meets a wiki that has moved on — it appended the
         chunk but the answer was lost — the wiki's ``stashfailed`` error says
@@ -74,7 +78,7 @@ class ChunkedStash:
                     assembled = self.find_assembled(sha1) if sha1 else None
                     if assembled is None:
                         raise
-                    return assembled
+                    return Reply('Success', filekey=assembled, imageinfo={'sha1': sha1})
                 self.chunks += 1
                 self.on_sent(len(chunk))
                 corrections = 0
@@ -83,7 +87,7 @@ class ChunkedStash:
                     reply = self.transfer.await_job(filekey)
                     filekey = reply.filekey or filekey
                 if reply.result == 'Success':
-                    return filekey
+                    return replace(reply, filekey=filekey)
                 if reply.result != 'Continue' or reply.offset is None:
                     raise APIError('unexpected-reply', f'a chunk was answered {reply.result!r}')
                 offset = reply.offset

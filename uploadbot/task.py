@@ -192,12 +192,14 @@ class UploadTask:
     def _send_chunks(self, offset: int, filekey: str | None) -> str:
         self._save(state=jr.STASHING, offset=offset, filekey=filekey or '')
         stash = self._stash()
-        filekey = stash.send(offset, filekey, sha1=self.record.sha1)
+        assembled = stash.send(offset, filekey, sha1=self.record.sha1)
         self.chunks += stash.chunks
+        filekey = assembled.filekey
         self._save(state=jr.STASHED, filekey=filekey, offset=self.record.size)
-        stashed = lookup.stashed_file(self.transfer, filekey)
-        if stashed is not None and stashed.get('sha1') not in (None, self.record.sha1):
-            raise ContentChanged(f'the stash holds SHA1 {stashed["sha1"]}, but the file read '
+        stashed = assembled.imageinfo.get('sha1') or \
+            (lookup.stashed_file(self.transfer, filekey) or {}).get('sha1')
+        if stashed and stashed != self.record.sha1:
+            raise ContentChanged(f'the stash holds SHA1 {stashed}, but the file read '
                                  f'{self.record.sha1} before sending: it changed while it was '
                                  'uploaded; nothing was published')
         return filekey

@@ -76,7 +76,8 @@ class UrlUploadTask(UploadTask):
         """The wiki fetches the URL into the stash; then the usual commit."""
         self._save(state=jr.STASHING, filekey='', offset=0, sha1='', size=-1)
         reply = self.transfer.stash_url(self.item.filename, self.item.url)
-        stashed = lookup.stashed_file(self.transfer, reply.filekey) or {}
+        stashed = reply.imageinfo if reply.imageinfo.get('sha1') else \
+            lookup.stashed_file(self.transfer, reply.filekey) or {}
         self._save(state=jr.STASHED, filekey=reply.filekey, sha1=stashed.get('sha1', ''),
                    size=stashed.get('size', -1), message='copied by the wiki')
         return self._noted(self._commit_stashed(reply.filekey), 'copied by the wiki')
