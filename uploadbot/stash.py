@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
+from . import lookup
 from .transfer import APIError, Reply, Transfer
 
 #: Offset corrections accepted from the wiki in a row before giving up.
@@ -123,11 +124,9 @@ class ChunkedStash:
         for entry in reversed(listing.get('mystashedfiles', [])):
             if entry.get('size') != self.size:
                 continue
-            key = entry['filekey']
-            infos = self.transfer.query(prop='stashimageinfo', siifilekey=key,
-                                        siiprop='sha1').get('stashimageinfo') or []
-            if infos and infos[0].get('sha1') == sha1:
-                return key
+            stashed = lookup.stashed_file(self.transfer, entry['filekey'])
+            if stashed and stashed.get('sha1') == sha1:
+                return entry['filekey']
         return None
 
 
