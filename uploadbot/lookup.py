@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from .names import normalize_title
+from .transfer import APIError
 
 #: Titles per query: the API's limit for accounts without ``apihighlimits``.
 TITLES_PER_QUERY = 50
@@ -78,7 +79,6 @@ def files_with_sha1(wiki: Querier, sha1: str) -> list[str]:
 
 def stashed_file(wiki: Querier, filekey: str) -> dict[str, Any] | None:
     """Size and SHA1 of a file in the user's upload stash, or None when it is gone."""
-    from .transfer import APIError
     try:
         answer = wiki.query(prop='stashimageinfo', siifilekey=filekey, siiprop='size|sha1')
     except APIError:
