@@ -362,3 +362,57 @@ def test_large_file_with_skip_uploads_nothing(tmp_path, warning_wiki, name):
     batch.run('-on:large-file=skip', check=True)
     assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'skipped'
     assert WikiAPI(warning_wiki.api_url).file_info(f'{name}.jpg') is None
+
+
+# -- filetype-unwanted-type, on a wiki that takes other types with a warning -------
+
+@pytest.fixture(scope='module')
+def lenient_wiki(tmp_path_factory):
+    """A second sandbox that accepts file types outside its list, with a warning."""
+    from uploadbot.sandbox import Sandbox
+    box = Sandbox(tmp_path_factory.mktemp('lenient'), workers=2,
+                  extra_settings='$wgStrictFileExtensions = false;\n')
+    yield box.start()
+    box.stop()
+
+
+def bmp_bytes(seed: object) -> bytes:
+    import io
+    import random
+
+    from PIL import Image
+    rng = random.Random(repr(seed))
+    buffer = io.BytesIO()
+    Image.new('RGB', (8, 8), tuple(rng.randrange(256) for _ in range(3))).save(buffer, 'BMP')
+    return buffer.getvalue()
+
+
+def test_unwanted_file_type_is_skipped_by_default(tmp_path, lenient_wiki, name):
+    from .conftest import Batch
+    from .wikiapi import WikiAPI
+    batch = Batch(tmp_path, lenient_wiki)
+    batch.add(f'{name}.bmp', content=bmp_bytes(name))
+    batch.run('-any-extension', check=True)
+    row = batch.outcomes()[f'{name}.bmp']
+    assert (row['outcome'], row['warnings']) == ('skipped', 'filetype-unwanted-type')
+    assert WikiAPI(lenient_wiki.api_url).file_info(f'{name}.bmp') is None
+
+
+def test_unwanted_file_type_with_upload_is_published(tmp_path, lenient_wiki, name):
+    from .conftest import Batch
+    from .wikiapi import WikiAPI
+    batch = Batch(tmp_path, lenient_wiki)
+    content = bmp_bytes(name)
+    batch.add(f'{name}.bmp', content=content)
+    batch.run('-any-extension', '-on:filetype-unwanted-type=upload', check=True)
+    assert batch.outcomes()[f'{name}.bmp']['outcome'] == 'uploaded'
+    assert WikiAPI(lenient_wiki.api_url).file_info(f'{name}.bmp')['sha1'] == sha1(content)
+
+
+def test_unwanted_file_type_is_refused_before_uploading_without_the_option(
+        tmp_path, lenient_wiki, name):
+    from .conftest import Batch
+    batch = Batch(tmp_path, lenient_wiki)
+    batch.add(f'{name}.bmp', content=bmp_bytes(name))
+    result = batch.run()
+    assert result.returncode == 2 and 'does not take .bmp' in result.stderr

@@ -20,6 +20,8 @@ options:
 -sheet:NAME         the sheet of an XLSX or ODS manifest
 -check              validate everything and show what each row would become; upload nothing
 -preview:DIR        write each row's description page to DIR
+-any-extension      do not refuse file types outside the wiki's list (for wikis that
+                    take them with the filetype-unwanted-type warning)
 -exif               fill an empty date from the image's EXIF; add {{Location}} from its GPS
 -status             show the journal's state
 -workers:N          upload N files at once (default 1)
@@ -96,7 +98,9 @@ def _run(options: Options) -> int:
     site = _logged_in_site()
     if site is None:
         return exits.EXIT_FAILED
-    plan.problems += _unknown_extensions(plan, site) + _oversized_pages(plan, site)
+    if not options.any_extension:
+        plan.problems += _unknown_extensions(plan, site)
+    plan.problems += _oversized_pages(plan, site)
     new_transfer = partial(Transfer, site, query_timeout=(10.0, options.query_timeout),
                            write_timeout=(10.0, options.upload_timeout))
     if options.check or pywikibot.config.simulate:

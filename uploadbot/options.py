@@ -70,6 +70,7 @@ class Options:
     asynchronous: bool = False
     allow_local_urls: bool = False
     exif: bool = False
+    any_extension: bool = False
     query_timeout: float = 60.0
     upload_timeout: float = 600.0
     check: bool = False
@@ -95,7 +96,7 @@ class Options:
                  '-report': 'report', '-journal': 'journal', '-preview': 'preview'}
         flags = {'-check': 'check', '-status': 'status', '-commit-held': 'commit_held',
                  '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls',
-                 '-exif': 'exif'}
+                 '-exif': 'exif', '-any-extension': 'any_extension'}
         if name in paths:
             setattr(self, paths[name], Path(_required(value)))
         elif name in flags:
