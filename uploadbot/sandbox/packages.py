@@ -40,5 +40,5 @@ def ensure_packages() -> None:
             + '\ninstall them as root: apt-get install ' + ' '.join(missing))
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     subprocess.run(['apt-get', 'update', '-qq'], check=True, env=env)
-    subprocess.run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', *missing],
+    subprocess.run(['apt-get', 'install', '-y', '-qq', *missing],
                    check=True, env=env)
