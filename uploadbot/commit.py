@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,10 @@ class Settlement:
     url: str = ''
     filekey: str = ''
     warnings: tuple[str, ...] = ()
+
+    def noted(self, note: str) -> Settlement:
+        """The same settlement with ``note`` added to its message."""
+        return replace(self, message='; '.join(filter(None, (self.message, note))))
 
 
 class BatchAborted(Exception):

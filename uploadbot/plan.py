@@ -85,13 +85,14 @@ class Planner:
         """One row as an upload item; :class:`InputError` naming the row otherwise."""
         url = self._url(row)
         path = None if url else self._source(row)
+        head = None if path is None else self._head(row, path)
         filename = (row.filename or names.derive_filename(row.file)).strip()
         column = 'filename' if row.filename else 'file'
         refusals = names.name_refusals(filename)
         if refusals:
             raise self._error(row, column, refusals[0])
-        if path is not None:
-            self._check_content(row, path, filename)
+        if head is not None:
+            self._check_content(row, head, filename)
         template = self._template(row)
         values, facts = dict(row.fields), PhotoFacts()
         if self.exif and path is not None:
@@ -135,17 +136,18 @@ class Planner:
                               f'folder {folder}; only files inside it are uploaded')
         if not path.is_file():
             raise self._error(row, 'file', f'no such file: {path}')
-        try:
-            with open(path, 'rb'):
-                pass
-        except OSError as error:
-            raise self._error(row, 'file', f'cannot read {path}: {error.strerror}') from None
         return path
 
-    def _check_content(self, row: Row, path: Path, filename: str) -> None:
+    def _head(self, row: Row, path: Path) -> bytes:
+        """The file's first bytes, which also proves it readable."""
+        try:
+            with open(path, 'rb') as source:
+                return source.read(4096)
+        except OSError as error:
+            raise self._error(row, 'file', f'cannot read {path}: {error.strerror}') from None
+
+    def _check_content(self, row: Row, head: bytes, filename: str) -> None:
         """Refuse a file whose bytes say it is not what its name's extension claims."""
-        with open(path, 'rb') as source:
-            head = source.read(4096)
         extension = names.extension(filename)
         if names.content_matches_extension(extension, head) is False:
             found = names.detect_content_type(head)

@@ -163,10 +163,8 @@ class UploadTask:
             except APIError as error:
                 if error.code not in STASH_TROUBLE:
                     raise
-            settlement = self._start()
-            note = 'the stashed file was gone (expired?), so it was sent again'
-            return replace(settlement, message='; '.join(filter(None, [settlement.message,
-                                                                        note])))
+            return self._start().noted('the stashed file was gone (expired?), so it was '
+                                       'sent again')
         return self._start()
 
     def _start(self) -> Settlement:

@@ -80,7 +80,7 @@ class UrlUploadTask(UploadTask):
             lookup.stashed_file(self.transfer, reply.filekey) or {}
         self._save(state=jr.STASHED, filekey=reply.filekey, sha1=stashed.get('sha1', ''),
                    size=stashed.get('size', -1), message='copied by the wiki')
-        return self._noted(self._commit_stashed(reply.filekey), 'copied by the wiki')
+        return self._commit_stashed(reply.filekey).noted('copied by the wiki')
 
     def _download(self, why: str) -> Settlement:
         """Fetch the file to a temporary file and upload that like a local file."""
@@ -90,10 +90,6 @@ class UrlUploadTask(UploadTask):
             stat = os.stat(path)
             self.item = replace(self.item, path=path)
             self._save(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
-            return self._noted(super()._start(), f'downloaded by the bot: {why}')
+            return super()._start().noted(f'downloaded by the bot: {why}')
         finally:
             path.unlink(missing_ok=True)
-
-    def _noted(self, settlement: Settlement, note: str) -> Settlement:
-        message = f'{settlement.message}; {note}' if settlement.message else note
-        return replace(settlement, message=message)
