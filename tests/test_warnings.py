@@ -8,10 +8,17 @@ which file is there, which version is current, its SHA1, its uploader.
 from __future__ import annotations
 
 import hashlib
+import io
+import random
 
 import pytest
+from PIL import Image
 
+from uploadbot.sandbox import Sandbox
+
+from .conftest import Batch
 from .files import jpeg_bytes
+from .wikiapi import WikiAPI
 
 pytestmark = pytest.mark.wiki
 
@@ -330,21 +337,28 @@ def test_invalid_policy_file_uploads_nothing(batch, wiki, name):
     assert wiki.file_info(f'{name}.jpg') is None
 
 
-# -- large-file, on a wiki that warns about files over 50 kB ---------------------
+# -- warnings only some wikis give: a second sandbox configured for each ---------
 
-@pytest.fixture(scope='module')
-def warning_wiki(tmp_path_factory):
-    """A second sandbox with $wgUploadSizeWarning set low."""
-    from uploadbot.sandbox import Sandbox
-    box = Sandbox(tmp_path_factory.mktemp('warnsize'), workers=2,
-                  extra_settings='$wgUploadSizeWarning = 50000;\n')
+def second_sandbox(tmp_path_factory, label: str, settings: str):
+    """Start a sandbox with extra LocalSettings lines for one module's tests."""
+    box = Sandbox(tmp_path_factory.mktemp(label), workers=2, extra_settings=settings)
     yield box.start()
     box.stop()
 
 
+@pytest.fixture(scope='module')
+def warning_wiki(tmp_path_factory):
+    """A sandbox that warns about files over 50 kB ($wgUploadSizeWarning)."""
+    yield from second_sandbox(tmp_path_factory, 'warnsize', '$wgUploadSizeWarning = 50000;\n')
+
+
+@pytest.fixture(scope='module')
+def lenient_wiki(tmp_path_factory):
+    """A sandbox that takes file types outside its list, with a warning."""
+    yield from second_sandbox(tmp_path_factory, 'lenient', '$wgStrictFileExtensions = false;\n')
+
+
 def test_large_file_is_uploaded_by_default(tmp_path, warning_wiki, name):
-    from .conftest import Batch
-    from .wikiapi import WikiAPI
     batch = Batch(tmp_path, warning_wiki)
     ours = batch.add(f'{name}.jpg', size=80_000)
     batch.run(check=True)
@@ -355,8 +369,6 @@ def test_large_file_is_uploaded_by_default(tmp_path, warning_wiki, name):
 
 
 def test_large_file_with_skip_uploads_nothing(tmp_path, warning_wiki, name):
-    from .conftest import Batch
-    from .wikiapi import WikiAPI
     batch = Batch(tmp_path, warning_wiki)
     batch.add(f'{name}.jpg', size=80_000)
     batch.run('-on:large-file=skip', check=True)
@@ -364,23 +376,8 @@ def test_large_file_with_skip_uploads_nothing(tmp_path, warning_wiki, name):
     assert WikiAPI(warning_wiki.api_url).file_info(f'{name}.jpg') is None
 
 
-# -- filetype-unwanted-type, on a wiki that takes other types with a warning -------
-
-@pytest.fixture(scope='module')
-def lenient_wiki(tmp_path_factory):
-    """A second sandbox that accepts file types outside its list, with a warning."""
-    from uploadbot.sandbox import Sandbox
-    box = Sandbox(tmp_path_factory.mktemp('lenient'), workers=2,
-                  extra_settings='$wgStrictFileExtensions = false;\n')
-    yield box.start()
-    box.stop()
-
-
 def bmp_bytes(seed: object) -> bytes:
-    import io
-    import random
-
-    from PIL import Image
+    """A small BMP image: a type the sandbox does not list."""
     rng = random.Random(repr(seed))
     buffer = io.BytesIO()
     Image.new('RGB', (8, 8), tuple(rng.randrange(256) for _ in range(3))).save(buffer, 'BMP')
@@ -388,8 +385,6 @@ def bmp_bytes(seed: object) -> bytes:
 
 
 def test_unwanted_file_type_is_skipped_by_default(tmp_path, lenient_wiki, name):
-    from .conftest import Batch
-    from .wikiapi import WikiAPI
     batch = Batch(tmp_path, lenient_wiki)
     batch.add(f'{name}.bmp', content=bmp_bytes(name))
     batch.run('-any-extension', check=True)
@@ -399,8 +394,6 @@ def test_unwanted_file_type_is_skipped_by_default(tmp_path, lenient_wiki, name):
 
 
 def test_unwanted_file_type_with_upload_is_published(tmp_path, lenient_wiki, name):
-    from .conftest import Batch
-    from .wikiapi import WikiAPI
     batch = Batch(tmp_path, lenient_wiki)
     content = bmp_bytes(name)
     batch.add(f'{name}.bmp', content=content)
@@ -411,7 +404,6 @@ def test_unwanted_file_type_with_upload_is_published(tmp_path, lenient_wiki, nam
 
 def test_unwanted_file_type_is_refused_before_uploading_without_the_option(
         tmp_path, lenient_wiki, name):
-    from .conftest import Batch
     batch = Batch(tmp_path, lenient_wiki)
     batch.add(f'{name}.bmp', content=bmp_bytes(name))
     result = batch.run()
