@@ -7,7 +7,7 @@ BIN      := $(VENV)/bin
 SANDBOX  ?= .sandbox
 PYTEST_ARGS ?=
 
-.PHONY: all venv demo test sandbox stop examples clean
+.PHONY: all venv demo test test-fast lint sandbox stop examples clean
 
 all: test
 
@@ -39,6 +39,13 @@ demo: sandbox examples
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Everything not marked `wiki`: no PHP, no sandbox, seconds.
+test-fast: venv
+	$(BIN)/python -m pytest -m 'not wiki' $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check uploadbot tests benchmarks examples families scripts
 
 clean: stop
 	rm -rf $(SANDBOX) build *.egg-info examples/files examples/*.report.csv

@@ -252,7 +252,7 @@ class Bench:
             if shutil.disk_usage(self.folder).free < (6 * repeat + 1) * size + 1024 * MiB:
                 print(f'{name}: skipped, not enough disk space in {self.folder}', file=sys.stderr)
                 continue
-            self.compare(name, lambda tag: [big_file(files, f'{tag}-{size // MiB}mib', size)],
+            self.compare(name, lambda tag: [big_file(files, f'{tag}-{size // MiB}mib', size)],  # noqa: B023
                          repeat, delete=True)
 
 

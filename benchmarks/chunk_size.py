@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.files import jpeg_bytes  # noqa: E402
-from uploadbot.options import parse_size  # noqa: E402
-from uploadbot.sandbox import Sandbox  # noqa: E402
+from tests.files import jpeg_bytes
+from uploadbot.options import parse_size
+from uploadbot.sandbox import Sandbox
 
 
 def main() -> int:
@@ -62,13 +62,14 @@ def measure(pywikibot_dir: str, source: Path, chunk_sizes: list[int], repeat: in
     os.environ['PYWIKIBOT_DIR'] = pywikibot_dir  # read when pywikibot is imported
     import pywikibot
 
-    from uploadbot.journal import SQLiteJournal
+    from uploadbot.api.transfer import SiteTransfer
+    from uploadbot.item import UploadItem
+    from uploadbot.journal.sqlite import SQLiteJournal
     from uploadbot.policy import Policy
-    from uploadbot.task import TaskSettings, UploadItem, UploadTask
-    from uploadbot.transfer import Transfer
+    from uploadbot.upload.task import TaskSettings, UploadTask
     site = pywikibot.Site()
     site.login()
-    transfer = Transfer(site)
+    transfer = SiteTransfer(site)
     rows = []
     for chunk in chunk_sizes:
         timings = []

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mwparserfromhell.nodes import Argument
 
-from uploadbot.description import DescriptionTemplate
+from uploadbot.describe.template import DescriptionTemplate
 from uploadbot.errors import InputError
 from uploadbot.names import normalize_title
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from uploadbot.exif import add_location, read_exif
+from uploadbot.describe.exif import add_location, read_exif
 
 from .files import jpeg_bytes, photo_with_exif
 

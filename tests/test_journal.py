@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from uploadbot.journal import Record, SQLiteJournal, default_path
+from uploadbot.journal.sqlite import Record, SQLiteJournal, default_path
 
 
 def test_a_saved_record_is_there_after_reopening(tmp_path):

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from uploadbot.lock import EXIT_ALREADY_RUNNING, AlreadyRunning, RunLock, lock_path
+from uploadbot.errors import ExitCode
+from uploadbot.run.lock import AlreadyRunning, RunLock, lock_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +25,7 @@ SECRET = 'hunter2-bot-password-6f1c'
 #: It carries a secret in its arguments and its environment, as a bot run would.
 HOLDER = textwrap.dedent('''
     import sys, time
-    from uploadbot.lock import RunLock
+    from uploadbot.run.lock import RunLock
     lock = RunLock(sys.argv[1])
     lock.acquire()
     print('locked', flush=True)
@@ -68,7 +69,7 @@ def test_the_lock_file_is_the_journal_name_with_lock_appended(journal):
     assert RunLock(journal).path == journal.parent / 'batch.csv.journal.sqlite.lock'
     directory_journal = journal.parent / 'incoming' / '.uploadbot.journal.sqlite'
     assert RunLock(directory_journal).path.name == '.uploadbot.journal.sqlite.lock'
-    assert EXIT_ALREADY_RUNNING == 5
+    assert ExitCode.ALREADY_RUNNING == 5
 
 
 def test_acquire_writes_pid_host_and_start_time(journal):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from uploadbot import lookup
+from uploadbot.api import lookup
 
 
 class FakeQueries:

@@ -13,14 +13,14 @@ from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P, S
 
-from uploadbot.errors import InputError
-from uploadbot.manifest import (
+from uploadbot.batch.manifest import (
     KNOWN_COLUMNS,
     Manifest,
     Row,
     read_directory,
     read_manifest,
 )
+from uploadbot.errors import InputError
 
 HEADER = ["file", "filename", "categories", "description", "count", "ratio", "date"]
 ROWS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 
-from uploadbot.multipart import MultipartBody
+from uploadbot.api.multipart import MultipartBody
 
 
 def parse(body: MultipartBody) -> dict[str, tuple[str | None, bytes]]:

@@ -51,8 +51,8 @@ def test_the_default_policy_answers_every_known_code_with_its_default():
 
 
 def test_existence_warnings_are_the_six_that_name_something_already_there():
-    assert EXISTENCE_WARNINGS == {'exists', 'page-exists', 'exists-normalized', 'thumb',
-                                  'thumb-name', 'bad-prefix'}
+    expected = {'exists', 'page-exists', 'exists-normalized', 'thumb', 'thumb-name', 'bad-prefix'}
+    assert expected == EXISTENCE_WARNINGS
 
 
 def test_describe_lists_every_known_code_then_default():

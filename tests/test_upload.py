@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from uploadbot.description import DescriptionTemplate
+from uploadbot.describe.template import DescriptionTemplate
 
 pytestmark = pytest.mark.wiki
 

@@ -231,13 +231,21 @@ def test_page_exists_is_skipped(batch, wiki, admin, name):
     assert wiki.file_info(f'{name}.jpg') is None
 
 
-def test_page_exists_with_upload_puts_the_file_under_the_page(batch, wiki, admin, name):
-    admin.edit(f'File:{name}.jpg', 'A description page with no file')
-    ours = batch.add(f'{name}.jpg', seed=7)
-    batch.run('-on:page-exists=upload', check=True)
-    assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'new-version' or \
-        batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
-    assert wiki.file_info(f'{name}.jpg')['sha1'] == sha1(ours.read_bytes())
+@pytest.mark.parametrize('code, target', [('page-exists', '{name}.jpg'),
+                                          ('bad-prefix', 'DSC_{name}.jpg'),
+                                          ('thumb-name', '120px-{name}.jpg')])
+def test_a_first_upload_let_past_a_name_warning_is_uploaded_in_the_forecast_and_the_run(
+        batch, wiki, admin, name, code, target):
+    target = target.format(name=name)
+    if code == 'page-exists':
+        admin.edit(f'File:{target}', 'A description page with no file')
+    ours = batch.add(target, seed=7)
+    batch.run(f'-on:{code}=upload', '-simulate', check=True)
+    assert batch.outcomes()[target]['outcome'] == 'uploaded'
+    batch.run(f'-on:{code}=upload', check=True)
+    row = batch.outcomes()[target]
+    assert (row['outcome'], row['warnings']) == ('uploaded', code)
+    assert wiki.file_info(target)['sha1'] == sha1(ours.read_bytes())
 
 
 def test_exists_normalized_is_skipped(batch, wiki, admin, name):

@@ -45,24 +45,23 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
-from . import bot as exits
-from . import status
-from .bot import UploadBot
-from .download import Downloader
-from .errors import InputError
-from .forecast import forecast, table
-from .journal import SQLiteJournal, default_path
-from .lock import EXIT_ALREADY_RUNNING, AlreadyRunning, RunLock
-from .manifest import read_directory, read_manifest
+from .api.transfer import SiteTransfer
+from .batch.manifest import read_manifest
+from .batch.plan import Plan, Planner
+from .errors import BatchStop, ExitCode, InputError
+from .journal.sqlite import SQLiteJournal, default_path
 from .names import extension
 from .options import Options
-from .outcome import Outcome
-from .plan import Plan, Planner
 from .policy import Policy
-from .progress import Progress
-from .report import Report
-from .task import TaskSettings
-from .transfer import Transfer
+from .run import status
+from .run.bot import UploadBot
+from .run.lock import RunLock
+from .run.progress import Progress
+from .run.report import Report
+from .state import Outcome
+from .upload.download import Downloader
+from .upload.forecast import forecast, table
+from .upload.task import TaskSettings
 
 
 def main(*args: str) -> int:
@@ -75,13 +74,15 @@ def main(*args: str) -> int:
         local_args = pywikibot.handle_args(args, do_help=False)
     if '-help' in local_args:
         pywikibot.stdout(__doc__ + '\nFor pywikibot\'s global options: pwb -help:global\n')
-        return exits.EXIT_OK
+        return ExitCode.OK
     try:
-        options = Options.parse(local_args)
-        return _run(options)
+        return _run(Options.parse(local_args))
     except InputError as error:
         pywikibot.error(str(error))
-        return exits.EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
+    except BatchStop as stop:
+        pywikibot.error(str(stop))
+        return stop.exit_code
 
 
 def _run(options: Options) -> int:
@@ -97,24 +98,20 @@ def _run(options: Options) -> int:
         return _refuse(plan.problems)
     site = _logged_in_site()
     if site is None:
-        return exits.EXIT_FAILED
+        return ExitCode.FAILED
     if not options.any_extension:
         plan.problems += _unknown_extensions(plan, site)
     plan.problems += _oversized_pages(plan, site)
-    new_transfer = partial(Transfer, site, query_timeout=(10.0, options.query_timeout),
+    new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
                            write_timeout=(10.0, options.upload_timeout))
     if options.check or pywikibot.config.simulate:
-        return _check(plan, new_transfer(), options)
+        return _check(plan, new_transfer(), site.username(), options)
     if plan.problems:
         return _refuse(plan.problems)
-    try:
-        return _upload(plan, site, new_transfer, options, journal_path)
-    except AlreadyRunning as error:
-        pywikibot.error(str(error))
-        return EXIT_ALREADY_RUNNING
+    return _upload(plan, site, new_transfer, options, journal_path)
 
 
-def _upload(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], Transfer],
+def _upload(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], SiteTransfer],
             options: Options, journal_path: Path) -> int:
     """The batch itself, holding the journal's lock for as long as it runs."""
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
@@ -124,7 +121,8 @@ def _upload(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[],
             chunk_size=options.chunk_size, own_user=site.username(),
             commit_held=options.commit_held, asynchronous=options.asynchronous,
             downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
-                                  timeout=(10.0, options.query_timeout)))
+                                  timeout=(10.0, options.query_timeout)),
+            copy_uploads=site.has_right('upload_by_url'))
         progress = Progress(len(plan.items), sum(item.size for item in plan.items))
         bot = UploadBot(plan.items, new_transfer, Report(options.report), journal=journal,
                         settings=settings, workers=options.workers,
@@ -138,17 +136,14 @@ def _refuse(problems: list[InputError]) -> int:
     for problem in problems:
         pywikibot.error(str(problem))
     pywikibot.error(f'{len(problems)} row(s) have problems; nothing was uploaded')
-    return exits.EXIT_BAD_INPUT
+    return ExitCode.BAD_INPUT
 
 
 def _plan(options: Options) -> Plan:
     """Read the whole batch and check every row (bad files, names, templates, policy)."""
     policy = Policy.load(options.policy) if options.policy else Policy.defaults()
     policy = policy.with_options(options.on)
-    manifest = (read_directory(options.manifest, defaults=options.fields)
-                if options.manifest.is_dir()
-                else read_manifest(options.manifest, sheet=options.sheet,
-                                   defaults=options.fields))
+    manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields)
     return Planner(manifest, policy=policy, summary=options.summary,
                    template=options.template, exif=options.exif).plan()
 
@@ -181,9 +176,9 @@ def _oversized_pages(plan: Plan, site: pywikibot.site.APISite) -> list[InputErro
             for item in plan.items if limit and len(item.text.encode()) > limit]
 
 
-def _check(plan: Plan, transfer: Transfer, options: Options) -> int:
+def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options) -> int:
     """Forecast every row with read queries; write nothing to the wiki."""
-    forecasts, repeats = forecast(transfer, plan.items, own_user=transfer.site.username(),
+    forecasts, repeats = forecast(transfer, plan.items, own_user=own_user,
                                   manifest=str(plan.manifest_path))
     problems = plan.problems + repeats
     pywikibot.stdout(table(forecasts, problems))
@@ -195,7 +190,7 @@ def _check(plan: Plan, transfer: Transfer, options: Options) -> int:
                                message=f'simulated: {item.message}'.rstrip(': '),
                                attempts=0))
         report.close()
-    return exits.EXIT_BAD_INPUT if problems else exits.EXIT_OK
+    return ExitCode.BAD_INPUT if problems else ExitCode.OK
 
 
 def _preview(plan: Plan, folder: Path) -> None:
@@ -212,7 +207,7 @@ def _status(journal_path: Path) -> int:
         raise InputError(f'no journal at {journal_path}: nothing has run on this batch yet')
     with SQLiteJournal(journal_path) as journal:
         pywikibot.stdout(status.render(journal.records(), str(journal_path)))
-    return exits.EXIT_OK
+    return ExitCode.OK
 
 
 def run() -> None:

@@ -1,11 +1,49 @@
-"""The one exception for bad user input, so the CLI can report it in a single line."""
+"""Every exception of uploadbot, under one root, and the one table of exit codes.
+
+Three families, each caught in one place:
+
+* :class:`InputError` — bad input from the operator (a manifest cell, an
+  option, a template, a policy file). The command line prints it as one line
+  and exits with :attr:`ExitCode.BAD_INPUT` before anything is sent.
+* :class:`RowFailure` — one row cannot go on (the wiki refused it, retries ran
+  out, the file changed or could not be fetched). The upload task records it
+  as that row's outcome and the batch goes on.
+* :class:`BatchStop` — the whole run stops (the policy said ``abort``,
+  another run holds the batch).
+"""
 
 from __future__ import annotations
 
 import os
+from enum import IntEnum
 
 
-class InputError(Exception):
+class ExitCode(IntEnum):
+    """What a run's exit status tells a scheduler (documented in the README)."""
+
+    OK = 0
+    FAILED = 1
+    BAD_INPUT = 2
+    HELD = 3
+    ABORTED = 4
+    ALREADY_RUNNING = 5
+
+
+class UploadbotError(Exception):
+    """The root of every exception uploadbot raises on purpose."""
+
+
+class RowFailure(UploadbotError):
+    """One row cannot be finished now; ``str()`` is the reason, for the report."""
+
+
+class BatchStop(UploadbotError):
+    """The run must stop; the exit code says why."""
+
+    exit_code = ExitCode.FAILED
+
+
+class InputError(UploadbotError):
     """Bad input from the user: names the file, the row and the field.
 
     str(error) is one line, for example

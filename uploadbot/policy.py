@@ -274,7 +274,7 @@ def _pairs(node: yaml.Node, name: str | None,
             "expected a mapping with 'warnings:' and optionally 'default:'"
         raise refuse(node, name, wanted)
     seen: dict[str, int] = {}
-    for key, value in node.value:
+    for key, _ in node.value:
         if not isinstance(key, yaml.ScalarNode):
             raise refuse(key, name, 'keys must be plain words')
         if key.value in seen:

@@ -22,8 +22,9 @@ from odf.opendocument import load as load_ods
 from odf.table import Table
 from openpyxl.utils.exceptions import InvalidFileException
 
-from .errors import InputError
-from .manifest import blank
+from uploadbot.errors import InputError
+
+from .cells import blank
 
 Line = tuple[int, list[Any]]  # a row's number, as the user sees it, and its cells
 _DURATION = re.compile(r'-?P(?:\d+D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?')

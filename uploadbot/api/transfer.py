@@ -12,6 +12,7 @@ the upload task, which decides.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ import requests
 from pywikibot import config
 from pywikibot.comms import http
 from urllib3.exceptions import NewConnectionError
+
+from uploadbot.errors import RowFailure
 
 from .multipart import MultipartBody
 from .retry import GaveUp, Retryable, Uncertain, retry_after_seconds, retrying
@@ -39,7 +42,7 @@ JOB_TIMEOUT = 3600.0
 Upload = tuple[str, str, bytes]
 
 
-class APIError(Exception):
+class APIError(RowFailure):
     """An ``error`` answer of the API, with its code and extra data."""
 
     def __init__(self, code: str, info: str, data: Mapping[str, Any] | None = None) -> None:
@@ -47,6 +50,9 @@ class APIError(Exception):
         self.code = code
         self.info = info
         self.data = dict(data or {})
+
+    def __str__(self) -> str:
+        return f'the wiki refused it: {self.code}: {self.info}'
 
     @property
     def filekey(self) -> str | None:
@@ -76,6 +82,18 @@ class Reply:
 
 
 @dataclass
+class RetryBudget:
+    """Seconds one row may still spend waiting to retry, spent as retries happen.
+
+    A request under way is never cut short (a large file's chunks take what
+    they take); only the waits between attempts, and the attempts that
+    failed, are charged.
+    """
+
+    seconds: float
+
+
+@dataclass
 class Counters:
     """What went over the wire, for the report and the benchmarks."""
 
@@ -84,8 +102,12 @@ class Counters:
     retries: int = 0
 
 
-class Transfer:
-    """Upload API requests for one pywikibot site, on its logged-in session."""
+class SiteTransfer:
+    """Upload API requests for one pywikibot site, on its logged-in session.
+
+    It implements :class:`uploadbot.api.protocol.Transfer`, the seam the
+    upload layer depends on.
+    """
 
     def __init__(self, site: pywikibot.site.APISite, *,
                  query_timeout: tuple[float, float] = QUERY_TIMEOUT,
@@ -95,10 +117,17 @@ class Transfer:
         self.query_timeout = query_timeout
         self.write_timeout = write_timeout
         self.counters = Counters()
-        #: Seconds of retrying left for the current row (None: no limit). The
-        #: upload task sets it per row so one row cannot stall the batch for ever.
-        self.retry_budget: float | None = None
+        self.budget: RetryBudget | None = None
         self._headers = {'User-Agent': http.user_agent(site)}
+
+    def for_row(self, seconds: float) -> SiteTransfer:
+        """This transfer with a retry budget of its own, so one row cannot stall a batch.
+
+        The view shares the session and the counters; only the budget is its own.
+        """
+        view = copy.copy(self)
+        view.budget = RetryBudget(seconds)
+        return view
 
     # -- the upload protocol -------------------------------------------------
 
@@ -200,7 +229,7 @@ class Transfer:
         """POST one API request, retried while its failures are passing ones.
 
         An ``error`` answer becomes :class:`APIError`. A request that
-        ``publishes`` raises :class:`~uploadbot.retry.Uncertain` instead of
+        ``publishes`` raises :class:`~uploadbot.api.retry.Uncertain` instead of
         being sent again when the wiki may have done it already.
         """
         retries_before = self.counters.retries
@@ -214,12 +243,13 @@ class Transfer:
             return self._once(form, upload, timeout, publishes)
 
         started = time.monotonic()
-        deadline = None if self.retry_budget is None else started + self.retry_budget
+        budget = self.budget
+        deadline = None if budget is None else started + budget.seconds
         try:
             return retrying(once, deadline=deadline, on_retry=self._log_retry)
         finally:
-            if self.retry_budget is not None and self.counters.retries > retries_before:
-                self.retry_budget -= time.monotonic() - started
+            if budget is not None and self.counters.retries > retries_before:
+                budget.seconds -= time.monotonic() - started
 
     def _once(self, form: dict[str, str], upload: Upload | None, timeout: tuple[float, float],
               publishes: bool) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from .outcome import OUTCOMES, Outcome
+from uploadbot.state import OUTCOMES, Outcome
 
 COLUMNS = ('row', 'file', 'filename', 'outcome', 'title', 'warnings', 'sha1', 'bytes',
            'message', 'attempts', 'url', 'filekey', 'chunks', 'sent')
@@ -84,8 +84,8 @@ def human_bytes(count: int) -> str:
     """``5.0 MiB`` rather than ``5242880``, for the summary line."""
     if count < 1024:
         return f'{count} B'
-    size, unit = float(count), 'B'
-    for unit in ('KiB', 'MiB', 'GiB'):
+    size = float(count)
+    for unit in ('KiB', 'MiB', 'GiB'):  # noqa: B007 (the last unit reached is the one)
         size /= 1024
         if size < 1024:
             break

@@ -12,7 +12,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from .names import normalize_title
+from uploadbot.names import normalize_title
+
 from .transfer import APIError
 
 #: Titles per query: the API's limit for accounts without ``apihighlimits``.

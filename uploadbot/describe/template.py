@@ -32,7 +32,9 @@ from mwparserfromhell.nodes import (
 )
 from mwparserfromhell.wikicode import Wikicode
 
-from .errors import InputError
+from uploadbot.errors import InputError
+from uploadbot.names import normalize_title
+
 from .markup import (
     PARSER_TAGS,
     STRICT,
@@ -44,7 +46,6 @@ from .markup import (
     parse_at,
     tag_name,
 )
-from .names import normalize_title
 
 _CATEGORY_PREFIX = re.compile(r'^\s*:?\s*category\s*:', re.IGNORECASE)
 _BAD_CATEGORY = re.compile(r'[\x00-\x1f\x7f#<>\[\]|{}]|~~~')

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from . import names
+from uploadbot import names
+from uploadbot.errors import RowFailure
 
 #: Bytes read from the network at a time.
 BLOCK = 1 << 20
@@ -33,7 +34,7 @@ ATTEMPTS = 4
 NOT_MEDIA = ('text/html', 'application/xhtml+xml', 'application/json')
 
 
-class DownloadError(Exception):
+class DownloadError(RowFailure):
     """The URL could not be fetched as the file it claims to be; says why in one line."""
 
 
@@ -48,10 +49,19 @@ class Downloader:
     max_redirects: int = 10
 
     def fetch(self, url: str, filename: str) -> Path:
-        """Download ``url`` for the target ``filename``; the caller deletes the file."""
+        """Download ``url`` for the target ``filename``; the caller deletes the file.
+
+        Raises :class:`DownloadError` naming the URL and why, for the row's report.
+        """
+        try:
+            return self._fetch(url, filename)
+        except DownloadError as error:
+            raise DownloadError(f'cannot fetch {url}: {error}') from None
+
+    def _fetch(self, url: str, filename: str) -> Path:
         check_address(url, allow_local=self.allow_local)
-        handle = tempfile.NamedTemporaryFile(prefix='uploadbot-', suffix='.download',
-                                             dir=self.folder, delete=False)
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below)
+            prefix='uploadbot-', suffix='.download', dir=self.folder, delete=False)
         path = Path(handle.name)
         try:
             with handle, requests.Session() as session:
@@ -64,7 +74,7 @@ class Downloader:
 
     def _stream(self, session: requests.Session, url: str, filename: str, handle) -> None:
         received, total = 0, None
-        for attempt in range(ATTEMPTS):
+        for _ in range(ATTEMPTS):
             headers = {'Range': f'bytes={received}-'} if received else {}
             try:
                 with session.get(url, stream=True, timeout=self.timeout,

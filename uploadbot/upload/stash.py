@@ -7,17 +7,22 @@ down before the next request. To resume, the wiki is asked where it stands:
 ``checkstatus`` on the filekey answers the offset it expects next; a file
 whose last chunk went through is found among the user's stashed files by
 its size and SHA1.
+
+The stash tells the task about each chunk through its
+:class:`~uploadbot.upload.recorder.Recorder`; it never writes the journal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
-from . import lookup
-from .transfer import APIError, Reply, Transfer
+from uploadbot.api import lookup
+from uploadbot.api.protocol import Transfer
+from uploadbot.api.transfer import APIError, Reply
+
+from .recorder import Recorder
 
 #: Offset corrections accepted from the wiki in a row before giving up.
 MAX_OFFSET_CORRECTIONS = 3
@@ -30,35 +35,30 @@ STASH_TROUBLE = frozenset({
     'uploadstash-file-not-found', 'uploadstash-exception', 'missingresult',
     'filekeynotallowed'})
 
-Progress = Callable[[int, str], None]
-
 
 class ChunkedStash:
     """Sends one file into the stash in chunks of ``chunk_size`` bytes."""
 
-    def __init__(self, transfer: Transfer, path: Path, filename: str, *, size: int,
-                 chunk_size: int, on_progress: Progress, on_sent: Callable[[int], None],
-                 asynchronous: bool = False) -> None:
+    def __init__(self, transfer: Transfer, path: Path, filename: str, recorder: Recorder, *,
+                 size: int, chunk_size: int, asynchronous: bool = False) -> None:
         self.transfer = transfer
         self.path = path
         self.filename = filename
+        self.recorder = recorder
         self.size = size
         self.chunk_size = chunk_size
-        self.on_progress = on_progress
-        self.on_sent = on_sent
         self.asynchronous = asynchronous
         self.chunks = 0
 
-    def send(self, offset: int = 0, filekey: str | None = None, *, sha1: str = '') -> Reply:
+    def send(self, offset: int = 0, filekey: str | None = None) -> Reply:
         """Send from ``offset`` to the end; the wiki's answer about the assembled file.
 
         That answer is ``Success`` with the new ``filekey`` and, as MediaWiki
         gives it, the stashed file's ``imageinfo`` (its SHA1 among it).
 
         When a resent chunk meets a wiki that has moved on — it appended the
-        chunk but the answer was lost — the wiki's ``stashfailed`` error says
-        which offset it expects, and sending goes on from there; after the
-        last chunk, the assembled file is looked for by its SHA1.
+        chunk but the answer was lost — sending goes on from the wiki's own
+        offset (see :meth:`_where_the_wiki_is`).
         """
         corrections = 0
         with open(self.path, 'rb') as source:
@@ -72,16 +72,17 @@ class ChunkedStash:
                     if error.code not in STASH_TROUBLE or corrections >= MAX_OFFSET_CORRECTIONS:
                         raise
                     corrections += 1
-                    wiki_offset = error.data.get('offset')
-                    if isinstance(wiki_offset, int) and wiki_offset != offset:
-                        offset = wiki_offset
-                        continue
-                    assembled = self.find_assembled(sha1) if sha1 else None
-                    if assembled is None:
+                    point = self._where_the_wiki_is(error, offset, filekey)
+                    if point is None:
                         raise
-                    return Reply('Success', filekey=assembled, imageinfo={'sha1': sha1})
+                    filekey, wiki_offset = point
+                    if wiki_offset is None:
+                        return Reply('Success', filekey=filekey,
+                                     imageinfo={'sha1': self.recorder.sha1})
+                    offset = wiki_offset
+                    continue
                 self.chunks += 1
-                self.on_sent(len(chunk))
+                self.recorder.sent(len(chunk))
                 corrections = 0
                 filekey = reply.filekey or filekey
                 if reply.result == 'Poll':  # the wiki assembles the chunks in a job
@@ -92,9 +93,24 @@ class ChunkedStash:
                 if reply.result != 'Continue' or reply.offset is None:
                     raise APIError('unexpected-reply', f'a chunk was answered {reply.result!r}')
                 offset = reply.offset
-                self.on_progress(offset, filekey)
+                self.recorder.stashing(offset, filekey)
 
-    def resume(self, filekey: str, sha1: str) -> tuple[str, int | None] | None:
+    def _where_the_wiki_is(self, error: APIError, offset: int,
+                           filekey: str | None) -> tuple[str, int | None] | None:
+        """Where the stash stands after it bounced a chunk at ``offset``.
+
+        The offset the error names, else ``checkstatus`` on the filekey, else
+        an assembled file found in the stash by SHA1 (see :meth:`resume`).
+        """
+        wiki_offset = error.data.get('offset')
+        if isinstance(wiki_offset, int) and wiki_offset != offset and filekey:
+            return filekey, wiki_offset
+        if filekey:
+            return self.resume(filekey)
+        assembled = self.find_assembled(self.recorder.sha1) if self.recorder.sha1 else None
+        return (assembled, None) if assembled else None
+
+    def resume(self, filekey: str) -> tuple[str, int | None] | None:
         """Where an interrupted upload stands on the wiki.
 
         ``(filekey, offset)`` to go on sending from ``offset``; ``(filekey,
@@ -111,7 +127,7 @@ class ChunkedStash:
                 return status.filekey, None
         if status is not None and status.result == 'Continue' and status.offset is not None:
             return filekey, status.offset
-        assembled = self.find_assembled(sha1)
+        assembled = self.find_assembled(self.recorder.sha1)
         return (assembled, None) if assembled else None
 
     def find_assembled(self, sha1: str) -> str | None:

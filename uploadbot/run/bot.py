@@ -1,7 +1,7 @@
 """The batch loop: one upload task per item, counters, the report, the exit code.
 
 With ``-workers:N`` up to N tasks run at once, each in its own thread with
-its own :class:`~uploadbot.transfer.Transfer` (sharing pywikibot's logged-in
+its own :class:`~uploadbot.api.transfer.SiteTransfer` view (sharing pywikibot's logged-in
 session). Outcomes are recorded one at a time, under a lock, in the order
 they finish; names claimed by ``rename`` are shared, so two workers never
 pick the same free name.
@@ -17,26 +17,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pywikibot
 from pywikibot.bot import BaseBot
 
-from . import outcome as oc
-from .journal import Journal
-from .lookup import NameClaims
-from .outcome import Outcome
+from uploadbot.api.lookup import NameClaims
+from uploadbot.api.protocol import Transfer
+from uploadbot.api.transfer import SiteTransfer
+from uploadbot.errors import ExitCode
+from uploadbot.item import UploadItem
+from uploadbot.journal.base import Journal
+from uploadbot.state import Outcome, State
+from uploadbot.upload.commit import BatchAborted
+from uploadbot.upload.task import TaskSettings
+from uploadbot.upload.urltask import task_for
+
 from .progress import Progress
 from .report import Report
-from .task import BatchAborted, TaskSettings, UploadItem
-from .transfer import Transfer
-from .urltask import task_for
-
-#: Exit codes (documented in the README).
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_HELD = 3
-EXIT_ABORTED = 4
 
 
 class UploadBot(BaseBot):
-    """Uploads a planned batch, one :class:`~uploadbot.task.UploadTask` per item."""
+    """Uploads a planned batch, one :class:`~uploadbot.upload.task.UploadTask` per item."""
 
     def __init__(self, items: Iterable[UploadItem], transfers: Callable[[], Transfer],
                  report: Report, *, journal: Journal, settings: TaskSettings, workers: int = 1,
@@ -60,6 +57,22 @@ class UploadBot(BaseBot):
         self._slots = threading.Semaphore(workers)
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix='upload') \
             if workers > 1 else None
+
+    @classmethod
+    def on_site(cls, site: pywikibot.site.APISite, items: Iterable[UploadItem], *,
+                journal: Journal, report: Report | None = None, chunk_size: int = 4 * 2 ** 20,
+                **options) -> UploadBot:
+        """A bot for a logged-in pywikibot site, with the settings a script rarely changes.
+
+        ``options`` go to :class:`~uploadbot.upload.task.TaskSettings` (``commit_held``,
+        ``asynchronous``, ``downloader``) or to the bot (``workers``, ``max_runtime``).
+        """
+        bot_options = {key: options.pop(key) for key in ('workers', 'max_runtime', 'progress')
+                       if key in options}
+        settings = TaskSettings(chunk_size=chunk_size, own_user=site.username(),
+                                copy_uploads=site.has_right('upload_by_url'), **options)
+        return cls(items, lambda: SiteTransfer(site), report or Report(), journal=journal,
+                   settings=settings, **bot_options)
 
     def skip_page(self, item: UploadItem) -> bool:
         return False
@@ -124,7 +137,7 @@ class UploadBot(BaseBot):
         if self.aborted:
             for item in self._remaining():
                 self.record(Outcome(row=item.row, file=item.source or str(item.path),
-                                    filename=item.filename, outcome=oc.ABORTED,
+                                    filename=item.filename, outcome=State.ABORTED,
                                     message='not attempted: the batch stopped'))
         self.progress.close()
         self.report.close()
@@ -140,13 +153,13 @@ class UploadBot(BaseBot):
         done = {outcome.row for outcome in self.report.outcomes}
         return [item for item in self.items if item.row not in done]
 
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         counts = self.report.counts()
         if self.aborted:
-            return EXIT_ABORTED
-        if counts[oc.FAILED]:
-            return EXIT_FAILED
-        if counts[oc.HELD]:
-            return EXIT_HELD
-        return EXIT_OK
+            return ExitCode.ABORTED
+        if counts[State.FAILED]:
+            return ExitCode.FAILED
+        if counts[State.HELD]:
+            return ExitCode.HELD
+        return ExitCode.OK
 

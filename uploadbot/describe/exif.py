@@ -16,7 +16,7 @@ from pathlib import Path
 
 import mwparserfromhell
 
-from .errors import InputError
+from uploadbot.errors import InputError
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _DATETIME, _DATETIME_ORIGINAL = 0x0132, 0x9003

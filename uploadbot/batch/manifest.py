@@ -22,10 +22,8 @@ The XLSX and ODS cells are read in spreadsheets.py.
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import json
-import math
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -35,7 +33,9 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
+from uploadbot.errors import InputError
+
+from .cells import blank, cell_text
 
 KNOWN_COLUMNS = ('file', 'filename', 'policy', 'template', 'categories', 'summary')
 
@@ -88,7 +88,9 @@ def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
     path = Path(path)
     suffix = '/' if path.is_dir() else path.suffix.lower()
     if sheet is not None and suffix not in ('.xlsx', '.ods'):
-        raise InputError('a sheet can only be chosen in .xlsx and .ods files', path=path)
+        kind = 'a folder' if suffix == '/' else f'a {suffix or "plain"} file'
+        raise InputError(f'-sheet: chooses a sheet of an .xlsx or .ods file; this manifest is '
+                         f'{kind}, which has none', path=path)
     if suffix == '/':
         return read_directory(path, defaults=defaults)
     reader = _READERS.get(suffix)
@@ -120,7 +122,7 @@ def _finish(path: Path, columns: Iterable[str], records: _Records,
     merged: dict[str, str] = {}
     for source in (file_defaults, defaults):
         for key, value in source.items():
-            text = _text(value, path, None, str(key))
+            text = cell_text(value, path, None, str(key))
             if text is not None:
                 merged[_column(str(key))] = text
     columns = tuple(columns)
@@ -130,7 +132,7 @@ def _finish(path: Path, columns: Iterable[str], records: _Records,
     for number, record in records:
         fields = {}
         for key, value in record.items():
-            text = _text(value, path, number, key)
+            text = cell_text(value, path, number, key)
             if text is not None:
                 fields[key] = text
         if not fields:
@@ -149,30 +151,6 @@ def _column(name: str) -> str:
     return name.lower() if name.lower() in KNOWN_COLUMNS else name
 
 
-def _text(value: Any, path: Path, row: int | None, field: str) -> str | None:
-    """A cell as the text the user meant; None for an empty cell."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time(0) and value.tzinfo is None:
-            return value.date().isoformat()
-        return value.isoformat(sep=' ')
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)) and _column(field) == 'categories':
-        names = [_text(item, path, row, field) for item in value]
-        return '; '.join(name for name in names if name) or None
-    if isinstance(value, (list, tuple, dict)):
-        kind = 'a list' if isinstance(value, (list, tuple)) else 'a mapping'
-        raise InputError(f'the value is {kind}, but only text is allowed here',
-                         path=path, row=row, field=field)
-    return str(value).strip() or None
-
-
 def _keyed(path: Path, number: int | None, mapping: Mapping[Any, Any]) -> dict[str, Any]:
     record: dict[str, Any] = {}
     for key, value in mapping.items():
@@ -182,11 +160,6 @@ def _keyed(path: Path, number: int | None, mapping: Mapping[Any, Any]) -> dict[s
             raise InputError(problem, path=path, row=number)
         record[name] = value
     return record
-
-
-def blank(value: Any) -> bool:
-    """Whether a cell is empty: None, or text that is only whitespace."""
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _spreadsheets():
@@ -216,7 +189,7 @@ def _grid(path: Path, lines: Iterable[tuple[int, list[Any]]]) -> tuple[list[str]
 
 
 def _header(path: Path, number: int, cells: list[Any]) -> list[str]:
-    names = [_column(_text(cell, path, number, 'header') or '') for cell in cells]
+    names = [_column(cell_text(cell, path, number, 'header') or '') for cell in cells]
     while names and not names[-1]:
         names.pop()
     for index, name in enumerate(names):

@@ -63,8 +63,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
-#: Exit code of a run that found another run working on the same journal.
-EXIT_ALREADY_RUNNING = 5
+from uploadbot.errors import BatchStop, ExitCode
 
 #: Lock files this process holds, by resolved path (see "NFS" above).
 _HELD: dict[str, dict] = {}
@@ -79,8 +78,10 @@ def lock_path(journal_path: Path | str) -> Path:
     return journal_path.with_name(journal_path.name + '.lock')
 
 
-class AlreadyRunning(Exception):
+class AlreadyRunning(BatchStop):
     """Another live run holds the lock of this journal."""
+
+    exit_code = ExitCode.ALREADY_RUNNING
 
     def __init__(self, journal_path: Path, lock_file: Path, holder: dict | None) -> None:
         self.journal_path = Path(journal_path)

@@ -6,13 +6,15 @@ publishes it; when it has, the wiki stashes the file and answers with the
 warnings and a ``filekey``. A larger file is hashed first (is its content
 on the wiki already?), then sent chunk by chunk into the stash, and the
 commit by ``filekey`` asks for the warnings. Either way the warnings meet
-the operator's policy at the commit (see :mod:`uploadbot.commit`).
+the operator's policy at the commit (see :mod:`uploadbot.upload.commit`).
 
-Every step is written to the journal before the request that follows it, so
-a task started on a row that a killed run left half-done picks up where the
-wiki stands: it goes on sending chunks from the wiki's offset, commits a
-file that was already stashed, or — when the commit was sent but its answer
-never recorded — looks at the file page before doing anything again.
+The task owns its row's journal record. Every step is written down before
+the request that follows it (the stash and the commit report steps through
+the :class:`~uploadbot.upload.recorder.Recorder` methods below), so a task
+started on a row that a killed run left half-done picks up where the wiki
+stands: it goes on sending chunks from the wiki's offset, commits a file that
+was already stashed, or — when the commit was sent but its answer never
+recorded — looks at the file page before doing anything again.
 """
 
 from __future__ import annotations
@@ -21,68 +23,42 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import journal as jr
-from . import lookup
-from . import outcome as oc
+from uploadbot.api import lookup
+from uploadbot.api.protocol import Transfer
+from uploadbot.api.transfer import APIError
+from uploadbot.errors import RowFailure
+from uploadbot.item import UploadItem
+from uploadbot.journal.base import Journal, Record
+from uploadbot.state import Outcome, State
+
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .download import Downloader
-from .journal import Journal, Record
-from .outcome import Outcome
-from .policy import Policy
-from .retry import GaveUp
 from .stash import STASH_TROUBLE, ChunkedStash
-from .transfer import APIError, Transfer
 
 #: Seconds a row may spend waiting to retry before it fails (a request under
 #: way is never cut short: a large file's chunks take what they take).
 ROW_RETRY_BUDGET = 30 * 60
 
-__all__ = ['BatchAborted', 'UploadItem', 'UploadTask']
 
-
-@dataclass(frozen=True)
-class UploadItem:
-    """What one row asks for: which bytes, under which name, with which page."""
-
-    row: int
-    path: Path | None
-    filename: str
-    text: str
-    comment: str
-    policy: Policy
-    source: str = ''
-    url: str = ''
-
-    @property
-    def size(self) -> int:
-        """The file's size now (0 when it cannot be read)."""
-        try:
-            return os.stat(self.path).st_size if self.path else 0
-        except OSError:
-            return 0
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """The journal's key for this row: source and target name."""
-        return (self.source or str(self.path), self.filename)
-
-
-class ContentChanged(Exception):
+class ContentChanged(RowFailure):
     """The bytes in the stash are not the bytes that were hashed: the file changed."""
 
 
 @dataclass(frozen=True)
 class TaskSettings:
-    """How every task of a batch works: chunk size, account, held rows, jobs, downloads."""
+    """How every task of a batch works: chunk size, account, held rows, jobs, URL rows."""
 
     chunk_size: int
     own_user: str
     commit_held: bool = False
     asynchronous: bool = False
     downloader: Downloader | None = None
+    #: The account may have the wiki fetch URLs itself (the ``upload_by_url`` right).
+    copy_uploads: bool = False
 
 
 class UploadTask:
@@ -91,18 +67,15 @@ class UploadTask:
     def __init__(self, transfer: Transfer, item: UploadItem, *, journal: Journal,
                  settings: TaskSettings, claims: lookup.NameClaims | None = None,
                  on_sent: Callable[[int], None] | None = None) -> None:
-        self.transfer = transfer
+        self.transfer = transfer.for_row(ROW_RETRY_BUDGET)
         self.item = item
         self.journal = journal
         self.settings = settings
-        self.chunk_size = settings.chunk_size
-        self.own_user = settings.own_user
-        self.commit_held = settings.commit_held
         self.claims = claims
         self._on_sent = on_sent or (lambda count: None)
         self.record = Record(*item.key, row=item.row)
         self.chunks = 0
-        self.sent = 0
+        self.bytes_sent = 0
 
     def run(self) -> Outcome:
         """Take the row from wherever it stands to an outcome, recorded in the journal.
@@ -111,25 +84,41 @@ class UploadTask:
         """
         try:
             self.record = self._load()
-            if self.record.state in oc.SETTLED or (
-                    self.record.state == oc.HELD and not self.commit_held):
+            state = State(self.record.state)
+            if state.settled or (state is State.HELD and not self.settings.commit_held):
                 return self._outcome_of(self.record, earlier=True)
             self._save(attempts=self.record.attempts + 1, row=self.item.row, last_error='')
-            self.transfer.retry_budget = ROW_RETRY_BUDGET
             return self._finish(self._advance())
         except BatchAborted as stop:
             self._finish(stop.settlement)
             stop.outcome = self._outcome_of(self.record)
             raise
-        except APIError as error:
-            return self._fail(f'the wiki refused it: {error.code}: {error.info}',
-                              filekey=error.filekey or self.record.filekey)
-        except (GaveUp, ContentChanged) as error:
-            return self._fail(str(error), filekey=self.record.filekey)
+        except RowFailure as failure:
+            return self._fail(str(failure), filekey=getattr(failure, 'filekey', None)
+                              or self.record.filekey)
         except OSError as error:
             if isinstance(error, ConnectionError):  # our own output closed, not the file
                 raise
             return self._fail(f'cannot read {self.item.path}: {error.strerror or error}')
+
+    # -- what the stash and the commit report (the Recorder) ----------------------
+
+    @property
+    def sha1(self) -> str:
+        return self.record.sha1
+
+    def stashing(self, offset: int, filekey: str) -> None:
+        self._save(state=State.STASHING, offset=offset, filekey=filekey)
+
+    def stashed(self, filekey: str) -> None:
+        self._save(state=State.STASHED, filekey=filekey)
+
+    def committing(self, filekey: str, filename: str) -> None:
+        self._save(state=State.COMMITTING, filekey=filekey, title=f'File:{filename}')
+
+    def sent(self, count: int) -> None:
+        self.bytes_sent += count
+        self._on_sent(count)
 
     # -- where the row stands --------------------------------------------------
 
@@ -146,18 +135,18 @@ class UploadTask:
 
     def _advance(self) -> Settlement:
         state, filekey = self.record.state, self.record.filekey
-        if state == jr.COMMITTING:
+        if state == State.COMMITTING:
             landed = self._landed()
             if landed is not None:
                 return landed
-        if state == jr.STASHING and filekey:
-            point = self._stash().resume(filekey, self.record.sha1)
+        if state == State.STASHING and filekey:
+            point = self._stash.resume(filekey)
             if point is not None:
                 filekey, offset = point
                 if offset is not None:
                     filekey = self._send_chunks(offset, filekey)
                 return self._commit_stashed(filekey)
-        if state in (jr.STASHED, jr.COMMITTING, oc.HELD) and filekey:
+        if state in (State.STASHED, State.COMMITTING, State.HELD) and filekey:
             try:
                 return self._commit_stashed(filekey)
             except APIError as error:
@@ -170,30 +159,29 @@ class UploadTask:
     def _start(self) -> Settlement:
         """Send the file from its first byte."""
         size = self.record.size
-        if size <= self.chunk_size:
+        if size <= self.settings.chunk_size:
             with open(self.item.path, 'rb') as source:
                 content = source.read(size + 1)
             if len(content) != size:
                 raise OSError(0, 'the file changed size while it was read')
             self._save(sha1=hashlib.sha1(content).hexdigest(), offset=0)
-            commit = self._commit()
-            reply = commit.direct(content)
-            self.on_sent(size)
-            return commit.settle(reply)
-        self._save(state=jr.HASHING, filekey='', offset=0)
+            reply = self._commit.direct(content)
+            self.sent(size)
+            return self._commit.settle(reply)
+        self._save(state=State.HASHING, filekey='', offset=0)
         self._save(sha1=file_sha1(self.item.path))
-        known = self._commit().before_bytes(self.record.sha1)
+        known = self._commit.before_bytes()
         if known is not None:
             return known
         return self._commit_stashed(self._send_chunks(0, None))
 
     def _send_chunks(self, offset: int, filekey: str | None) -> str:
-        self._save(state=jr.STASHING, offset=offset, filekey=filekey or '')
-        stash = self._stash()
-        assembled = stash.send(offset, filekey, sha1=self.record.sha1)
-        self.chunks += stash.chunks
+        self.stashing(offset, filekey or '')
+        stash = self._stash
+        assembled = stash.send(offset, filekey)
+        self.chunks = stash.chunks
         filekey = assembled.filekey
-        self._save(state=jr.STASHED, filekey=filekey, offset=self.record.size)
+        self._save(state=State.STASHED, filekey=filekey, offset=self.record.size)
         stashed = assembled.imageinfo.get('sha1') or \
             (lookup.stashed_file(self.transfer, filekey) or {}).get('sha1')
         if stashed and stashed != self.record.sha1:
@@ -202,36 +190,31 @@ class UploadTask:
                                  'uploaded; nothing was published')
         return filekey
 
+    @cached_property
     def _stash(self) -> ChunkedStash:
-        return ChunkedStash(
-            self.transfer, self.item.path, self.item.filename, size=self.record.size,
-            chunk_size=self.chunk_size, on_sent=self.on_sent,
-            asynchronous=self.settings.asynchronous,
-            on_progress=lambda offset, filekey: self._save(offset=offset, filekey=filekey))
+        return ChunkedStash(self.transfer, self.item.path, self.item.filename, self,
+                            size=self.record.size, chunk_size=self.settings.chunk_size,
+                            asynchronous=self.settings.asynchronous)
+
+    @cached_property
+    def _commit(self) -> Commit:
+        """The row's one commit: it reads the SHA1 from the record when it needs it."""
+        return Commit(self.transfer, self.item, self, own_user=self.settings.own_user,
+                      claims=self.claims, asynchronous=self.settings.asynchronous)
 
     def _commit_stashed(self, filekey: str) -> Settlement:
-        commit = self._commit()
-        return commit.settle(commit.send(filekey, self.record.title.removeprefix('File:')
-                                         or self.item.filename))
-
-    def _commit(self) -> Commit:
-        return Commit(self.transfer, self.item, own_user=self.own_user, save=self._save,
-                      sha1=self.record.sha1, claims=self.claims,
-                      asynchronous=self.settings.asynchronous)
+        name = self.record.title.removeprefix('File:') or self.item.filename
+        return self._commit.settle(self._commit.send(filekey, name))
 
     def _landed(self) -> Settlement | None:
         """Whether a commit sent by an earlier run went through (its answer was lost)."""
         name = self.record.title.removeprefix('File:') or self.item.filename
-        info = self._commit().landed(name, since=self.record.updated - CLOCK_SKEW)
+        info = self._commit.landed(name, since=self.record.updated - CLOCK_SKEW)
         if info is None:
             return None
-        kind = oc.RENAMED if name != self.item.filename else oc.UPLOADED
+        kind = State.RENAMED if name != self.item.filename else State.UPLOADED
         return Settlement(kind, title=f'File:{name}', url=info.get('descriptionurl', ''),
                           message='the commit of an earlier run went through')
-
-    def on_sent(self, count: int) -> None:
-        self.sent += count
-        self._on_sent(count)
 
     # -- outcomes --------------------------------------------------------------
 
@@ -245,21 +228,23 @@ class UploadTask:
         return self._outcome_of(self.record)
 
     def _fail(self, message: str, filekey: str = '') -> Outcome:
-        self._save(state=oc.FAILED, message=message, last_error=message, filekey=filekey or '')
+        self._save(state=State.FAILED, message=message, last_error=message,
+                   filekey=filekey or '')
         return self._outcome_of(self.record)
 
     def _outcome_of(self, record: Record, *, earlier: bool = False) -> Outcome:
         message = record.message
         if earlier:
-            first = ('still held from an earlier run' if record.state == oc.HELD
+            first = ('still held from an earlier run' if record.state == State.HELD
                      else 'already done by an earlier run')
             message = first + (f': {message}' if message else '')
         return Outcome(row=self.item.row, file=self.item.source or str(self.item.path),
-                       filename=self.item.filename, outcome=record.state, title=record.title,
+                       filename=self.item.filename, outcome=State(record.state),
+                       title=record.title,
                        warnings=tuple(filter(None, record.warnings.split(';'))),
                        sha1=record.sha1, bytes=max(record.size, 0), message=message,
                        filekey=record.filekey, url=record.url, attempts=record.attempts,
-                       chunks=self.chunks, sent=self.sent)
+                       chunks=self.chunks, sent=self.bytes_sent)
 
 
 def file_sha1(path: Path) -> str:

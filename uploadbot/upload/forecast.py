@@ -3,8 +3,10 @@
 For every row the forecast asks the wiki what the commit would: is a file
 or a page already under the target name, is the content already there under
 another name — and lets the row's policy answer the warnings that would come
-back. Nothing is written to the wiki. The same content twice in one batch is
-found here too, from the SHA1 of every file.
+back. The verdict comes from :func:`uploadbot.decision.decide`, the function
+the commit acts on, so ``-check`` says what a run will do. Nothing is written
+to the wiki. The same content twice in one batch is found here too, from the
+SHA1 of every file.
 """
 
 from __future__ import annotations
@@ -14,19 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import lookup
-from . import outcome as oc
-from .commit import describe_warning
-from .errors import InputError
-from .names import name_changes
-from .task import UploadItem, file_sha1
+from uploadbot.api import lookup
+from uploadbot.decision import decide
+from uploadbot.errors import InputError
+from uploadbot.item import UploadItem
+from uploadbot.names import name_changes
+from uploadbot.state import State
+
+from .task import file_sha1
 
 _THUMB_NAME = re.compile(r'^\d+px-')
-
-#: What each action would make of a row.
-_WOULD_BE = {'upload': oc.UPLOADED, 'rename': oc.RENAMED, 'new-version': oc.NEW_VERSION,
-             'new-version-any': oc.NEW_VERSION, 'skip': oc.SKIPPED, 'hold': oc.HELD,
-             'abort': oc.ABORTED}
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Forecast:
     row: int
     source: str
     filename: str
-    outcome: str
+    outcome: State
     warnings: tuple[str, ...] = ()
     message: str = ''
     sha1: str = ''
@@ -63,19 +62,10 @@ def _one(wiki: lookup.Querier, item: UploadItem, sha1: str, page: dict[str, Any]
          own_user: str) -> Forecast:
     current = ((page or {}).get('imageinfo') or [None])[0]
     warnings = _warnings(wiki, item, sha1, current, page is not None)
-    decision = item.policy.decide(warnings)
-    if decision.code is None:
-        return Forecast(item.row, item.source, item.filename, oc.UPLOADED, sha1=sha1)
-    outcome = _WOULD_BE[decision.action]
-    if decision.action == 'skip' and 'nochange' in warnings:
-        outcome = oc.UNCHANGED
-    elif decision.action == 'upload' and current is not None:
-        outcome = oc.NEW_VERSION
-    elif decision.action == 'new-version' and current and current.get('user') != own_user:
-        outcome = oc.SKIPPED
-    message = f'{decision.code}: {describe_warning(decision.code, warnings[decision.code])}'
-    return Forecast(item.row, item.source, item.filename, outcome, tuple(warnings), message,
-                    sha1)
+    verdict = decide(item.policy, warnings,
+                     is_own=lambda: bool(current) and current.get('user') == own_user)
+    return Forecast(item.row, item.source, item.filename, verdict.outcome,
+                    tuple(warnings) if verdict.code else (), verdict.reason, sha1)
 
 
 def _warnings(wiki: lookup.Querier, item: UploadItem, sha1: str,

@@ -1,7 +1,7 @@
 """From a manifest to upload items, every row checked before any byte is sent.
 
 Bad input must stop a batch before it touches the wiki, so the whole
-manifest is turned into :class:`~uploadbot.task.UploadItem` objects first:
+manifest is turned into :class:`~uploadbot.item.UploadItem` objects first:
 each row's file is found, its target name checked and its description page
 built. Every problem is collected (not just the first), each naming the file,
 the row and the column.
@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import names
-from .description import DescriptionTemplate
-from .errors import InputError
-from .exif import PhotoFacts, add_location, read_exif
+from uploadbot import names
+from uploadbot.describe.exif import PhotoFacts, add_location, read_exif
+from uploadbot.describe.template import DescriptionTemplate
+from uploadbot.errors import InputError
+from uploadbot.item import UploadItem
+from uploadbot.policy import Policy
+
 from .manifest import KNOWN_COLUMNS, Manifest, Row
-from .policy import Policy
-from .task import UploadItem
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Planner:
         if not parts.hostname or any(char.isspace() for char in row.file):
             raise self._error(row, 'file', f'{row.file!r} is not a valid URL')
         try:
-            parts.port
+            parts.port  # noqa: B018 (reading it validates the port)
         except ValueError:
             raise self._error(row, 'file', f'{row.file!r} has an invalid port') from None
         if not parts.path.rstrip('/') and not row.filename:

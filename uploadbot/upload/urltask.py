@@ -20,14 +20,14 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from . import journal as jr
-from . import lookup
+from uploadbot.api import lookup
+from uploadbot.api.transfer import APIError
+from uploadbot.item import UploadItem
+from uploadbot.journal.base import Record
+from uploadbot.state import State
+
 from .commit import Settlement
-from .download import DownloadError
-from .journal import Record
-from .outcome import Outcome
-from .task import UploadItem, UploadTask
-from .transfer import APIError
+from .task import UploadTask
 
 #: Answers to a copy upload after which the bot fetches the file itself: the
 #: wiki will not copy (disabled, no right, domain not allowed), or it tried and
@@ -46,24 +46,18 @@ def task_for(item: UploadItem) -> type[UploadTask]:
 class UrlUploadTask(UploadTask):
     """Uploads a URL row, by copy upload or by downloading it first."""
 
-    def run(self) -> Outcome:
-        try:
-            return super().run()
-        except DownloadError as error:
-            return self._fail(f'cannot fetch {self.item.url}: {error}')
-
     def _load(self) -> Record:
         """A URL has no size or date to compare: its record stands as it is."""
         record = self.journal.get(*self.item.key)
         return record or self.journal.save(Record(*self.item.key, row=self.item.row))
 
     def _advance(self) -> Settlement:
-        if self.record.state == jr.STASHING:
+        if self.record.state == State.STASHING:
             return self._start()  # the bot's own temporary file is gone
         return super()._advance()
 
     def _start(self) -> Settlement:
-        if self.transfer.site.has_right('upload_by_url'):
+        if self.settings.copy_uploads:
             try:
                 return self._copy()
             except APIError as error:
@@ -74,17 +68,17 @@ class UrlUploadTask(UploadTask):
 
     def _copy(self) -> Settlement:
         """The wiki fetches the URL into the stash; then the usual commit."""
-        self._save(state=jr.STASHING, filekey='', offset=0, sha1='', size=-1)
+        self._save(state=State.STASHING, filekey='', offset=0, sha1='', size=-1)
         reply = self.transfer.stash_url(self.item.filename, self.item.url)
         stashed = reply.imageinfo if reply.imageinfo.get('sha1') else \
             lookup.stashed_file(self.transfer, reply.filekey) or {}
-        self._save(state=jr.STASHED, filekey=reply.filekey, sha1=stashed.get('sha1', ''),
+        self._save(state=State.STASHED, filekey=reply.filekey, sha1=stashed.get('sha1', ''),
                    size=stashed.get('size', -1), message='copied by the wiki')
         return self._commit_stashed(reply.filekey).noted('copied by the wiki')
 
     def _download(self, why: str) -> Settlement:
         """Fetch the file to a temporary file and upload that like a local file."""
-        self._save(state=jr.STASHING, filekey='', offset=0)
+        self._save(state=State.STASHING, filekey='', offset=0)
         path = self.settings.downloader.fetch(self.item.url, self.item.filename)
         try:
             stat = os.stat(path)

@@ -22,10 +22,12 @@ from typing import TypeVar
 import tenacity
 from pywikibot import config
 
+from uploadbot.errors import RowFailure, UploadbotError
+
 T = TypeVar('T')
 
 
-class Retryable(Exception):
+class Retryable(UploadbotError):
     """A passing failure: the same request may be sent again after a wait."""
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
@@ -34,11 +36,11 @@ class Retryable(Exception):
         self.retry_after = retry_after
 
 
-class Uncertain(Exception):
+class Uncertain(RowFailure):
     """A publishing request failed in a way that leaves unknown whether the wiki did it."""
 
 
-class GaveUp(Exception):
+class GaveUp(RowFailure):
     """Retries ran out (attempts, time, or the row's deadline)."""
 
 

@@ -65,7 +65,7 @@ from mwparserfromhell.nodes import (
 from mwparserfromhell.nodes.extras import Parameter
 from mwparserfromhell.wikicode import Wikicode
 
-from .errors import InputError
+from uploadbot.errors import InputError
 
 # Tags whose content MediaWiki's preprocessor takes out whole (core and common extensions).
 PARSER_TAGS = frozenset({

@@ -1,0 +1,75 @@
+"""The Python API: the README's pywikibot script runs as written, against the sandbox wiki."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import uploadbot
+
+README = Path(__file__).resolve().parent.parent / 'README.md'
+
+
+def readme_script() -> str:
+    """The script the README shows under "From a pywikibot script"."""
+    text = README.read_text(encoding='utf-8')
+    match = re.search(r'<!-- the test suite runs this script[^>]*-->\n```python\n(.*?)```',
+                      text, re.DOTALL)
+    assert match, 'the README has no script marked for the test suite'
+    return match.group(1)
+
+
+def png_bytes(seed: object) -> bytes:
+    rng = random.Random(repr(seed))
+    buffer = io.BytesIO()
+    Image.new('RGB', (8, 8), tuple(rng.randrange(256) for _ in range(3))).save(buffer, 'PNG')
+    return buffer.getvalue()
+
+
+def test_every_name_in_all_is_importable_from_the_package():
+    assert {name for name in uploadbot.__all__ if getattr(uploadbot, name) is None} == set()
+
+
+def test_importing_the_package_does_not_import_pywikibot():
+    code = 'import sys, uploadbot; print("pywikibot" in sys.modules)'
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == 'False'
+
+
+@pytest.mark.wiki
+def test_the_readme_script_uploads_a_folder_and_a_second_run_sends_nothing(tmp_path, sandbox,
+                                                                           wiki, name):
+    script = tmp_path / 'upload_plots.py'
+    script.write_text(readme_script(), encoding='utf-8')
+    folder = tmp_path / 'plots'
+    folder.mkdir()
+    stems = [f'{name} a', f'{name} b']
+    for stem in stems:
+        (folder / f'{stem}.png').write_bytes(png_bytes((name, stem)))
+    command = [sys.executable, str(script), f'-dir:{sandbox.pywikibot_dir}', str(folder)]
+
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    for stem in stems:
+        content = (folder / f'{stem}.png').read_bytes()
+        assert wiki.file_info(f'Plot {stem}.png')['sha1'] == hashlib.sha1(content).hexdigest()
+        page = wiki.page_text(f'File:Plot {stem}.png')
+        assert f'description=Plot {stem}' in page and '[[Category:Plots]]' in page
+
+    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.stderr.count('already done by an earlier run') == 2
+    assert [len(wiki.file_versions(f'Plot {stem}.png')) for stem in stems] == [1, 1]
+    with sqlite3.connect(folder / 'plots.journal.sqlite') as db:
+        assert db.execute('SELECT state, COUNT(*) FROM rows GROUP BY state').fetchall() == \
+            [('uploaded', 2)]

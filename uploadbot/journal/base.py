@@ -1,0 +1,76 @@
+"""The journal: what the bot knows about every row, kept safe across crashes.
+
+Each row's record is written (and committed) before the bot takes the next
+network step, so a run that is killed anywhere leaves the journal knowing
+where each file stood: still to do, in the stash at some offset, sent for
+commit, or finished. The next run reads that and goes on from there.
+
+A record is keyed by the row's **source** (the file's path relative to the
+manifest, or its URL) and its **target name**, not by its row number: rows
+can be added, removed or reordered between runs and each keeps its record. A
+source whose size or modification time changed since its record was written
+is new content and starts over. The SHA1 is stored, not used as key, so a
+finished row can be recognised without reading its file again.
+
+The rest of the bot sees only the :class:`Journal` interface; the stores
+(:mod:`uploadbot.journal.sqlite`, one file on one machine) implement it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Protocol
+
+from uploadbot.state import State
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row's state (a :class:`~uploadbot.state.State`: a step or an outcome)."""
+
+    source: str
+    filename: str
+    row: int = 0
+    state: State = State.PENDING
+    size: int = -1
+    mtime_ns: int = -1
+    sha1: str = ''
+    filekey: str = ''
+    offset: int = 0
+    title: str = ''
+    warnings: str = ''
+    message: str = ''
+    url: str = ''
+    attempts: int = 0
+    last_error: str = ''
+    created: float = 0.0
+    updated: float = 0.0
+
+    def __post_init__(self) -> None:
+        # Stores hand back plain text; the record always holds the enum.
+        object.__setattr__(self, 'state', State(self.state))
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.filename)
+
+
+#: The record's fields in order: the columns every store keeps.
+COLUMNS = tuple(field.name for field in fields(Record))
+
+
+class Journal(Protocol):
+    """What the bot needs of a journal, whatever keeps it."""
+
+    def get(self, source: str, filename: str) -> Record | None:
+        """The record of one row, or None when the journal has never seen it."""
+
+    def save(self, record: Record) -> Record:
+        """Store ``record``, durably, before returning it stamped with the time."""
+
+    def records(self) -> Iterator[Record]:
+        """Every record, in row order."""
+
+    def close(self) -> None:
+        """Let go of the store."""

@@ -1,0 +1,84 @@
+"""The journal in one SQLite file: the default, for one machine.
+
+WAL mode, one transaction per change; see :mod:`uploadbot.journal.base` for
+what the journal keeps and why.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from .base import COLUMNS, Record
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rows (
+    source TEXT NOT NULL, filename TEXT NOT NULL, row INTEGER, state TEXT NOT NULL,
+    size INTEGER, mtime_ns INTEGER, sha1 TEXT, filekey TEXT, offset INTEGER, title TEXT,
+    warnings TEXT, message TEXT, url TEXT, attempts INTEGER, last_error TEXT,
+    created REAL, updated REAL,
+    PRIMARY KEY (source, filename)
+);
+CREATE INDEX IF NOT EXISTS rows_state ON rows (state);
+"""
+
+
+class SQLiteJournal:
+    """A journal in one SQLite file (WAL mode, one transaction per change)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+        self._db.execute('PRAGMA journal_mode=WAL')
+        # NORMAL in WAL mode survives the process being killed at any point;
+        # only a power cut may lose the last transactions.
+        self._db.execute('PRAGMA synchronous=NORMAL')
+        self._db.executescript(_SCHEMA)
+        # Worker threads share the connection; one statement at a time.
+        self._lock = threading.Lock()
+
+    def get(self, source: str, filename: str) -> Record | None:
+        with self._lock:
+            row = self._db.execute(f'SELECT {", ".join(COLUMNS)} FROM rows WHERE source = ? '
+                                   'AND filename = ?', (source, filename)).fetchone()
+        return Record(*row) if row else None
+
+    def save(self, record: Record) -> Record:
+        """Store ``record`` (stamped with the time) and commit before returning."""
+        now = time.time()
+        record = replace(record, created=record.created or now, updated=now)
+        values = {**asdict(record), 'state': str(record.state)}
+        with self._lock:
+            self._db.execute(
+            f'INSERT OR REPLACE INTO rows ({", ".join(COLUMNS)}) '
+                f'VALUES ({", ".join("?" for _ in COLUMNS)})',
+                [values[name] for name in COLUMNS])
+        return record
+
+    def records(self) -> Iterator[Record]:
+        with self._lock:
+            rows = self._db.execute(
+                f'SELECT {", ".join(COLUMNS)} FROM rows ORDER BY row, source').fetchall()
+        for row in rows:
+            yield Record(*row)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SQLiteJournal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def default_path(manifest: Path) -> Path:
+    """``<manifest>.journal.sqlite`` beside the manifest (inside a directory batch)."""
+    if manifest.is_dir():
+        return manifest / '.uploadbot.journal.sqlite'
+    return manifest.with_name(manifest.name + '.journal.sqlite')

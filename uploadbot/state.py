@@ -1,0 +1,95 @@
+"""Where a row stands: one vocabulary for the journal, the task, the report and ``-status``.
+
+A row goes through **steps** while the bot works on it — ``pending``,
+``hashing``, ``stashing`` (chunks going into the stash), ``stashed``,
+``committing`` — and ends in an **outcome**. The journal stores the one
+:class:`State` a row is in; a run that finds a row in a step picks it up
+from there, a row with a settled outcome is never touched again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    """A row's step or outcome; the values are what the journal and the report hold."""
+
+    PENDING = 'pending'
+    HASHING = 'hashing'
+    STASHING = 'stashing'
+    STASHED = 'stashed'
+    COMMITTING = 'committing'
+    UPLOADED = 'uploaded'
+    RENAMED = 'renamed'
+    NEW_VERSION = 'new-version'
+    UNCHANGED = 'unchanged'
+    SKIPPED = 'skipped'
+    HELD = 'held'
+    FAILED = 'failed'
+    ABORTED = 'aborted'
+
+    @property
+    def settled(self) -> bool:
+        """Nothing is left to do for the row: a later run leaves it alone."""
+        return self in SETTLED
+
+    @property
+    def in_flight(self) -> bool:
+        """The row was left half-way: the next run resumes it from the wiki's state."""
+        return self in IN_FLIGHT
+
+
+#: Steps between ``pending`` and an outcome, in the order a row goes through them.
+IN_FLIGHT = (State.HASHING, State.STASHING, State.STASHED, State.COMMITTING)
+
+#: Every way a row can end. ``aborted`` means not attempted: the batch stopped first.
+OUTCOMES = (State.UPLOADED, State.RENAMED, State.NEW_VERSION, State.UNCHANGED,
+            State.SKIPPED, State.HELD, State.FAILED, State.ABORTED)
+
+#: Outcomes that publish the file.
+PUBLISHED = frozenset({State.UPLOADED, State.RENAMED, State.NEW_VERSION})
+
+#: Outcomes that leave nothing for a person or a later run to do.
+SETTLED = PUBLISHED | {State.UNCHANGED, State.SKIPPED}
+
+#: States ``-status`` lists row by row: they need a person or another run.
+ATTENTION = (State.FAILED, State.HELD, *IN_FLIGHT)
+
+
+@dataclass
+class Outcome:
+    """One row's result; ``title`` is the final ``File:`` title where one exists.
+
+    ``bytes`` is the file's size, ``sent`` the bytes this run sent of it.
+    """
+
+    row: int
+    file: str
+    filename: str
+    outcome: State
+    title: str = ''
+    warnings: tuple[str, ...] = ()
+    sha1: str = ''
+    bytes: int = 0
+    message: str = ''
+    filekey: str = ''
+    url: str = ''
+    attempts: int = 1
+    chunks: int = 0
+    sent: int = 0
+
+    @property
+    def settled(self) -> bool:
+        return State(self.outcome).settled
+
+    def line(self) -> str:
+        """The one line the bot prints for this row."""
+        target = self.title or self.filename
+        text = f'row {self.row}: {self.outcome:<11} {target}'
+        if self.warnings:
+            text += f' [{";".join(self.warnings)}]'
+        if self.message:
+            text += f' - {self.message}'
+        return text
