@@ -590,3 +590,10 @@ def test_an_input_error_survives_pickling():
 
 def test_the_folder_of_a_directory_manifest_is_the_directory(tmp_path):
     assert read_directory(make_folder(tmp_path)).folder == tmp_path / "photos"
+
+
+def test_a_sheet_for_a_folder_manifest_is_bad_input_not_ignored(tmp_path):
+    folder = make_folder(tmp_path)
+    error = error_of(read_manifest, folder, sheet="Batch")
+    assert (error.path, "-sheet:" in error.message, "folder" in error.message) == \
+        (folder, True, True)

@@ -233,7 +233,8 @@ def test_page_exists_is_skipped(batch, wiki, admin, name):
 
 @pytest.mark.parametrize('code, target', [('page-exists', '{name}.jpg'),
                                           ('bad-prefix', 'DSC_{name}.jpg'),
-                                          ('thumb-name', '120px-{name}.jpg')])
+                                          ('thumb-name', '120px-{name}.jpg')],
+                         ids=['page-exists', 'bad-prefix', 'thumb-name'])
 def test_a_first_upload_let_past_a_name_warning_is_uploaded_in_the_forecast_and_the_run(
         batch, wiki, admin, name, code, target):
     target = target.format(name=name)

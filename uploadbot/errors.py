@@ -36,6 +36,9 @@ class UploadbotError(Exception):
 class RowFailure(UploadbotError):
     """One row cannot be finished now; ``str()`` is the reason, for the report."""
 
+    #: The stash key the wiki kept the file under, when the failure left one.
+    filekey: str | None = None
+
 
 class BatchStop(UploadbotError):
     """The run must stop; the exit code says why."""

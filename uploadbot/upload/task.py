@@ -94,8 +94,7 @@ class UploadTask:
             stop.outcome = self._outcome_of(self.record)
             raise
         except RowFailure as failure:
-            return self._fail(str(failure), filekey=getattr(failure, 'filekey', None)
-                              or self.record.filekey)
+            return self._fail(str(failure), filekey=failure.filekey or self.record.filekey)
         except OSError as error:
             if isinstance(error, ConnectionError):  # our own output closed, not the file
                 raise
