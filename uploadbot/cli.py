@@ -14,6 +14,13 @@ options:
 -on:CODE=ACTION     one warning rule, repeatable; wins over the policy file
 -report:FILE        write the report (CSV, or JSON when FILE ends in .json)
 -journal:FILE       the journal (default: beside the manifest)
+-journal:URL        a journal on a database server, shared by runs on several machines:
+                    mysql://HOST[:PORT]/DB or postgresql://HOST[:PORT]/DB
+-journal-cnf:FILE   its credentials: a MySQL option file (default ~/replica.my.cnf, then
+                    ~/.my.cnf) or a pgpass file (default $PGPASSFILE, then ~/.pgpass)
+-batch:NAME         the batch's name in a server journal (default: the manifest's name)
+-root:DIR           the folder the batch's paths start from (default: the manifest's folder)
+-lease:TIME         how long a claimed row waits for a run that stopped answering (2m)
 -chunk-size:BYTES   chunk size for files larger than one chunk (default 4Mi)
 -summary:TEXT       upload comment (a summary column wins)
 -field:NAME=VALUE   a batch-wide template field, repeatable
@@ -53,7 +60,7 @@ from .journal.sqlite import SQLiteJournal, default_path
 from .names import extension
 from .options import Options
 from .policy import Policy
-from .run import status
+from .run import shared, status
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress
@@ -62,6 +69,18 @@ from .state import Outcome
 from .upload.download import Downloader
 from .upload.forecast import forecast, table
 from .upload.task import TaskSettings
+
+
+class BadRows(InputError):
+    """Rows that fail their checks: each is printed on a line of its own."""
+
+    def __init__(self, problems: list[InputError]) -> None:
+        super().__init__(f'{len(problems)} row(s) have problems')
+        self.problems = problems
+
+
+class LoginFailed(BatchStop):
+    """pywikibot could not log in: nothing can be uploaded."""
 
 
 def main(*args: str) -> int:
@@ -77,6 +96,8 @@ def main(*args: str) -> int:
         return ExitCode.OK
     try:
         return _run(Options.parse(local_args))
+    except BadRows as bad:
+        return _refuse(bad.problems)
     except InputError as error:
         pywikibot.error(str(error))
         return ExitCode.BAD_INPUT
@@ -86,49 +107,77 @@ def main(*args: str) -> int:
 
 
 def _run(options: Options) -> int:
+    if options.journal_url:
+        return _run_shared(options)
     if options.manifest is None:
         raise InputError('no manifest: give -manifest:FILE (see uploadbot -help)')
     journal_path = options.journal or default_path(options.manifest)
     if options.status:
         return _status(journal_path)
     plan = _plan(options)
-    if options.preview:
-        _preview(plan, options.preview)
-    if plan.problems and not options.check:
-        return _refuse(plan.problems)
-    site = _logged_in_site()
-    if site is None:
-        return ExitCode.FAILED
-    if not options.any_extension:
-        plan.problems += _unknown_extensions(plan, site)
-    plan.problems += _oversized_pages(plan, site)
-    new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
-                           write_timeout=(10.0, options.upload_timeout))
+    site, new_transfer = _prepared(plan, options)
     if options.check or pywikibot.config.simulate:
         return _check(plan, new_transfer(), site.username(), options)
     if plan.problems:
         return _refuse(plan.problems)
-    return _upload(plan, site, new_transfer, options, journal_path)
-
-
-def _upload(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], SiteTransfer],
-            options: Options, journal_path: Path) -> int:
-    """The batch itself, holding the journal's lock for as long as it runs."""
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
         if lock.took_over:
             pywikibot.warning(lock.takeover_message())
-        settings = TaskSettings(
-            chunk_size=options.chunk_size, own_user=site.username(),
-            commit_held=options.commit_held, asynchronous=options.asynchronous,
-            downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
-                                  timeout=(10.0, options.query_timeout)),
-            copy_uploads=site.has_right('upload_by_url'))
         progress = Progress(len(plan.items), sum(item.size for item in plan.items))
         bot = UploadBot(plan.items, new_transfer, Report(options.report), journal=journal,
-                        settings=settings, workers=options.workers,
+                        settings=_settings(options, site), workers=options.workers,
                         max_runtime=options.max_runtime, progress=progress)
         bot.run()
     return bot.exit_code()
+
+
+def _run_shared(options: Options) -> int:
+    """A batch that runs on several machines share through a server journal."""
+    batch = shared.batch_name(options.manifest, options.batch)
+    if options.status:
+        with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch,
+                                 root=Path('.')) as journal:
+            return shared.show_status(journal, f'{batch!r} on the journal server')
+    root = shared.root_folder(options.manifest, options.root)
+    plan = _plan(options) if options.manifest is not None else None
+    site, new_transfer = _prepared(plan, options)
+    if plan is not None and (options.check or pywikibot.config.simulate):
+        return _check(plan, new_transfer(), site.username(), options)
+    if plan is not None and plan.problems:
+        return _refuse(plan.problems)
+    with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch, root=root,
+                             commit_held=options.commit_held, lease=options.lease) as journal:
+        return shared.upload_shared(plan.items if plan else None, journal, new_transfer,
+                                    _settings(options, site), report=options.report,
+                                    workers=options.workers, max_runtime=options.max_runtime)
+
+
+def _prepared(plan: Plan | None, options: Options) -> tuple[pywikibot.site.APISite,
+                                                           Callable[[], SiteTransfer]]:
+    """The logged-in site and the transfers' factory, after the checks that need the wiki.
+
+    Bad rows found before logging in end the run here, unless ``-check`` lists them.
+    """
+    if plan is not None and options.preview:
+        _preview(plan, options.preview)
+    if plan is not None and plan.problems and not options.check:
+        raise BadRows(plan.problems)
+    site = _logged_in_site()
+    if plan is not None:
+        if not options.any_extension:
+            plan.problems += _unknown_extensions(plan, site)
+        plan.problems += _oversized_pages(plan, site)
+    return site, partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
+                         write_timeout=(10.0, options.upload_timeout))
+
+
+def _settings(options: Options, site: pywikibot.site.APISite) -> TaskSettings:
+    return TaskSettings(
+        chunk_size=options.chunk_size, own_user=site.username(),
+        commit_held=options.commit_held, asynchronous=options.asynchronous,
+        downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
+                              timeout=(10.0, options.query_timeout)),
+        copy_uploads=site.has_right('upload_by_url'))
 
 
 def _refuse(problems: list[InputError]) -> int:
@@ -148,13 +197,12 @@ def _plan(options: Options) -> Plan:
                    template=options.template, exif=options.exif).plan()
 
 
-def _logged_in_site() -> pywikibot.site.APISite | None:
+def _logged_in_site() -> pywikibot.site.APISite:
     site = pywikibot.Site()
     try:
         site.login()
     except PywikibotError as error:
-        pywikibot.error(f'cannot log in to {site}: {error}')
-        return None
+        raise LoginFailed(f'cannot log in to {site}: {error}') from None
     return site
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .policy import Policy
 
@@ -44,3 +45,22 @@ class UploadItem:
     def key(self) -> tuple[str, str]:
         """The journal's key for this row: source and target name."""
         return (self.source or str(self.path), self.filename)
+
+    def as_data(self, root: Path) -> dict[str, Any]:
+        """The item as plain data, its file relative to ``root``, for a journal shared by machines.
+
+        Every machine names the same file by its own ``root`` (on Toolforge, the
+        tool's home), so the path is kept relative to it.
+        """
+        path = os.path.relpath(self.path, root) if self.path else None
+        return {'row': self.row, 'path': path, 'filename': self.filename, 'text': self.text,
+                'comment': self.comment, 'policy': self.policy.rules, 'source': self.source,
+                'url': self.url}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], root: Path) -> UploadItem:
+        """The item :meth:`as_data` wrote, its file found under this machine's ``root``."""
+        path = root / data['path'] if data.get('path') else None
+        return cls(row=data['row'], path=path, filename=data['filename'], text=data['text'],
+                   comment=data['comment'], policy=Policy(data['policy']),
+                   source=data.get('source', ''), url=data.get('url', ''))

@@ -19,6 +19,9 @@ DEFAULT_CHUNK_SIZE = 4 * 1024 ** 2
 
 DEFAULT_SUMMARY = 'Uploaded with uploadbot'
 
+#: ``-journal:`` values that name a database server instead of a file.
+SERVER_SCHEMES = ('mysql://', 'postgresql://')
+
 _UNITS = {'': 1, 'k': 10 ** 3, 'm': 10 ** 6, 'g': 10 ** 9,
           'ki': 2 ** 10, 'mi': 2 ** 20, 'gi': 2 ** 30}
 _SIZE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([kmg]i?)?b?\s*$', re.IGNORECASE)
@@ -60,6 +63,12 @@ class Options:
     policy: Path | None = None
     report: Path | None = None
     journal: Path | None = None
+    #: ``-journal:`` naming a database server (``mysql://``, ``postgresql://``).
+    journal_url: str | None = None
+    journal_cnf: Path | None = None
+    batch: str | None = None
+    root: Path | None = None
+    lease: float = 120.0
     chunk_size: int = DEFAULT_CHUNK_SIZE
     summary: str = DEFAULT_SUMMARY
     sheet: str | None = None
@@ -93,11 +102,14 @@ class Options:
 
     def _take(self, name: str, value: str) -> None:
         paths = {'-manifest': 'manifest', '-template': 'template', '-policy': 'policy',
-                 '-report': 'report', '-journal': 'journal', '-preview': 'preview'}
+                 '-report': 'report', '-journal': 'journal', '-preview': 'preview',
+                 '-journal-cnf': 'journal_cnf', '-root': 'root'}
         flags = {'-check': 'check', '-status': 'status', '-commit-held': 'commit_held',
                  '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls',
                  '-exif': 'exif', '-any-extension': 'any_extension'}
-        if name in paths:
+        if name == '-journal' and value.lower().startswith(SERVER_SCHEMES):
+            self.journal_url = value
+        elif name in paths:
             setattr(self, paths[name], Path(_required(value)))
         elif name in flags:
             if value:
@@ -118,8 +130,12 @@ class Options:
             setattr(self, name[1:].replace('-', '_'), seconds)
         elif name == '-max-runtime':
             self.max_runtime = parse_duration(_required(value))
+        elif name == '-lease':
+            self.lease = parse_duration(_required(value))
         elif name == '-summary':
             self.summary = _required(value)
+        elif name == '-batch':
+            self.batch = _required(value)
         elif name == '-sheet':
             self.sheet = _required(value)
         elif name == '-on':

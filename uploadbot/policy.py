@@ -159,6 +159,17 @@ class Policy:
     def __repr__(self) -> str:
         return f'Policy({dict(self._rules)!r})'
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Policy) and self._rules == other._rules
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._rules.items())))
+
+    @property
+    def rules(self) -> dict[str, str]:
+        """Every rule, code to action: enough to make the same policy again (``Policy(rules)``)."""
+        return dict(self._rules)
+
     @classmethod
     def defaults(cls) -> Policy:
         """The policy an operator gets without asking for anything."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from uploadbot.names import normalize_title
@@ -126,14 +126,21 @@ class NameClaims:
 
     The query and the claim happen under one lock, so two workers renaming
     at once never choose the same free name before either has committed.
+    ``reserve``, when given, also claims the name where other runs see it (a
+    server journal): it answers False when another run took the name first,
+    and the next free name is tried.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reserve: Callable[[str], bool] | None = None) -> None:
         self._names: set[str] = set()
         self._lock = threading.Lock()
+        self._reserve = reserve
 
     def claim_free_name(self, wiki: Querier, filename: str) -> str:
         with self._lock:
-            name = next_free_name(wiki, filename, taken=self._names)
-            self._names.add(normalize_title(name))
-            return name
+            while True:
+                name = next_free_name(wiki, filename, taken=self._names)
+                normal = normalize_title(name)
+                self._names.add(normal)
+                if self._reserve is None or self._reserve(normal):
+                    return name

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pywikibot
@@ -38,16 +38,20 @@ class UploadBot(BaseBot):
     def __init__(self, items: Iterable[UploadItem], transfers: Callable[[], Transfer],
                  report: Report, *, journal: Journal, settings: TaskSettings, workers: int = 1,
                  max_runtime: float | None = None, progress: Progress | None = None,
+                 claims: NameClaims | None = None, on_abort: Callable[[], None] | None = None,
                  **kwargs) -> None:
-        self.items = list(items)
+        #: A list (a planned batch) or a lazy iterable (rows claimed from a shared journal).
+        self.items = items if isinstance(items, Sequence) else iter(items)
         super().__init__(generator=self._until_stopped(), **kwargs)
         self.treat_page_type = UploadItem
         self.new_transfer = transfers
         self.report = report
         self.journal = journal
         self.settings = settings
-        self.progress = progress or Progress(len(self.items), 0, bars=False)
-        self.claims = NameClaims()
+        self.progress = progress or Progress(
+            len(self.items) if isinstance(self.items, Sequence) else 0, 0, bars=False)
+        self.claims = claims or NameClaims()
+        self.on_abort = on_abort
         self.aborted = False
         self.out_of_time = False
         self.deadline = None if max_runtime is None else time.monotonic() + max_runtime
@@ -99,6 +103,8 @@ class UploadBot(BaseBot):
             return task.run()
         except BatchAborted as stop:
             self.aborted = True
+            if self.on_abort is not None:
+                self.on_abort()
             return stop.outcome
 
     def _transfer(self) -> Transfer:
@@ -142,14 +148,17 @@ class UploadBot(BaseBot):
         self.progress.close()
         self.report.close()
         if self.out_of_time:
-            left = len(self._remaining())
-            pywikibot.info(f'stopped: the run-time budget is spent; {left} row(s) left for '
-                           'the next run')
+            left = f'{len(self._remaining())} row(s)' if isinstance(self.items, Sequence) \
+                else 'the open rows are'
+            pywikibot.info(f'stopped: the run-time budget is spent; {left} left for the next run')
         sent = sum(transfer.counters.bytes_sent for transfer in self._transfers)
         requests = sum(transfer.counters.requests for transfer in self._transfers)
         pywikibot.info(self.report.summary(sent, requests))
 
     def _remaining(self) -> list[UploadItem]:
+        """Planned rows not yet done (rows claimed from a shared journal stay there)."""
+        if not isinstance(self.items, Sequence):
+            return []
         done = {outcome.row for outcome in self.report.outcomes}
         return [item for item in self.items if item.row not in done]
 

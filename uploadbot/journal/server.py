@@ -1,0 +1,248 @@
+"""The journal on a database server, shared by runs on several machines.
+
+With ``-journal:mysql://...`` (MariaDB, as Toolforge's ToolsDB) or
+``-journal:postgresql://...`` any number of runs, on any machines, work on
+one batch at once. They do not lock the batch; they **claim rows**:
+
+- The manifest is loaded into the journal once (:meth:`ServerJournal.enlist`):
+  each row with its planned item — page text, policy, and the file's path
+  relative to a root every machine has — so a run can work on rows it did not
+  plan itself. Rows already there are left as they are; a growing folder
+  adds its new files.
+- A run takes a few rows at a time (:meth:`ServerJournal.claim`) in one
+  transaction, ``SELECT ... FOR UPDATE SKIP LOCKED``: two runs never take the
+  same row. Each claim is a **lease** (two minutes by default) that a
+  heartbeat thread renews while the run lives. A run that dies (SIGKILL, a
+  lost node) stops renewing; when its leases expire another run takes the
+  rows over and resumes them from the wiki's state, exactly as a re-run does
+  on one machine (stash offset, commit already landed).
+- Names chosen by ``rename`` are reserved in the database
+  (:meth:`ServerJournal.reserve_name`), so two machines never pick the same.
+
+Every record is written in its own transaction before the next request, as
+in the SQLite journal. Clocks: leases compare this machine's time with the
+other runs', so the machines' clocks must agree to within a few seconds (NTP;
+Toolforge's nodes do).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, func, or_, select, update
+
+from uploadbot.item import UploadItem
+from uploadbot.state import IN_FLIGHT, State
+
+from . import schema
+from .base import COLUMNS, Record
+from .schema import meta, names, row_key, rows
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+#: Seconds a claim lasts without a heartbeat; a dead run's rows wait this long.
+LEASE_SECONDS = 120.0
+
+#: States a run may take up: never started, or left half-way by a run that died.
+_OPEN = (State.PENDING, *IN_FLIGHT)
+
+#: States that end a row's lease: nothing more happens to it in this run.
+_ENDED = frozenset({*State}) - {State.PENDING, *IN_FLIGHT}
+
+
+class ServerJournal:
+    """The :class:`~uploadbot.journal.base.Journal` of one batch on a database server."""
+
+    def __init__(self, engine: Engine, batch: str, root: Path, *,
+                 lease: float = LEASE_SECONDS, commit_held: bool = False) -> None:
+        self.engine = engine
+        self.batch = batch
+        self.root = Path(root)
+        self.lease = lease
+        self.commit_held = commit_held
+        self.worker = f'{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}'
+        #: Rows whose failure an earlier run left are tried again once per run.
+        self.started = time.time()
+        schema.create(engine)
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    # -- the Journal interface ---------------------------------------------------------
+
+    def get(self, source: str, filename: str) -> Record | None:
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                select(*(rows.c[name] for name in COLUMNS)).where(
+                    rows.c.key == row_key(self.batch, source, filename))).first()
+        return Record(*found) if found else None
+
+    def save(self, record: Record) -> Record:
+        """Store ``record`` and commit; an ended row's lease is given back."""
+        now = time.time()
+        record = replace(record, created=record.created or now, updated=now)
+        values = {**asdict(record), 'state': str(record.state)}
+        key = row_key(self.batch, record.source, record.filename)
+        if record.state in _ENDED:
+            values.update(owner=None, lease_until=None)
+        with self.engine.begin() as connection:
+            changed = connection.execute(update(rows).where(rows.c.key == key).values(values))
+            if not changed.rowcount:
+                schema.insert_ignoring_duplicates(connection, rows, [
+                    {**values, 'key': key, 'batch': self.batch, 'item': '{}'}])
+        return record
+
+    def records(self) -> Iterator[Record]:
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                select(*(rows.c[name] for name in COLUMNS))
+                .where(rows.c.batch == self.batch).order_by(rows.c.row, rows.c.key)).all()
+        for values in found:
+            yield Record(*values)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+        self._release_all()
+        self.engine.dispose()
+
+    def __enter__(self) -> ServerJournal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- loading, claiming, leases ------------------------------------------------------
+
+    def enlist(self, items: Iterable[UploadItem]) -> int:
+        """Add the rows the journal has not seen yet; how many were new."""
+        values = []
+        for item in items:
+            source, filename = item.key
+            values.append({
+                'key': row_key(self.batch, source, filename), 'batch': self.batch,
+                'source': source, 'filename': filename, 'row': item.row,
+                'state': str(State.PENDING), 'title': '', 'warnings': '', 'message': '',
+                'url': '', 'last_error': '', 'created': time.time(), 'updated': time.time(),
+                'item': json.dumps(item.as_data(self.root), ensure_ascii=False)})
+        added = 0
+        with self.engine.begin() as connection:
+            for start in range(0, len(values), 500):
+                added += schema.insert_ignoring_duplicates(connection, rows,
+                                                           values[start:start + 500])
+        return added
+
+    def claim(self, limit: int) -> list[UploadItem]:
+        """Take up to ``limit`` open rows for this run, each under a fresh lease.
+
+        Nothing once the batch was stopped (``abort``) after this run began.
+        """
+        now = time.time()
+        if self.stopped():
+            return []
+        with self.engine.begin() as connection:
+            found = connection.execute(
+                select(rows.c.key, rows.c.item)
+                .where(rows.c.batch == self.batch, self._claimable(now))
+                .order_by(rows.c.row, rows.c.key).limit(limit)
+                .with_for_update(skip_locked=True)).all()
+            if found:
+                connection.execute(
+                    update(rows).where(rows.c.key.in_([key for key, _ in found]))
+                    .values(owner=self.worker, lease_until=now + self.lease))
+        self._start_heartbeat()
+        return [UploadItem.from_data(json.loads(item), self.root) for _, item in found]
+
+    def waiting(self) -> int:
+        """Open rows that other live runs hold now: this run may have to take them over."""
+        now = time.time()
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(rows).where(
+                    rows.c.batch == self.batch, rows.c.state.in_([str(s) for s in _OPEN]),
+                    rows.c.lease_until >= now, rows.c.owner != self.worker)).scalar_one()
+
+    def open_rows(self) -> int:
+        """Rows this run could still take, now or when a lease runs out."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(rows).where(
+                    rows.c.batch == self.batch, self._claimable(None))).scalar_one()
+
+    def stop_batch(self) -> None:
+        """The policy said ``abort``: every run that began before now stops claiming rows.
+
+        A run started later goes on: that is how an operator resumes the batch.
+        """
+        with self.engine.begin() as connection:
+            changed = connection.execute(update(meta).where(meta.c.name == self._stop_key)
+                                         .values(value=repr(time.time())))
+            if not changed.rowcount:
+                schema.insert_ignoring_duplicates(connection, meta, [
+                    {'name': self._stop_key, 'value': repr(time.time())}])
+
+    def stopped(self) -> bool:
+        """Whether the batch was stopped after this run began."""
+        with self.engine.connect() as connection:
+            when = connection.execute(select(meta.c.value)
+                                      .where(meta.c.name == self._stop_key)).scalar()
+        return when is not None and float(when) >= self.started
+
+    @property
+    def _stop_key(self) -> str:
+        return 'stopped:' + row_key(self.batch, '', '')
+
+    def reserve_name(self, normal: str) -> bool:
+        """Reserve a name for ``rename`` across every run; False when another run has it."""
+        with self.engine.begin() as connection:
+            return schema.insert_ignoring_duplicates(connection, names, [
+                {'key': row_key(self.batch, '', normal), 'batch': self.batch,
+                 'name': normal}]) == 1
+
+    def _claimable(self, now: float | None) -> Any:
+        """Rows a run may take: open ones, and this run's retries of earlier failures.
+
+        With ``now``, only rows nobody holds a live lease on.
+        """
+        states = [str(state) for state in _OPEN]
+        retried = [str(State.FAILED)] + ([str(State.HELD)] if self.commit_held else [])
+        condition = or_(rows.c.state.in_(states),
+                        and_(rows.c.state.in_(retried), rows.c.updated < self.started))
+        if now is None:
+            return condition
+        return and_(condition, or_(rows.c.lease_until.is_(None), rows.c.lease_until < now))
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is None:
+            self._heartbeat = threading.Thread(target=self._beat, name='journal-heartbeat',
+                                               daemon=True)
+            self._heartbeat.start()
+
+    def _beat(self) -> None:
+        """Renew this run's leases a few times per lease, until the journal closes."""
+        while not self._stop.wait(self.lease / 4):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        update(rows).where(rows.c.batch == self.batch,
+                                           rows.c.owner == self.worker)
+                        .values(lease_until=time.time() + self.lease))
+            except Exception:  # a missed beat is retried: the lease has slack
+                continue
+
+    def _release_all(self) -> None:
+        """Give back what this run holds, so others need not wait for the leases."""
+        with self.engine.begin() as connection:
+            connection.execute(update(rows).where(rows.c.batch == self.batch,
+                                                  rows.c.owner == self.worker)
+                               .values(owner=None, lease_until=None))

@@ -1,0 +1,29 @@
+"""The rows a run works on when several runs share one batch through a server journal.
+
+Instead of the planned list, such a run takes rows from the journal one at a
+time (:meth:`~uploadbot.journal.server.ServerJournal.claim`). When nothing is
+free but other runs still hold open rows, it waits and asks again: either
+those runs finish them, or they died and their leases run out, and this run
+takes the rows over. It stops when no open row is left anywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from uploadbot.item import UploadItem
+from uploadbot.journal.server import ServerJournal
+
+
+def claimed(journal: ServerJournal, *, poll: float | None = None) -> Iterator[UploadItem]:
+    """Claimed items until the batch has no open row left (or was stopped)."""
+    wait = poll if poll is not None else max(1.0, min(journal.lease / 24, 5.0))
+    while not journal.stopped():
+        items = journal.claim(1)
+        if items:
+            yield from items
+        elif journal.open_rows():
+            time.sleep(wait)
+        else:
+            return
