@@ -11,14 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from uploadbot.item import UploadItem
+from uploadbot.journal.server import ServerJournal
 from uploadbot.policy import Policy
 from uploadbot.state import State
-
-sqlalchemy = pytest.importorskip('sqlalchemy', reason='the server extra is not installed')
-
-from uploadbot.journal.server import ServerJournal  # noqa: E402
 
 
 @pytest.fixture
