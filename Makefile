@@ -40,9 +40,9 @@ demo: sandbox examples
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Everything not marked `wiki`: no PHP, no sandbox, seconds.
+# Everything not marked `wiki` or `database`: no PHP, no database server, seconds.
 test-fast: venv
-	$(BIN)/python -m pytest -m 'not wiki' $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m 'not wiki and not database' $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check uploadbot tests benchmarks examples families scripts

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from uploadbot.errors import InputError
+from uploadbot.errors import BatchStop, InputError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -48,7 +48,7 @@ CONNECT_TIMEOUT = 10
 _FORMS = 'mysql://HOST[:PORT]/DBNAME or postgresql://HOST[:PORT]/DBNAME'
 
 
-class JournalConnectionError(Exception):
+class JournalConnectionError(BatchStop):
     """The journal's database server could not be reached or refused the login.
 
     ``str(error)`` is one line naming the server, the database and the user,
