@@ -1,8 +1,8 @@
-"""The server journal's bookkeeping, on SQLite through SQLAlchemy: fast, no server.
+"""The server journal's bookkeeping: loading, claiming, leases, names.
 
-What only a real server shows — two runs claiming at once (``SKIP LOCKED``),
-runs killed on several machines — is tested against a real MariaDB and
-PostgreSQL in the ``database`` tests; here: loading, claiming, leases, names.
+Each test runs on SQLite through SQLAlchemy (fast, no server) and on the real
+MariaDB and PostgreSQL the test session starts (marked ``database``). Runs
+killed on several machines are in ``test_shared_batch.py``.
 """
 
 from __future__ import annotations
@@ -19,13 +19,29 @@ from uploadbot.policy import Policy
 from uploadbot.state import State
 
 
+@pytest.fixture(params=['sqlite', pytest.param('mariadb', marks=pytest.mark.database),
+                        pytest.param('postgres', marks=pytest.mark.database)])
+def engine_url(request, tmp_path):
+    """A factory of engines on one database (each journal gets its own, as each run does)."""
+    if request.param == 'sqlite':
+        url = f'sqlite:///{tmp_path / "journal.db"}'
+        return lambda: sqlalchemy.create_engine(url)
+    server = request.getfixturevalue(request.param)
+    from uploadbot.journal.connect import create_journal_engine
+    return lambda: create_journal_engine(server.url(), server.credentials)
+
+
 @pytest.fixture
-def engine_url(tmp_path):
-    return f'sqlite:///{tmp_path / "journal.db"}'
+def batch_name(request) -> str:
+    """A batch of this test's own: the servers are shared by the whole session."""
+    return f'{request.node.name}-{time.time()}'
 
 
-def journal_at(url, root, **options) -> ServerJournal:
-    return ServerJournal(sqlalchemy.create_engine(url), 'batch', Path(root), **options)
+@pytest.fixture
+def journal_at(engine_url, batch_name):
+    def make(root, **options) -> ServerJournal:
+        return ServerJournal(engine_url(), batch_name, Path(root), **options)
+    return make
 
 
 def items(root: Path, count: int) -> list[UploadItem]:
@@ -34,40 +50,40 @@ def items(root: Path, count: int) -> list[UploadItem]:
             for n in range(2, 2 + count)]
 
 
-def test_loading_the_same_manifest_twice_adds_each_row_once(engine_url, tmp_path):
-    with journal_at(engine_url, tmp_path) as first, journal_at(engine_url, tmp_path) as second:
+def test_loading_the_same_manifest_twice_adds_each_row_once(journal_at, tmp_path):
+    with journal_at(tmp_path) as first, journal_at(tmp_path) as second:
         assert (first.enlist(items(tmp_path, 3)), second.enlist(items(tmp_path, 5))) == (3, 2)
         assert [record.state for record in first.records()] == [State.PENDING] * 5
 
 
-def test_a_claimed_row_is_found_under_the_claiming_machines_root(engine_url, tmp_path):
-    with journal_at(engine_url, '/home/tool') as planner:
+def test_a_claimed_row_is_found_under_the_claiming_machines_root(journal_at, tmp_path):
+    with journal_at('/home/tool') as planner:
         planner.enlist(items(Path('/home/tool/photos'), 1))
-    with journal_at(engine_url, '/mnt/other') as worker:
+    with journal_at('/mnt/other') as worker:
         (item,) = worker.claim(5)
     assert item.path == Path('/mnt/other/photos/2.jpg')
 
 
-def test_two_runs_never_claim_the_same_row(engine_url, tmp_path):
-    with journal_at(engine_url, tmp_path) as first, journal_at(engine_url, tmp_path) as second:
+def test_two_runs_never_claim_the_same_row(journal_at, tmp_path):
+    with journal_at(tmp_path) as first, journal_at(tmp_path) as second:
         first.enlist(items(tmp_path, 3))
         mine, theirs = first.claim(2), second.claim(5)
     assert {i.row for i in mine} == {2, 3} and {i.row for i in theirs} == {4}
 
 
-def test_a_dead_runs_rows_are_taken_over_when_its_lease_runs_out(engine_url, tmp_path):
-    dead = journal_at(engine_url, tmp_path, lease=0.3)
+def test_a_dead_runs_rows_are_taken_over_when_its_lease_runs_out(journal_at, tmp_path):
+    dead = journal_at(tmp_path, lease=0.3)
     dead.enlist(items(tmp_path, 1))
     assert len(dead.claim(1)) == 1  # then it dies: no heartbeat, no release
     dead._stop.set()
-    with journal_at(engine_url, tmp_path) as survivor:
+    with journal_at(tmp_path) as survivor:
         assert (survivor.claim(1), survivor.waiting()) == ([], 1)
         time.sleep(0.5)
         assert [item.row for item in survivor.claim(1)] == [2]
 
 
-def test_a_settled_row_is_never_claimed_again(engine_url, tmp_path):
-    with journal_at(engine_url, tmp_path) as journal:
+def test_a_settled_row_is_never_claimed_again(journal_at, tmp_path):
+    with journal_at(tmp_path) as journal:
         journal.enlist(items(tmp_path, 1))
         journal.claim(1)
         record = journal.get('2.jpg', 'File 2.jpg')
@@ -75,38 +91,45 @@ def test_a_settled_row_is_never_claimed_again(engine_url, tmp_path):
         assert (journal.claim(1), journal.open_rows()) == ([], 0)
 
 
-def test_a_failed_row_is_retried_once_per_run(engine_url, tmp_path):
-    with journal_at(engine_url, tmp_path) as first:
+def test_a_failed_row_is_retried_once_per_run(journal_at, tmp_path):
+    with journal_at(tmp_path) as first:
         first.enlist(items(tmp_path, 1))
         first.claim(1)
         record = first.get('2.jpg', 'File 2.jpg')
         first.save(record.__class__(**{**record.__dict__, 'state': State.FAILED}))
         assert first.claim(1) == []
     time.sleep(0.01)
-    with journal_at(engine_url, tmp_path) as later:
+    with journal_at(tmp_path) as later:
         assert [item.row for item in later.claim(1)] == [2]
 
 
-def test_a_name_is_reserved_for_one_run_only(engine_url, tmp_path):
-    with journal_at(engine_url, tmp_path) as first, journal_at(engine_url, tmp_path) as second:
+def test_a_name_is_reserved_for_one_run_only(journal_at, tmp_path):
+    with journal_at(tmp_path) as first, journal_at(tmp_path) as second:
         assert (first.reserve_name('Photo (2).jpg'), second.reserve_name('Photo (2).jpg'),
                 second.reserve_name('Photo (3).jpg')) == (True, False, True)
 
 
-def test_a_stopped_batch_stops_the_runs_that_had_begun_but_not_later_ones(engine_url,
+def test_a_stopped_batch_stops_the_runs_that_had_begun_but_not_later_ones(journal_at,
                                                                            tmp_path):
-    with journal_at(engine_url, tmp_path) as running:
+    with journal_at(tmp_path) as running:
         running.enlist(items(tmp_path, 2))
         running.stop_batch()
         assert running.claim(1) == []
         time.sleep(0.01)
-        with journal_at(engine_url, tmp_path) as resumed:
+        with journal_at(tmp_path) as resumed:
             assert len(resumed.claim(1)) == 1
 
 
-def test_closing_gives_back_the_rows_a_run_holds(engine_url, tmp_path):
-    with journal_at(engine_url, tmp_path) as first:
+def test_closing_gives_back_the_rows_a_run_holds(journal_at, tmp_path):
+    with journal_at(tmp_path) as first:
         first.enlist(items(tmp_path, 1))
         first.claim(1)
-    with journal_at(engine_url, tmp_path) as second:
+    with journal_at(tmp_path) as second:
         assert len(second.claim(1)) == 1
+
+
+def test_times_keep_their_fraction_of_a_second(journal_at, tmp_path):
+    with journal_at(tmp_path) as journal:
+        journal.enlist(items(tmp_path, 1))
+        saved = journal.save(journal.get('2.jpg', 'File 2.jpg'))
+        assert abs(journal.get('2.jpg', 'File 2.jpg').updated - saved.updated) < 0.001

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
-    Float,
+    Double,
     Integer,
     MetaData,
     String,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from uploadbot.errors import InputError
 
@@ -54,13 +55,13 @@ rows = Table(
     Column('url', Text, nullable=False),
     Column('attempts', Integer, nullable=False, default=0),
     Column('last_error', Text, nullable=False),
-    Column('created', Float, nullable=False, default=0.0),
-    Column('updated', Float, nullable=False, default=0.0),
+    Column('created', Double, nullable=False, default=0.0),
+    Column('updated', Double, nullable=False, default=0.0),
     #: The planned item (its page, policy, path under the root), as JSON.
     Column('item', Text, nullable=False),
     #: The worker that holds the row, and until when (seconds since the epoch).
     Column('owner', String(190), nullable=True),
-    Column('lease_until', Float, nullable=True, index=True),
+    Column('lease_until', Double, nullable=True, index=True),
 )
 
 names = Table(
@@ -83,8 +84,18 @@ def row_key(batch: str, source: str, filename: str) -> str:
 
 
 def create(engine: Engine) -> None:
-    """Create the tables when they are missing; refuse a schema newer than this code's."""
-    metadata.create_all(engine, checkfirst=True)
+    """Create the tables when they are missing; refuse a schema newer than this code's.
+
+    Runs that start together race to create the tables: the loser's ``CREATE``
+    fails because the table is there now, and its second look finds it.
+    """
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine, checkfirst=True)
+            break
+        except DBAPIError:
+            if attempt == 2:
+                raise
     with engine.begin() as connection:
         found = connection.execute(
             select(meta.c.value).where(meta.c.name == 'schema_version')).scalar()
@@ -109,10 +120,12 @@ def insert_ignoring_duplicates(connection: Connection, table: Table,
     if dialect in ('mysql', 'mariadb'):
         from sqlalchemy.dialects import mysql
         statement = mysql.insert(table).prefix_with('IGNORE')
-    elif dialect == 'postgresql':
-        from sqlalchemy.dialects import postgresql
-        statement = postgresql.insert(table).on_conflict_do_nothing()
+        return connection.execute(statement, values).rowcount or 0
+    if dialect == 'postgresql':
+        from sqlalchemy.dialects import postgresql as dialects
     else:
-        from sqlalchemy.dialects import sqlite
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    return connection.execute(statement, values).rowcount or 0
+        from sqlalchemy.dialects import sqlite as dialects
+    # psycopg gives no row count for many rows at once: count what comes back.
+    key = next(iter(table.primary_key.columns))
+    statement = dialects.insert(table).on_conflict_do_nothing().returning(key)
+    return len(connection.execute(statement, values).all())

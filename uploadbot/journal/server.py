@@ -27,24 +27,27 @@ Toolforge's nodes do).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from uploadbot.item import UploadItem
 from uploadbot.state import IN_FLIGHT, State
 
 from . import schema
 from .base import COLUMNS, Record
+from .connect import connection_failure
 from .schema import meta, names, row_key, rows
 
 if TYPE_CHECKING:
@@ -58,6 +61,35 @@ _OPEN = (State.PENDING, *IN_FLIGHT)
 
 #: States that end a row's lease: nothing more happens to it in this run.
 _ENDED = frozenset({*State}) - {State.PENDING, *IN_FLIGHT}
+
+#: Attempts at one statement that meets a passing error (a deadlock, a dropped
+#: connection) before the run stops.
+_ATTEMPTS = 4
+
+T = TypeVar('T')
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Retry a journal operation on passing database errors; stop the run on lasting ones.
+
+    Every operation is one transaction that can be repeated (an update to the
+    same values, an insert that ignores duplicates), so repeating it is safe.
+    A server that stays away ends the run with one line naming it
+    (:class:`~uploadbot.journal.connect.JournalConnectionError`), never a traceback.
+    """
+    @functools.wraps(method)
+    def guarded(self: ServerJournal, *args: Any, **kwargs: Any) -> T:
+        for attempt in range(_ATTEMPTS):
+            try:
+                return method(self, *args, **kwargs)
+            except OperationalError as error:
+                if attempt == _ATTEMPTS - 1:
+                    raise connection_failure(error, self.engine) from None
+                time.sleep(0.2 * 2 ** attempt)
+            except DBAPIError as error:
+                raise connection_failure(error, self.engine) from None
+        raise AssertionError('unreachable')
+    return guarded
 
 
 class ServerJournal:
@@ -73,12 +105,16 @@ class ServerJournal:
         self.worker = f'{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}'
         #: Rows whose failure an earlier run left are tried again once per run.
         self.started = time.time()
-        schema.create(engine)
+        try:
+            schema.create(engine)
+        except DBAPIError as error:
+            raise connection_failure(error, engine) from None
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
 
     # -- the Journal interface ---------------------------------------------------------
 
+    @_guarded
     def get(self, source: str, filename: str) -> Record | None:
         with self.engine.connect() as connection:
             found = connection.execute(
@@ -86,6 +122,7 @@ class ServerJournal:
                     rows.c.key == row_key(self.batch, source, filename))).first()
         return Record(*found) if found else None
 
+    @_guarded
     def save(self, record: Record) -> Record:
         """Store ``record`` and commit; an ended row's lease is given back."""
         now = time.time()
@@ -101,13 +138,13 @@ class ServerJournal:
                     {**values, 'key': key, 'batch': self.batch, 'item': '{}'}])
         return record
 
+    @_guarded
     def records(self) -> Iterator[Record]:
         with self.engine.connect() as connection:
             found = connection.execute(
                 select(*(rows.c[name] for name in COLUMNS))
                 .where(rows.c.batch == self.batch).order_by(rows.c.row, rows.c.key)).all()
-        for values in found:
-            yield Record(*values)
+        return iter([Record(*values) for values in found])
 
     def close(self) -> None:
         self._stop.set()
@@ -124,6 +161,7 @@ class ServerJournal:
 
     # -- loading, claiming, leases ------------------------------------------------------
 
+    @_guarded
     def enlist(self, items: Iterable[UploadItem]) -> int:
         """Add the rows the journal has not seen yet; how many were new."""
         values = []
@@ -142,6 +180,7 @@ class ServerJournal:
                                                            values[start:start + 500])
         return added
 
+    @_guarded
     def claim(self, limit: int) -> list[UploadItem]:
         """Take up to ``limit`` open rows for this run, each under a fresh lease.
 
@@ -163,6 +202,7 @@ class ServerJournal:
         self._start_heartbeat()
         return [UploadItem.from_data(json.loads(item), self.root) for _, item in found]
 
+    @_guarded
     def waiting(self) -> int:
         """Open rows that other live runs hold now: this run may have to take them over."""
         now = time.time()
@@ -172,6 +212,7 @@ class ServerJournal:
                     rows.c.batch == self.batch, rows.c.state.in_([str(s) for s in _OPEN]),
                     rows.c.lease_until >= now, rows.c.owner != self.worker)).scalar_one()
 
+    @_guarded
     def open_rows(self) -> int:
         """Rows this run could still take, now or when a lease runs out."""
         with self.engine.connect() as connection:
@@ -179,6 +220,7 @@ class ServerJournal:
                 select(func.count()).select_from(rows).where(
                     rows.c.batch == self.batch, self._claimable(None))).scalar_one()
 
+    @_guarded
     def stop_batch(self) -> None:
         """The policy said ``abort``: every run that began before now stops claiming rows.
 
@@ -191,6 +233,7 @@ class ServerJournal:
                 schema.insert_ignoring_duplicates(connection, meta, [
                     {'name': self._stop_key, 'value': repr(time.time())}])
 
+    @_guarded
     def stopped(self) -> bool:
         """Whether the batch was stopped after this run began."""
         with self.engine.connect() as connection:
@@ -202,6 +245,7 @@ class ServerJournal:
     def _stop_key(self) -> str:
         return 'stopped:' + row_key(self.batch, '', '')
 
+    @_guarded
     def reserve_name(self, normal: str) -> bool:
         """Reserve a name for ``rename`` across every run; False when another run has it."""
         with self.engine.begin() as connection:
