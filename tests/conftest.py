@@ -44,6 +44,13 @@ def sandbox(tmp_path_factory) -> SandboxInfo:
         box.stop()
 
 
+def second_sandbox(tmp_path_factory, label: str, settings: str = '', **options):
+    """Start a sandbox with extra LocalSettings lines (or other Sandbox options) for one module."""
+    box = Sandbox(tmp_path_factory.mktemp(label), workers=2, extra_settings=settings, **options)
+    yield box.start()
+    box.stop()
+
+
 @pytest.fixture(scope='session')
 def wiki(sandbox) -> WikiAPI:
     return WikiAPI(sandbox.api_url)

@@ -86,3 +86,43 @@ def gone(pid: int) -> bool:
         return 'zombie' in Path(f'/proc/{pid}/status').read_text()
     except FileNotFoundError:
         return True
+
+
+def test_default_sandbox_runs_no_anti_abuse_extension(wiki):
+    names = {extension['name'] for extension in wiki.get(
+        action='query', meta='siteinfo', siprop='extensions')['query']['extensions']}
+    assert not names & {'TitleBlacklist', 'SpamBlacklist', 'Abuse Filter'}
+
+
+def test_unknown_extension_is_refused_in_one_line_before_anything_is_made(tmp_path):
+    directory = tmp_path / 'never'
+    result = subprocess.run([sys.executable, '-m', 'uploadbot.sandbox.cli', 'start', '--dir',
+                             str(directory), '--extensions', 'titleblacklist,nosuch'],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert 'unknown extension nosuch' in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert not directory.exists()
+
+
+def test_stop_ends_the_job_loop_of_an_extension_sandbox_and_what_it_runs(tmp_path):
+    from uploadbot.sandbox import Sandbox
+    box = Sandbox(tmp_path / 'extensions', workers=1, extensions=['titleblacklist'])
+    box.start()
+    group = int((box.directory / 'jobrunner.pid').read_text().split()[0])
+    assert b'jobloop.php' in Path(f'/proc/{group}/cmdline').read_bytes()
+    assert box.stop() is True
+    assert all(gone(pid) for pid in in_process_group(group))
+
+
+def in_process_group(group: int) -> list[int]:
+    """The processes whose process group is ``group``."""
+    members = []
+    for stat in Path('/proc').glob('[0-9]*/stat'):
+        try:
+            fields = stat.read_text().rsplit(')', 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[2]) == group:
+            members.append(int(stat.parent.name))
+    return members

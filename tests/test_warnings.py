@@ -14,9 +14,7 @@ import random
 import pytest
 from PIL import Image
 
-from uploadbot.sandbox import Sandbox
-
-from .conftest import Batch
+from .conftest import Batch, second_sandbox
 from .files import jpeg_bytes
 from .wikiapi import WikiAPI
 
@@ -347,13 +345,6 @@ def test_invalid_policy_file_uploads_nothing(batch, wiki, name):
 
 
 # -- warnings only some wikis give: a second sandbox configured for each ---------
-
-def second_sandbox(tmp_path_factory, label: str, settings: str):
-    """Start a sandbox with extra LocalSettings lines for one module's tests."""
-    box = Sandbox(tmp_path_factory.mktemp(label), workers=2, extra_settings=settings)
-    yield box.start()
-    box.stop()
-
 
 @pytest.fixture(scope='module')
 def warning_wiki(tmp_path_factory):

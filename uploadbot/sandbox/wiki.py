@@ -7,28 +7,33 @@ The sandbox lives in one directory (``.sandbox/`` by default)::
     data/                       the SQLite database
     images/                     uploaded files and the upload stash
     pywikibot/                  a ready pywikibot config directory (pwbconfig.py)
+    install/extension-tables    extensions whose tables are made (extensions.py)
     sandbox.json                where the wiki is and who may log in
     server.pid, jobrunner.pid   the processes ``stop`` ends
     logs/                       their output
 
 A second ``start`` on the same directory reuses the wiki and its files.
+``extensions`` turns on Debian's anti-abuse extensions (extensions.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
+from . import extensions as ext
 from . import packages, pwbconfig, settings
 
 ADMIN = 'Admin'
@@ -37,6 +42,7 @@ BOT_PASSWORD_NAME = 'uploadbot'
 BOT_GRANTS = ('basic', 'highvolume', 'editpage', 'createeditmovepage',
               'uploadfile', 'uploadeditmovefile', 'delete')
 TEMPLATES_DIR = Path(__file__).parent / 'templates'
+JOB_LOOP = Path(__file__).parent / 'jobloop.php'
 DEFAULT_WORKERS = 4
 
 
@@ -51,10 +57,13 @@ class SandboxInfo:
     admin_password: str
     bot: str
     pywikibot_dir: str
+    extensions: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, directory: Path) -> SandboxInfo:
-        return cls(**json.loads((directory / 'sandbox.json').read_text()))
+        recorded = json.loads((directory / 'sandbox.json').read_text())
+        recorded['extensions'] = tuple(recorded.get('extensions', ()))
+        return cls(**recorded)
 
 
 class SandboxError(RuntimeError):
@@ -66,10 +75,11 @@ class Sandbox:
 
     def __init__(self, directory: Path | str = '.sandbox', *,
                  workers: int = DEFAULT_WORKERS, copy_uploads: bool = True,
-                 extra_settings: str = '') -> None:
+                 extensions: Iterable[str] = (), extra_settings: str = '') -> None:
         self.directory = Path(directory).resolve()
         self.workers = workers
         self.copy_uploads = copy_uploads
+        self.extensions = ext.parse(extensions)
         self.extra_settings = extra_settings
 
     # -- paths -------------------------------------------------------------
@@ -92,7 +102,10 @@ class Sandbox:
     # -- life cycle --------------------------------------------------------
 
     def start(self, port: int | None = None) -> SandboxInfo:
-        """Install the wiki when new, then serve it; returns where it is."""
+        """Install the wiki when new, then serve it; returns where it is.
+
+        A sandbox that runs already is returned as it is, whatever the options.
+        """
         if self.running():
             return SandboxInfo.read(self.directory)
         packages.ensure_packages()
@@ -106,12 +119,13 @@ class Sandbox:
             self._install(server)
         self.settings_file.write_text(
             settings.local_settings(server, copy_uploads=self.copy_uploads)
-            + self.extra_settings)
+            + ext.local_settings(self.extensions) + self.extra_settings)
+        self._make_extension_tables()
         if first_time:
             self._create_accounts()
             self._import_templates()
         self._spawn('server', self._server_command(port), workers=self.workers)
-        self._spawn('jobrunner', [*self._maintenance('runJobs.php'), '--wait'])
+        self._spawn('jobrunner', self._jobrunner_command())
         info = self._write_info(server, port)
         self._wait_until_up(info.api_url)
         return info
@@ -134,8 +148,23 @@ class Sandbox:
         if not self.running():
             return f'sandbox in {self.directory}: not running'
         info = SandboxInfo.read(self.directory)
+        extensions = f', extensions {",".join(info.extensions)}' if info.extensions else ''
         return (f'sandbox in {self.directory}: running at {info.server} '
-                f'(api {info.api_url}, pywikibot dir {info.pywikibot_dir})')
+                f'(api {info.api_url}, pywikibot dir {info.pywikibot_dir}{extensions})')
+
+    def add_bot_password(self, appid: str, grants: Iterable[str], *, user: str = BOT) -> str:
+        """A further BotPassword ``user@appid`` with only ``grants``; returns its secret.
+
+        Tests use it for a login with fewer rights than the bot's (no upload,
+        no overwriting others' files). MediaWiki makes up the secret, so it
+        never appears in a process's arguments.
+        """
+        output = self._run([*self._maintenance('createBotPassword.php'), '--appid', appid,
+                            '--grants', ','.join(grants), user])
+        found = re.search(r"password:'([^']+)'", output)
+        if not found:
+            raise SandboxError(f'createBotPassword.php gave no password for {user}@{appid}')
+        return found.group(1)
 
     # -- steps -------------------------------------------------------------
 
@@ -154,6 +183,16 @@ class Sandbox:
             '--lang', 'en', '--skins', 'Vector', '--quiet',
             'uploadbot sandbox', ADMIN,
         ], env_config=False)
+
+    def _make_extension_tables(self) -> None:
+        """Make the tables of extensions that have some, once, before anything edits the wiki."""
+        stamp = self.directory / 'install' / 'extension-tables'
+        made = set(stamp.read_text().split()) if stamp.exists() else set()
+        for name in sorted(ext.with_tables(self.extensions) - made):
+            self._run([*self._maintenance('sql.php'),
+                       f'{packages.MEDIAWIKI_DIR}/{ext.TABLES[name]}'])
+            made.add(name)
+            stamp.write_text(''.join(f'{made_name}\n' for made_name in sorted(made)))
 
     def _create_accounts(self) -> None:
         """A bot account with a BotPassword for uploads; the admin can delete."""
@@ -175,7 +214,7 @@ class Sandbox:
         info = SandboxInfo(
             api_url=f'{server}/api.php', server=server, port=port, admin=ADMIN,
             admin_password=(self.directory / 'admin.secret').read_text().strip(),
-            bot=BOT, pywikibot_dir=str(self.pywikibot_dir))
+            bot=BOT, pywikibot_dir=str(self.pywikibot_dir), extensions=self.extensions)
         pwbconfig.write_private(self.directory / 'sandbox.json',
                                 json.dumps(info.__dict__, indent=2) + '\n')
         pwbconfig.write_config(
@@ -189,6 +228,18 @@ class Sandbox:
     def _maintenance(self, script: str) -> list[str]:
         return ['php', f'{packages.MEDIAWIKI_DIR}/maintenance/{script}']
 
+    def _jobrunner_command(self) -> list[str]:
+        """One long-lived runJobs.php; with extensions, a fresh one for every job.
+
+        AbuseFilter keeps its list of filters for a process's whole life, so a
+        long-lived job runner would publish asynchronous uploads past filters
+        written after it started (jobloop.php).
+        """
+        run_jobs = self._maintenance('runJobs.php')
+        if self.extensions:
+            return ['php', str(JOB_LOOP), run_jobs[1]]
+        return [*run_jobs, '--wait']
+
     def _server_command(self, port: int) -> list[str]:
         ini = [arg for key, value in settings.PHP_INI.items() for arg in ('-d', f'{key}={value}')]
         return ['php', *ini, '-S', f'127.0.0.1:{port}', '-t', packages.MEDIAWIKI_DIR,
@@ -197,12 +248,14 @@ class Sandbox:
     def _env(self, **extra: str) -> dict[str, str]:
         return dict(os.environ, MW_CONFIG_FILE=str(self.settings_file), **extra)
 
-    def _run(self, command: list[str], *, env_config: bool = True) -> None:
+    def _run(self, command: list[str], *, env_config: bool = True) -> str:
+        """Run a maintenance script; returns its output."""
         env = self._env() if env_config else dict(os.environ)
         result = subprocess.run(command, env=env, capture_output=True, text=True,
                                 cwd=packages.MEDIAWIKI_DIR, check=False)
         if result.returncode != 0:
             raise SandboxError(f'{Path(command[1]).name} failed:\n{result.stdout}{result.stderr}')
+        return result.stdout
 
     def _spawn(self, name: str, command: list[str], *, workers: int = 0) -> None:
         extra = {'PHP_CLI_SERVER_WORKERS': str(workers)} if workers > 1 else {}
