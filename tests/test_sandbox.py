@@ -118,9 +118,9 @@ def test_stop_ends_the_job_loop_of_an_extension_sandbox_and_what_it_runs(tmp_pat
 def in_process_group(group: int) -> list[int]:
     """The processes whose process group is ``group``."""
     members = []
-    for stat in Path('/proc').glob('[0-9]*/stat'):
+    for status in Path('/proc').glob('[0-9]*/stat'):
         try:
-            fields = stat.read_text().rsplit(')', 1)[1].split()
+            fields = status.read_text().rsplit(')', 1)[1].split()
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
         if int(fields[2]) == group:
