@@ -124,5 +124,5 @@ def in_process_group(group: int) -> list[int]:
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
         if int(fields[2]) == group:
-            members.append(int(stat.parent.name))
+            members.append(int(status.parent.name))
     return members
