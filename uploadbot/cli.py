@@ -31,6 +31,11 @@ options:
 -max-download:BYTES the largest file fetched from a URL row (default 4Gi)
 -allow-local-urls   allow URL rows on private, loopback and link-local addresses
 -query-timeout:S    seconds to wait for the answer to a query (default 60)
+-depicts-property:P the property the depicts column fills (default P180)
+-captions:MODE      keep (default) or replace captions the files already have in other words
+-mediainfo          the wiki keeps structured data although its siteinfo does not list
+                    WikibaseMediaInfo
+-tags:TAG,TAG       change tags for the structured-data edits
 -upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
 """
 
@@ -53,7 +58,7 @@ from .journal.sqlite import SQLiteJournal, default_path
 from .names import extension
 from .options import Options
 from .policy import Policy
-from .run import status
+from .run import mediainfo, status
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress
@@ -61,6 +66,7 @@ from .run.report import Report
 from .state import Outcome
 from .upload.download import Downloader
 from .upload.forecast import forecast, table
+from .upload.structured import DataSettings
 from .upload.task import TaskSettings
 
 
@@ -104,15 +110,20 @@ def _run(options: Options) -> int:
     plan.problems += _oversized_pages(plan, site)
     new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
                            write_timeout=(10.0, options.upload_timeout))
+    data, problems = mediainfo.prepare(
+        plan.items, site, manifest=plan.manifest_path, forced=options.mediainfo,
+        replace_captions=options.replace_captions, tags=options.tags,
+        summary=options.summary, new_transfer=new_transfer)
+    plan.problems += problems
     if options.check or pywikibot.config.simulate:
         return _check(plan, new_transfer(), site.username(), options)
     if plan.problems:
         return _refuse(plan.problems)
-    return _upload(plan, site, new_transfer, options, journal_path)
+    return _upload(plan, site, new_transfer, options, journal_path, data)
 
 
 def _upload(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], SiteTransfer],
-            options: Options, journal_path: Path) -> int:
+            options: Options, journal_path: Path, data: DataSettings | None) -> int:
     """The batch itself, holding the journal's lock for as long as it runs."""
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
         if lock.took_over:
@@ -122,7 +133,7 @@ def _upload(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[],
             commit_held=options.commit_held, asynchronous=options.asynchronous,
             downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
                                   timeout=(10.0, options.query_timeout)),
-            copy_uploads=site.has_right('upload_by_url'))
+            copy_uploads=site.has_right('upload_by_url'), data=data)
         progress = Progress(len(plan.items), sum(item.size for item in plan.items))
         bot = UploadBot(plan.items, new_transfer, Report(options.report), journal=journal,
                         settings=settings, workers=options.workers,
@@ -145,7 +156,8 @@ def _plan(options: Options) -> Plan:
     policy = policy.with_options(options.on)
     manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields)
     return Planner(manifest, policy=policy, summary=options.summary,
-                   template=options.template, exif=options.exif).plan()
+                   template=options.template, exif=options.exif,
+                   depicts_property=options.depicts_property).plan()
 
 
 def _logged_in_site() -> pywikibot.site.APISite | None:
@@ -182,6 +194,9 @@ def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options) 
                                   manifest=str(plan.manifest_path))
     problems = plan.problems + repeats
     pywikibot.stdout(table(forecasts, problems))
+    lines = mediainfo.check_lines(plan.items)
+    if lines:
+        pywikibot.stdout('\n'.join(lines))
     if pywikibot.config.simulate and options.report:
         report = Report(options.report)
         for item in forecasts:

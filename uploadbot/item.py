@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .mediainfo import StructuredData
 from .policy import Policy
 
 
@@ -31,6 +32,8 @@ class UploadItem:
     policy: Policy
     source: str = ''
     url: str = ''
+    #: Captions and statements for the file's MediaInfo entity, set after publishing.
+    structured: StructuredData = StructuredData()
 
     @property
     def size(self) -> int:

@@ -23,7 +23,7 @@ from uploadbot.api.transfer import SiteTransfer
 from uploadbot.errors import ExitCode
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal
-from uploadbot.state import Outcome, State
+from uploadbot.state import DataStep, Outcome, State
 from uploadbot.upload.commit import BatchAborted
 from uploadbot.upload.task import TaskSettings
 from uploadbot.upload.urltask import task_for
@@ -157,7 +157,8 @@ class UploadBot(BaseBot):
         counts = self.report.counts()
         if self.aborted:
             return ExitCode.ABORTED
-        if counts[State.FAILED]:
+        if counts[State.FAILED] or any(outcome.structured in (DataStep.PENDING, DataStep.FAILED)
+                                       for outcome in self.report.outcomes):
             return ExitCode.FAILED
         if counts[State.HELD]:
             return ExitCode.HELD
