@@ -111,7 +111,7 @@ def _run(options: Options) -> int:
     new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
                            write_timeout=(10.0, options.upload_timeout))
     data, problems = mediainfo.prepare(
-        plan.items, site, manifest=plan.manifest_path, forced=options.mediainfo,
+        plan.items + plan.refused, site, manifest=plan.manifest_path, forced=options.mediainfo,
         replace_captions=options.replace_captions, tags=options.tags,
         summary=options.summary, new_transfer=new_transfer)
     plan.problems += problems

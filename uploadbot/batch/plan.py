@@ -31,6 +31,9 @@ class Plan:
     manifest_path: Path | None = None
     items: list[UploadItem] = field(default_factory=list)
     problems: list[InputError] = field(default_factory=list)
+    #: Rows refused for some structured-data cells: their other cells are still
+    #: checked against the wiki, so one ``-check`` names every bad cell.
+    refused: list[UploadItem] = field(default_factory=list)
 
 
 class Planner:
@@ -62,6 +65,7 @@ class Planner:
                 plan.problems.append(problem)
                 continue
             if problems:
+                plan.refused.append(item)
                 continue
             key = names.normalize_title(item.filename)
             if key in targets:

@@ -244,7 +244,14 @@ class UploadTask:
         return (bool(data) and self.settings.data is not None
                 and State(record.state) in PUBLISHED and bool(record.title)
                 and (record.structured != DataStep.DONE
-                     or record.structured_digest != data.digest))
+                     or record.structured_digest != self._data_digest()))
+
+    def _data_digest(self) -> str:
+        """What the step is asked: the row's data and whether captions are replaced."""
+        data = self.item.structured
+        if self.settings.data is not None and self.settings.data.replace_captions:
+            data = replace(data, replace_captions=True)
+        return data.digest
 
     def _structured_data(self) -> None:
         """The one ``wbeditentity`` edit, recorded before (pending) and after (done)."""
@@ -263,7 +270,7 @@ class UploadTask:
                        message=_with_note(self.record.message, str(refused)))
             return
         self._save(structured=DataStep.DONE, entity=result.entity,
-                   structured_digest=self.item.structured.digest,
+                   structured_digest=self._data_digest(),
                    message=_with_note(self.record.message, result.message))
 
     def _fail(self, message: str, filekey: str = '') -> Outcome:
@@ -288,10 +295,10 @@ class UploadTask:
 
 
 def _with_note(message: str, note: str) -> str:
-    """The row's message with the structured-data note of this run (an earlier one dropped)."""
-    parts = [part for part in message.split('; ')
-             if part and not part.startswith('structured data')]
-    return '; '.join([*parts, note])
+    """The row's message with this run's structured-data note (it always comes last,
+    so an earlier run's note is cut off)."""
+    base = message.split('structured data', 1)[0].rstrip('; ')
+    return f'{base}; {note}' if base else note
 
 
 def file_sha1(path: Path) -> str:
