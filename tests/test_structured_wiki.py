@@ -181,3 +181,16 @@ def test_a_wiki_without_structured_data_refuses_such_rows(batch, name):
     assert result.returncode == 2
     assert "row 2, column 'caption.en'" in result.stderr
     assert 'WikibaseMediaInfo is not installed' in result.stderr
+
+
+def test_check_shows_what_the_edit_would_add_to_a_file_already_there(
+        batch, wiki, standin, through, name):
+    batch.add(f'{name}.jpg', **{'caption.en': 'A cat', 'depicts': 'Q146'})
+    run(batch, through, check=True)
+    batch.rows[0].update({'caption.en': 'A grey cat', 'depicts': 'Q146;Q42'})
+    result = run(batch, through, '-check', check=True)
+    entity = f'M{page_id(wiki, f"{name}.jpg")}'
+    assert f'row 2: structured data: P180 Q42 (to {entity}, which the file has already)' \
+        in result.stdout
+    assert 'caption en kept as "A cat"' in result.stdout
+    assert len(standin.edits) == 1

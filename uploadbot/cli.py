@@ -111,12 +111,13 @@ def _run(options: Options) -> int:
     new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
                            write_timeout=(10.0, options.upload_timeout))
     data, problems = mediainfo.prepare(
-        plan.items + plan.refused, site, manifest=plan.manifest_path, forced=options.mediainfo,
+        plan.items + plan.refused, site, manifest=plan.manifest_path,
+        forced=options.mediainfo,
         replace_captions=options.replace_captions, tags=options.tags,
         summary=options.summary, new_transfer=new_transfer)
     plan.problems += problems
     if options.check or pywikibot.config.simulate:
-        return _check(plan, new_transfer(), site.username(), options)
+        return _check(plan, new_transfer(), site.username(), options, data)
     if plan.problems:
         return _refuse(plan.problems)
     return _upload(plan, site, new_transfer, options, journal_path, data)
@@ -188,13 +189,14 @@ def _oversized_pages(plan: Plan, site: pywikibot.site.APISite) -> list[InputErro
             for item in plan.items if limit and len(item.text.encode()) > limit]
 
 
-def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options) -> int:
+def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options,
+           data: DataSettings | None = None) -> int:
     """Forecast every row with read queries; write nothing to the wiki."""
     forecasts, repeats = forecast(transfer, plan.items, own_user=own_user,
                                   manifest=str(plan.manifest_path))
     problems = plan.problems + repeats
     pywikibot.stdout(table(forecasts, problems))
-    lines = mediainfo.check_lines(plan.items)
+    lines = mediainfo.check_lines(plan.items, transfer, data)
     if lines:
         pywikibot.stdout('\n'.join(lines))
     if pywikibot.config.simulate and options.report:

@@ -70,6 +70,8 @@ class Edit:
 
     data: dict[str, Any] = field(default_factory=dict)
     kept: tuple[str, ...] = ()
+    #: What the edit adds, as a person reads it (``caption en "..."``, ``P180 Q146``).
+    added: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -92,6 +94,7 @@ def merge(entity: Mapping[str, Any] | None, data: StructuredData,
     replace = replace_captions or data.replace_captions
     send_labels: dict[str, dict[str, str]] = {}
     kept: list[str] = []
+    added: list[str] = []
     for caption in data.captions:
         current = (labels.get(caption.language) or {}).get('value')
         if current == caption.text:
@@ -101,6 +104,7 @@ def merge(entity: Mapping[str, Any] | None, data: StructuredData,
                         f'"{caption.text}"; -captions:replace replaces it)')
             continue
         send_labels[caption.language] = {'language': caption.language, 'value': caption.text}
+        added.append(f'caption {caption.language} "{caption.text}"')
     claims: list[dict[str, Any]] = []
     for item in statements:
         present = [claim['mainsnak']['datavalue'] for claim in existing.get(item.property, [])
@@ -110,12 +114,13 @@ def merge(entity: Mapping[str, Any] | None, data: StructuredData,
                     if claim['mainsnak']['property'] == item.property]
         if not any(same_value(item.value, other) for other in present):
             claims.append(item.json())
+            added.append(f'{item.property} {item.text}')
     payload: dict[str, Any] = {}
     if send_labels:
         payload['labels'] = send_labels
     if claims:
         payload['claims'] = claims
-    return Edit(payload, tuple(kept))
+    return Edit(payload, tuple(kept), tuple(added))
 
 
 def same_value(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:

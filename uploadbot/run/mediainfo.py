@@ -20,9 +20,10 @@ from typing import Any
 import pywikibot
 
 from uploadbot.api import wikibase
-from uploadbot.api.transfer import SiteTransfer
+from uploadbot.api.retry import GaveUp
+from uploadbot.api.transfer import APIError, SiteTransfer
 from uploadbot.describe.datavalues import WIKIDATA_ENTITY
-from uploadbot.describe.entity import TypedStatement, typed
+from uploadbot.describe.entity import TypedStatement, merge, typed
 from uploadbot.describe.structured import unknown_languages
 from uploadbot.errors import InputError
 from uploadbot.item import UploadItem
@@ -86,10 +87,37 @@ def prepare(items: Sequence[UploadItem], site: pywikibot.site.APISite, *, manife
     return settings, problems
 
 
-def check_lines(items: Iterable[UploadItem]) -> list[str]:
-    """Per row, the captions and statements a run would add (``-check``)."""
-    return [f'row {item.row}: structured data: {item.structured.describe()}'
-            for item in items if item.structured]
+def check_lines(items: Iterable[UploadItem], wiki: SiteTransfer,
+                settings: DataSettings | None) -> list[str]:
+    """Per row, the captions and statements a run would add (``-check``).
+
+    For a file already on the wiki its entity is read, so the line says what
+    the edit would add to it and which captions it would leave as they are.
+    """
+    lines = []
+    for item in items:
+        if not item.structured:
+            continue
+        where = f'row {item.row}: structured data'
+        statements, problems = ([], ['no settings']) if settings is None else \
+            typed(item.structured, settings.datatypes, concept_base=settings.concept_base)
+        if problems:  # reported above; say what the row asks
+            lines.append(f'{where}: {item.structured.describe()}')
+            continue
+        try:
+            page = wikibase.file_page(wiki, f'File:{item.filename}')
+            current = wikibase.entity(wiki, page[0]) if page else None
+        except (APIError, GaveUp) as error:
+            lines.append(f'{where}: {item.structured.describe()} (the entity could not be '
+                         f'read: {error})')
+            continue
+        edit = merge(current, item.structured, statements,
+                     replace_captions=settings.replace_captions)
+        text = '; '.join(edit.added) if edit.added else 'nothing to add'
+        if page:
+            text += f' (to {page[0]}, which the file has already)'
+        lines += [f'{where}: {text}'] + [f'  {note}' for note in edit.kept]
+    return lines
 
 
 def _concept_base(repo_site: Any) -> str:
