@@ -169,7 +169,9 @@ def test_an_edit_conflict_is_merged_again_from_a_fresh_read(photo, journal):
                                                'id': 'Q146'}}}}]}
     transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
                                 ('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', APIError('editconflict', 'Edit conflict.')),
+                                ('wbeditentity', APIError('failed-save', 'The save has failed.', {
+                                    'messages': [{'name': 'wikibase-api-failed-save'},
+                                                 {'name': 'edit-conflict'}]})),
                                 ('wbgetentities', entity_with(someone, 72)),
                                 ('wbeditentity', SAVED))
     outcome = run(transfer, item_for(photo), journal)
@@ -256,3 +258,24 @@ def test_a_journal_from_before_structured_data_still_opens(tmp_path):
         assert (record.state, record.structured, record.entity) == (State.UPLOADED, '', '')
         journal.save(Record('b.jpg', 'B.jpg', structured=DataStep.PENDING, entity='M9'))
         assert journal.get('b.jpg', 'B.jpg').entity == 'M9'
+
+
+def test_a_failed_save_that_is_no_conflict_is_a_refusal(photo, journal):
+    transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
+                                ('wbgetentities', MISSING), ('query', PAGE),
+                                ('wbeditentity', APIError('failed-save', 'The save has failed.', {
+                                    'messages': [{'name': 'abusefilter-disallowed'}]})))
+    outcome = run(transfer, item_for(photo), journal)
+    assert outcome.structured == DataStep.FAILED
+    assert 'structured data refused: failed-save' in outcome.message
+
+
+def test_a_later_run_replaces_the_earlier_structured_data_note(photo, journal):
+    killed_after_upload(journal, photo, entity='M5', message='copied by the wiki')
+    failing = ScriptedTransfer(('wbgetentities', GaveUp('gave up after retries: maxlag')))
+    run(failing, item_for(photo), journal)
+    later = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE),
+                             ('wbeditentity', SAVED))
+    run(later, item_for(photo), journal)
+    assert journal.get(photo.name, 'Cat.jpg').message == \
+        'copied by the wiki; structured data: added 1 caption(s) and 2 statement(s)'

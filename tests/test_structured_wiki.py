@@ -126,6 +126,26 @@ def test_a_kill_between_upload_and_edit_is_resumed_with_the_edit_alone(
     assert journal_row(batch, f'{name}.jpg')['structured'] == 'done'
 
 
+def test_an_edit_made_meanwhile_is_merged_not_duplicated_or_overwritten(
+        batch, wiki, standin, through, name):
+    batch.add(f'{name}.jpg', **ROW)
+    standin.someone_else = {
+        'labels': {'en': {'language': 'en', 'value': 'Someone\'s caption'}},
+        'claims': [{'mainsnak': {'snaktype': 'value', 'property': 'P180', 'datavalue': {
+            'type': 'wikibase-entityid',
+            'value': {'entity-type': 'item', 'numeric-id': 146, 'id': 'Q146'}}},
+            'type': 'statement'}]}
+    run(batch, through, check=True)
+    entity = standin.entities[f'M{page_id(wiki, f"{name}.jpg")}']
+    assert [s['mainsnak']['datavalue']['value']['id'] for s in entity['statements']['P180']] \
+        == ['Q146', 'Q42']
+    assert entity['labels']['en']['value'] == 'Someone\'s caption'
+    assert entity['labels']['de']['value'] == 'Eine Katze auf einer Mauer'
+    assert len(standin.edits) == 1
+    assert 'caption en kept as "Someone\'s caption"' in \
+        batch.outcomes()[f'{name}.jpg']['message']
+
+
 def test_a_caption_in_other_words_is_kept_unless_replace_is_asked(
         batch, wiki, standin, through, name):
     batch.add(f'{name}.jpg', **{'caption.en': 'A cat'})

@@ -13,7 +13,8 @@ describes them:
 * ``wbeditentity id=M... data=...`` — only by POST with a CSRF token that the
   sandbox itself accepts (checked with ``action=checktoken`` on the caller's
   session); ``baserevid`` older than the entity's revision is an
-  ``editconflict``; labels over 250 characters, unknown properties and values
+  edit conflict (``failed-save`` with the ``edit-conflict`` message);
+  labels over 250 characters, unknown properties and values
   of the wrong type are refused (``modification-failed``); statements get
   ids; each successful edit is a new revision.
 
@@ -62,6 +63,8 @@ class WikibaseStandIn(FaultProxy):
     #: While set, a wbeditentity is held without an answer (to kill the bot meanwhile).
     hold_edits: bool = False
     edit_held: threading.Event = field(default_factory=threading.Event)
+    #: Another user's edit (``wbeditentity`` data) saved just before the next one arrives.
+    someone_else: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -137,29 +140,41 @@ class WikibaseStandIn(FaultProxy):
         except ValueError:
             return _error('invalid-json', 'Could not parse data.')
         with self._entity_lock:
+            if self.someone_else is not None:
+                self._apply(entity_id, page, self.someone_else)
+                self.someone_else = None
             current = self.entities.get(entity_id)
             revision = current['lastrevid'] if current else page['lastrevid']
             base = int(params.get('baserevid') or 0)
             if base and base != revision:
-                return _error('editconflict', 'Edit conflict.')
+                return {'error': {'code': 'failed-save', 'info': 'The save has failed.',
+                                  'messages': [{'name': 'wikibase-api-failed-save',
+                                                'parameters': []},
+                                               {'name': 'edit-conflict', 'parameters': []}]}}
             problem = self._invalid(data)
             if problem:
                 return _error('modification-failed', problem)
-            entity = current or {'type': 'mediainfo', 'id': entity_id, 'title': page['title'],
-                                 'pageid': page['pageid'], 'ns': 6, 'labels': {},
-                                 'descriptions': {}, 'statements': {}}
-            for language, label in data.get('labels', {}).items():
-                entity['labels'][language] = {'language': language, 'value': label['value']}
-            for claim in data.get('claims', []):
-                snak = claim['mainsnak']
-                stored = {'mainsnak': {**snak, 'hash': uuid.uuid4().hex[:40]},
-                          'type': 'statement', 'id': f'{entity_id}${uuid.uuid4()}',
-                          'rank': claim.get('rank', 'normal')}
-                entity['statements'].setdefault(snak['property'], []).append(stored)
-            entity['lastrevid'] = next(self._revisions)
-            self.entities[entity_id] = entity
+            entity = self._apply(entity_id, page, data)
             self.edits.append(params)
             return {'entity': json.loads(json.dumps(entity)), 'success': 1}
+
+    def _apply(self, entity_id: str, page: dict[str, Any], data: dict[str, Any]) -> dict:
+        """Save ``data`` on the entity as a new revision (statements get ids and hashes)."""
+        entity = self.entities.get(entity_id) or {
+            'type': 'mediainfo', 'id': entity_id, 'title': page['title'],
+            'pageid': page['pageid'], 'ns': 6, 'labels': {}, 'descriptions': {},
+            'statements': {}}
+        for language, label in data.get('labels', {}).items():
+            entity['labels'][language] = {'language': language, 'value': label['value']}
+        for claim in data.get('claims', []):
+            snak = claim['mainsnak']
+            stored = {'mainsnak': {**snak, 'hash': uuid.uuid4().hex[:40]},
+                      'type': 'statement', 'id': f'{entity_id}${uuid.uuid4()}',
+                      'rank': claim.get('rank', 'normal')}
+            entity['statements'].setdefault(snak['property'], []).append(stored)
+        entity['lastrevid'] = next(self._revisions)
+        self.entities[entity_id] = entity
+        return entity
 
     def _invalid(self, data: dict[str, Any]) -> str:
         for language, label in data.get('labels', {}).items():

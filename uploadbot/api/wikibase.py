@@ -18,8 +18,10 @@ from typing import Any, Protocol
 #: Ids per ``wbgetentities`` request.
 BATCH = 50
 
-#: Answers of ``wbeditentity`` that mean the entity changed since it was read.
-CONFLICTS = frozenset({'editconflict'})
+#: Message keys in a ``wbeditentity`` error that mean the entity changed since
+#: it was read. Wikibase answers a conflict with ``failed-save`` and lists
+#: ``edit-conflict`` among the error's ``messages``.
+CONFLICT_MESSAGES = frozenset({'edit-conflict', 'editconflict'})
 
 
 class WikibaseAPI(Protocol):
@@ -73,5 +75,8 @@ def repository_entities(repo: WikibaseAPI, ids: Iterable[str]) -> dict[str, dict
     return found
 
 
-def is_missing(value: Mapping[str, Any]) -> bool:
-    return 'missing' in value
+def is_conflict(code: str, data: Mapping[str, Any]) -> bool:
+    """Whether a ``wbeditentity`` error (its code and extra data) is an edit conflict."""
+    names = {message.get('name') for message in data.get('messages') or []
+             if isinstance(message, Mapping)}
+    return code == 'editconflict' or (code == 'failed-save' and bool(names & CONFLICT_MESSAGES))

@@ -94,7 +94,7 @@ def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
             except Uncertain:
                 continue  # saved or not: the next read tells
             except APIError as error:
-                if error.code in wikibase.CONFLICTS:
+                if wikibase.is_conflict(error.code, error.data):
                     continue
                 raise DataRefused(f'structured data refused: {error.code}: {error.info}') \
                     from None
