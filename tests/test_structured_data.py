@@ -310,3 +310,9 @@ def test_items_are_the_same_by_id_or_numeric_id():
                       {'type': 'wikibase-entityid',
                        'value': {'entity-type': 'item', 'numeric-id': 5}})
     assert not same_value(datavalue('wikibase-item', 'Q5'), datavalue('wikibase-item', 'Q6'))
+
+
+def test_captions_and_strings_are_compared_as_wikibase_stores_them_in_nfc():
+    decomposed = 'Cafe\u0301'
+    assert cells(caption__fr=decomposed).captions[0].text == 'Caf\u00e9'
+    assert datavalue('string', decomposed)['value'] == 'Caf\u00e9'

@@ -24,6 +24,7 @@ globe-coordinate            ``52.5,13.4``       globecoordinate: latitude, longi
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -58,7 +59,7 @@ def supported(datatype: str) -> bool:
 
 def datavalue(datatype: str, text: str, *, concept_base: str = WIKIDATA_ENTITY) -> dict[str, Any]:
     """The ``datavalue`` for ``text``; ValueError saying what is wrong with it."""
-    text = text.strip()
+    text = unicodedata.normalize('NFC', text.strip())  # Wikibase stores strings in NFC
     if datatype in STRING_TYPES:
         return {'value': _string(datatype, text), 'type': 'string'}
     if datatype in ENTITY_TYPES:

@@ -20,6 +20,7 @@ values become Wikibase JSON once the properties' datatypes are known, and
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from uploadbot.mediainfo import Caption, Statement, StructuredData
@@ -97,6 +98,7 @@ def split_values(text: str) -> list[str]:
 
 def _caption(column: str, language: str, text: str) -> tuple[Caption | None, str]:
     language = language.strip().lower()
+    text = unicodedata.normalize('NFC', text)  # as Wikibase stores it, so it compares equal
     if not _LANGUAGE.match(language):
         return None, (f'{language or "(nothing)"!r} after "caption." is not a language code '
                       '(like caption.en, caption.de, caption.pt-br)')
