@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from .files import jpeg_bytes
 from .proxy import pywikibot_dir_through
 from .wikibase_standin import WikibaseStandIn
 
@@ -213,4 +214,40 @@ def test_check_shows_what_the_edit_would_add_to_a_file_already_there(
     assert f'row 2: structured data: P180 Q42 (to {entity}, which the file has already)' \
         in result.stdout
     assert 'caption en kept as "A cat"' in result.stdout
+    assert len(standin.edits) == 1
+
+
+SCRIPT = '''
+import sys
+from pathlib import Path
+
+import pywikibot
+
+import uploadbot
+from uploadbot.describe.structured import read_cells
+
+folder = Path(pywikibot.handle_args(sys.argv[1:])[0])
+site = pywikibot.Site()
+site.login()
+data, problems = read_cells({'caption.en': 'A plot', 'depicts': 'Q146'})
+assert not problems
+item = uploadbot.UploadItem(row=1, path=folder / 'plot.jpg', filename=sys.argv[-1],
+                            source='plot.jpg', text='A plot', comment='c',
+                            policy=uploadbot.Policy.defaults(), structured=data)
+with uploadbot.SQLiteJournal(folder / 'j.sqlite') as journal:
+    bot = uploadbot.UploadBot.on_site(site, [item], journal=journal, mediainfo=True)
+    bot.run()
+sys.exit(bot.exit_code())
+'''
+
+
+def test_a_script_with_structured_data_gets_the_edit_too(tmp_path, wiki, standin, through, name):
+    (tmp_path / 'plot.jpg').write_bytes(jpeg_bytes(2000, seed=name))
+    script = tmp_path / 'script.py'
+    script.write_text(SCRIPT, encoding='utf-8')
+    result = subprocess.run([sys.executable, str(script), f'-dir:{through}', str(tmp_path),
+                             f'{name}.jpg'], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    entity = standin.entities[f'M{page_id(wiki, f"{name}.jpg")}']
+    assert entity['labels'] == {'en': {'language': 'en', 'value': 'A plot'}}
     assert len(standin.edits) == 1
