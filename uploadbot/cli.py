@@ -31,12 +31,12 @@ options:
 -max-download:BYTES the largest file fetched from a URL row (default 4Gi)
 -allow-local-urls   allow URL rows on private, loopback and link-local addresses
 -query-timeout:S    seconds to wait for the answer to a query (default 60)
+-upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
 -depicts-property:P the property the depicts column fills (default P180)
 -captions:MODE      keep (default) or replace captions the files already have in other words
 -mediainfo          the wiki keeps structured data although its siteinfo does not list
                     WikibaseMediaInfo
 -tags:TAG,TAG       change tags for the structured-data edits
--upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
 """
 
 from __future__ import annotations
