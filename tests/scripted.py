@@ -65,6 +65,9 @@ class ScriptedTransfer:
     def query(self, **params):
         return self._next('query', **params)
 
+    def api(self, action, *, write=False, **params):
+        return self._next(action, write=write, **params)
+
     def finished(self) -> bool:
         """Whether every scripted request was sent."""
         return not self.script

@@ -44,3 +44,22 @@ def test_bad_options_are_named_in_the_error(arg):
     with pytest.raises(InputError, match=repr(arg).replace('\\', '\\\\')
                        .replace('(', r'\(').replace(')', r'\)')):
         Options.parse([arg])
+
+
+def test_structured_data_options_are_parsed():
+    options = Options.parse(['-depicts-property:p9', '-captions:replace', '-mediainfo',
+                             '-tags:uploadbot, batch-7'])
+    assert options.depicts_property == 'P9'
+    assert options.replace_captions and options.mediainfo
+    assert options.tags == ('uploadbot', 'batch-7')
+
+
+def test_captions_are_kept_by_default():
+    assert Options.parse([]).replace_captions is False
+    assert Options.parse([]).depicts_property == 'P180'
+
+
+@pytest.mark.parametrize('arg', ['-depicts-property:Q5', '-captions:overwrite', '-mediainfo:1'])
+def test_bad_structured_data_options_are_refused(arg):
+    with pytest.raises(InputError, match='option'):
+        Options.parse([arg])

@@ -39,6 +39,11 @@ options:
 -allow-local-urls   allow URL rows on private, loopback and link-local addresses
 -query-timeout:S    seconds to wait for the answer to a query (default 60)
 -upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
+-depicts-property:P the property the depicts column fills (default P180)
+-captions:MODE      keep (default) or replace captions the files already have in other words
+-mediainfo          the wiki keeps structured data although its siteinfo does not list
+                    WikibaseMediaInfo
+-tags:TAG,TAG       change tags for the structured-data edits
 """
 
 from __future__ import annotations
@@ -56,11 +61,12 @@ from .api.transfer import SiteTransfer
 from .batch.manifest import read_manifest
 from .batch.plan import Plan, Planner
 from .errors import BatchStop, ExitCode, InputError
+from .item import UploadItem
 from .journal.sqlite import SQLiteJournal, default_path
 from .names import extension
 from .options import Options
 from .policy import Policy
-from .run import shared, status
+from .run import mediainfo, shared, status
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress
@@ -68,6 +74,7 @@ from .run.report import Report
 from .state import Outcome
 from .upload.download import Downloader
 from .upload.forecast import forecast, table
+from .upload.structured import DataSettings
 from .upload.task import TaskSettings
 
 
@@ -115,9 +122,9 @@ def _run(options: Options) -> int:
     if options.status:
         return _status(journal_path)
     plan = _plan(options)
-    site, new_transfer = _prepared(plan, options)
+    site, new_transfer, data = _prepared(plan, options)
     if options.check or pywikibot.config.simulate:
-        return _check(plan, new_transfer(), site.username(), options)
+        return _check(plan, new_transfer(), site.username(), options, data)
     if plan.problems:
         return _refuse(plan.problems)
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
@@ -125,7 +132,7 @@ def _run(options: Options) -> int:
             pywikibot.warning(lock.takeover_message())
         progress = Progress(len(plan.items), sum(item.size for item in plan.items))
         bot = UploadBot(plan.items, new_transfer, Report(options.report), journal=journal,
-                        settings=_settings(options, site), workers=options.workers,
+                        settings=_settings(options, site, data), workers=options.workers,
                         max_runtime=options.max_runtime, progress=progress)
         bot.run()
     return bot.exit_code()
@@ -140,44 +147,64 @@ def _run_shared(options: Options) -> int:
             return shared.show_status(journal, f'{batch!r} on the journal server')
     root = shared.root_folder(options.manifest, options.root)
     plan = _plan(options) if options.manifest is not None else None
-    site, new_transfer = _prepared(plan, options)
+    site, new_transfer, data = _prepared(plan, options)
     if plan is not None and (options.check or pywikibot.config.simulate):
-        return _check(plan, new_transfer(), site.username(), options)
+        return _check(plan, new_transfer(), site.username(), options, data)
     if plan is not None and plan.problems:
         return _refuse(plan.problems)
     with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch, root=root,
                              commit_held=options.commit_held, lease=options.lease) as journal:
+        if plan is None:  # the settings of the batch's structured data, from what it holds
+            data, problems = _structured_data(journal.items(), site, new_transfer, options,
+                                              manifest=None)
+            if problems:
+                return _refuse(problems)
         return shared.upload_shared(plan.items if plan else None, journal, new_transfer,
-                                    _settings(options, site), report=options.report,
+                                    _settings(options, site, data), report=options.report,
                                     workers=options.workers, max_runtime=options.max_runtime)
 
 
-def _prepared(plan: Plan | None, options: Options) -> tuple[pywikibot.site.APISite,
-                                                           Callable[[], SiteTransfer]]:
-    """The logged-in site and the transfers' factory, after the checks that need the wiki.
+def _prepared(plan: Plan | None, options: Options) -> tuple[
+        pywikibot.site.APISite, Callable[[], SiteTransfer], DataSettings | None]:
+    """The logged-in site, the transfers' factory and the structured-data settings.
 
-    Bad rows found before logging in end the run here, unless ``-check`` lists them.
+    Bad rows found before logging in end the run here, unless ``-check`` lists
+    them; the checks that need the wiki add theirs to the plan.
     """
     if plan is not None and options.preview:
         _preview(plan, options.preview)
     if plan is not None and plan.problems and not options.check:
         raise BadRows(plan.problems)
     site = _logged_in_site()
-    if plan is not None:
-        if not options.any_extension:
-            plan.problems += _unknown_extensions(plan, site)
-        plan.problems += _oversized_pages(plan, site)
-    return site, partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
-                         write_timeout=(10.0, options.upload_timeout))
+    new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
+                           write_timeout=(10.0, options.upload_timeout))
+    if plan is None:
+        return site, new_transfer, None
+    if not options.any_extension:
+        plan.problems += _unknown_extensions(plan, site)
+    plan.problems += _oversized_pages(plan, site)
+    data, problems = _structured_data(plan.items + plan.refused, site, new_transfer, options,
+                                      manifest=plan.manifest_path)
+    plan.problems += problems
+    return site, new_transfer, data
 
 
-def _settings(options: Options, site: pywikibot.site.APISite) -> TaskSettings:
+def _structured_data(items: list[UploadItem], site: pywikibot.site.APISite,
+                     new_transfer: Callable[[], SiteTransfer], options: Options, *,
+                     manifest: Path | None) -> tuple[DataSettings | None, list[InputError]]:
+    return mediainfo.prepare(items, site, manifest=manifest, forced=options.mediainfo,
+                             replace_captions=options.replace_captions, tags=options.tags,
+                             summary=options.summary, new_transfer=new_transfer)
+
+
+def _settings(options: Options, site: pywikibot.site.APISite,
+              data: DataSettings | None) -> TaskSettings:
     return TaskSettings(
         chunk_size=options.chunk_size, own_user=site.username(),
         commit_held=options.commit_held, asynchronous=options.asynchronous,
         downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
                               timeout=(10.0, options.query_timeout)),
-        copy_uploads=site.has_right('upload_by_url'))
+        copy_uploads=site.has_right('upload_by_url'), data=data)
 
 
 def _refuse(problems: list[InputError]) -> int:
@@ -194,7 +221,8 @@ def _plan(options: Options) -> Plan:
     policy = policy.with_options(options.on)
     manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields)
     return Planner(manifest, policy=policy, summary=options.summary,
-                   template=options.template, exif=options.exif).plan()
+                   template=options.template, exif=options.exif,
+                   depicts_property=options.depicts_property).plan()
 
 
 def _logged_in_site() -> pywikibot.site.APISite:
@@ -224,12 +252,16 @@ def _oversized_pages(plan: Plan, site: pywikibot.site.APISite) -> list[InputErro
             for item in plan.items if limit and len(item.text.encode()) > limit]
 
 
-def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options) -> int:
+def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options,
+           data: DataSettings | None = None) -> int:
     """Forecast every row with read queries; write nothing to the wiki."""
     forecasts, repeats = forecast(transfer, plan.items, own_user=own_user,
                                   manifest=str(plan.manifest_path))
     problems = plan.problems + repeats
     pywikibot.stdout(table(forecasts, problems))
+    lines = mediainfo.check_lines(plan.items, transfer, data)
+    if lines:
+        pywikibot.stdout('\n'.join(lines))
     if pywikibot.config.simulate and options.report:
         report = Report(options.report)
         for item in forecasts:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .mediainfo import Caption, Statement, StructuredData
 from .policy import Policy
 
 
@@ -32,6 +33,8 @@ class UploadItem:
     policy: Policy
     source: str = ''
     url: str = ''
+    #: Captions and statements for the file's MediaInfo entity, set after publishing.
+    structured: StructuredData = StructuredData()
 
     @property
     def size(self) -> int:
@@ -53,14 +56,22 @@ class UploadItem:
         tool's home), so the path is kept relative to it.
         """
         path = os.path.relpath(self.path, root) if self.path else None
+        data = self.structured
         return {'row': self.row, 'path': path, 'filename': self.filename, 'text': self.text,
                 'comment': self.comment, 'policy': self.policy.rules, 'source': self.source,
-                'url': self.url}
+                'url': self.url,
+                'captions': [[c.language, c.text, c.column] for c in data.captions],
+                'statements': [[s.property, s.text, s.column] for s in data.statements],
+                'replace_captions': data.replace_captions}
 
     @classmethod
     def from_data(cls, data: dict[str, Any], root: Path) -> UploadItem:
         """The item :meth:`as_data` wrote, its file found under this machine's ``root``."""
         path = root / data['path'] if data.get('path') else None
+        structured = StructuredData(
+            captions=tuple(Caption(*caption) for caption in data.get('captions', ())),
+            statements=tuple(Statement(*statement) for statement in data.get('statements', ())),
+            replace_captions=data.get('replace_captions', False))
         return cls(row=data['row'], path=path, filename=data['filename'], text=data['text'],
                    comment=data['comment'], policy=Policy(data['policy']),
-                   source=data.get('source', ''), url=data.get('url', ''))
+                   source=data.get('source', ''), url=data.get('url', ''), structured=structured)

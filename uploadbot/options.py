@@ -87,6 +87,10 @@ class Options:
     commit_held: bool = False
     on: list[str] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
+    depicts_property: str = 'P180'
+    replace_captions: bool = False
+    mediainfo: bool = False
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, args: list[str]) -> Options:
@@ -106,7 +110,7 @@ class Options:
                  '-journal-cnf': 'journal_cnf', '-root': 'root'}
         flags = {'-check': 'check', '-status': 'status', '-commit-held': 'commit_held',
                  '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls',
-                 '-exif': 'exif', '-any-extension': 'any_extension'}
+                 '-exif': 'exif', '-any-extension': 'any_extension', '-mediainfo': 'mediainfo'}
         if name == '-journal' and value.lower().startswith(SERVER_SCHEMES):
             self.journal_url = value
         elif name in paths:
@@ -140,6 +144,16 @@ class Options:
             self.sheet = _required(value)
         elif name == '-on':
             self.on.append(_pair(value, 'CODE=ACTION'))
+        elif name == '-depicts-property':
+            self.depicts_property = _required(value).strip().upper()
+            if not re.match(r'^P[1-9]\d*$', self.depicts_property):
+                raise ValueError('expects a property id (like P180)')
+        elif name == '-captions':
+            if value not in ('keep', 'replace'):
+                raise ValueError('expects keep or replace')
+            self.replace_captions = value == 'replace'
+        elif name == '-tags':
+            self.tags = tuple(tag.strip() for tag in _required(value).split(',') if tag.strip())
         elif name == '-field':
             key, _, text = _pair(value, 'NAME=VALUE').partition('=')
             self.fields[key.strip()] = text

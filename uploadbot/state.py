@@ -41,6 +41,15 @@ class State(StrEnum):
         return self in IN_FLIGHT
 
 
+class DataStep(StrEnum):
+    """Where a published file's structured-data edit stands ('' when the row asks for none)."""
+
+    NONE = ''
+    PENDING = 'pending'
+    DONE = 'done'
+    FAILED = 'failed'
+
+
 #: Steps between ``pending`` and an outcome, in the order a row goes through them.
 IN_FLIGHT = (State.HASHING, State.STASHING, State.STASHED, State.COMMITTING)
 
@@ -79,6 +88,8 @@ class Outcome:
     attempts: int = 1
     chunks: int = 0
     sent: int = 0
+    #: The structured-data step after publishing ('' when the row asks for none).
+    structured: str = ''
 
     @property
     def settled(self) -> bool:

@@ -44,3 +44,6 @@ class Transfer(Protocol):
 
     def query(self, **params: Any) -> dict[str, Any]:
         """One read query; the ``query`` part of the answer."""
+
+    def api(self, action: str, *, write: bool = False, **params: Any) -> dict[str, Any]:
+        """Another API module (Wikibase's ``wb*``); a ``write`` is token-signed, never resent."""

@@ -111,8 +111,12 @@ class SiteTransfer:
 
     def __init__(self, site: pywikibot.site.APISite, *,
                  query_timeout: tuple[float, float] = QUERY_TIMEOUT,
-                 write_timeout: tuple[float, float] = WRITE_TIMEOUT) -> None:
+                 write_timeout: tuple[float, float] = WRITE_TIMEOUT,
+                 assert_user: bool = True) -> None:
         self.site = site
+        #: Whether requests assert a logged-in user (not for reads on another
+        #: wiki, such as the item repository, where the account may have no session).
+        self.assert_user = assert_user
         self.api_url = site.base_url(site.apipath())
         self.query_timeout = query_timeout
         self.write_timeout = write_timeout
@@ -213,6 +217,20 @@ class SiteTransfer:
         data = self._send({'action': 'query', **params}, timeout=self.query_timeout)
         return data.get('query', {})
 
+    def api(self, action: str, *, write: bool = False, **params: Any) -> dict[str, Any]:
+        """Any other API module (``wbgetentities``, ``wbeditentity``); the whole answer.
+
+        A ``write`` carries the CSRF token and ``maxlag`` and, like a publishing
+        upload, raises :class:`~uploadbot.api.retry.Uncertain` rather than being
+        sent again when the wiki may have done it already: the caller reads
+        the wiki's state and decides.
+        """
+        params = {'action': action, **params}
+        if write:
+            params = {'maxlag': config.write_maxlag, **params}
+            return self._send(params, timeout=self.write_timeout, publishes=True, token=True)
+        return self._send(params, timeout=self.query_timeout)
+
     # -- HTTP ----------------------------------------------------------------
 
     def _upload(self, params: dict[str, Any], *, upload: Upload | None = None,
@@ -235,7 +253,8 @@ class SiteTransfer:
         retries_before = self.counters.retries
 
         def once() -> dict[str, Any]:
-            form = {'format': 'json', 'formatversion': '2', 'assert': 'user',
+            form = {'format': 'json', 'formatversion': '2',
+                    **({'assert': 'user'} if self.assert_user else {}),
                     **{key: _form_value(value) for key, value in params.items()
                        if value is not None and value is not False}}
             if token:

@@ -9,12 +9,13 @@ the row and the column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from uploadbot import names
 from uploadbot.describe.exif import PhotoFacts, add_location, read_exif
+from uploadbot.describe.structured import DEPICTS, is_structured_column, read_cells
 from uploadbot.describe.template import DescriptionTemplate
 from uploadbot.errors import InputError
 from uploadbot.item import UploadItem
@@ -30,14 +31,19 @@ class Plan:
     manifest_path: Path | None = None
     items: list[UploadItem] = field(default_factory=list)
     problems: list[InputError] = field(default_factory=list)
+    #: Rows refused for some structured-data cells: their other cells are still
+    #: checked against the wiki, so one ``-check`` names every bad cell.
+    refused: list[UploadItem] = field(default_factory=list)
 
 
 class Planner:
     """Builds upload items from rows with one template, policy and summary."""
 
     def __init__(self, manifest: Manifest, *, policy: Policy, summary: str,
-                 template: Path | None = None, exif: bool = False) -> None:
+                 template: Path | None = None, exif: bool = False,
+                 depicts_property: str = DEPICTS) -> None:
         self.manifest = manifest
+        self.depicts_property = depicts_property
         self.policy = policy
         self.summary = summary
         self.default_template = template
@@ -51,10 +57,15 @@ class Planner:
         plan = Plan(manifest_path=self.manifest.path)
         targets: dict[str, int] = {}
         for row in self.manifest.rows:
+            structured, problems = read_cells(row.fields, depicts_property=self.depicts_property)
+            plan.problems += [self._error(row, column, text) for column, text in problems]
             try:
-                item = self.item(row)
+                item = replace(self.item(row), structured=structured)
             except InputError as problem:
                 plan.problems.append(problem)
+                continue
+            if problems:
+                plan.refused.append(item)
                 continue
             key = names.normalize_title(item.filename)
             if key in targets:
@@ -76,7 +87,8 @@ class Planner:
                            f'{", ".join(sorted(used - set(KNOWN_COLUMNS)))})',
                            path=self.manifest.path, row=1 if self._tabular() else None,
                            field=column)
-                for column in self.manifest.columns if column not in used]
+                for column in self.manifest.columns
+                if column not in used and not is_structured_column(column)]
 
     def _tabular(self) -> bool:
         """Whether the manifest has a header row (row 1) that names the columns."""

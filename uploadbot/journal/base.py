@@ -46,6 +46,11 @@ class Record:
     last_error: str = ''
     created: float = 0.0
     updated: float = 0.0
+    #: The structured-data step after publishing (a :class:`~uploadbot.state.DataStep`),
+    #: the MediaInfo entity it edits and the digest of the data it was done for.
+    structured: str = ''
+    entity: str = ''
+    structured_digest: str = ''
 
     def __post_init__(self) -> None:
         # Stores hand back plain text; the record always holds the enum.

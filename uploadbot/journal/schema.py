@@ -57,6 +57,9 @@ rows = Table(
     Column('last_error', Text, nullable=False),
     Column('created', Double, nullable=False, default=0.0),
     Column('updated', Double, nullable=False, default=0.0),
+    Column('structured', String(20), nullable=False, default=''),
+    Column('entity', String(40), nullable=False, default=''),
+    Column('structured_digest', String(40), nullable=False, default=''),
     #: The planned item (its page, policy, path under the root), as JSON.
     Column('item', Text, nullable=False),
     #: The worker that holds the row, and until when (seconds since the epoch).

@@ -203,6 +203,14 @@ class ServerJournal:
         return [UploadItem.from_data(json.loads(item), self.root) for _, item in found]
 
     @_guarded
+    def items(self) -> list[UploadItem]:
+        """Every row's planned item: what a run that planned nothing checks its settings on."""
+        with self.engine.connect() as connection:
+            found = connection.execute(select(rows.c.item).where(
+                rows.c.batch == self.batch, rows.c.item != '{}')).scalars().all()
+        return [UploadItem.from_data(json.loads(item), self.root) for item in found]
+
+    @_guarded
     def waiting(self) -> int:
         """Open rows that other live runs hold now: this run may have to take them over."""
         now = time.time()

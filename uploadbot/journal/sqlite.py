@@ -15,12 +15,15 @@ from pathlib import Path
 
 from .base import COLUMNS, Record
 
+#: Each column's value in a record that never set it (for columns added later).
+_DEFAULTS = {name: value for name, value in asdict(Record('', '')).items()}
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS rows (
     source TEXT NOT NULL, filename TEXT NOT NULL, row INTEGER, state TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, sha1 TEXT, filekey TEXT, offset INTEGER, title TEXT,
     warnings TEXT, message TEXT, url TEXT, attempts INTEGER, last_error TEXT,
-    created REAL, updated REAL,
+    created REAL, updated REAL, structured TEXT, entity TEXT, structured_digest TEXT,
     PRIMARY KEY (source, filename)
 );
 CREATE INDEX IF NOT EXISTS rows_state ON rows (state);
@@ -39,8 +42,20 @@ class SQLiteJournal:
         # only a power cut may lose the last transactions.
         self._db.execute('PRAGMA synchronous=NORMAL')
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
         # Worker threads share the connection; one statement at a time.
         self._lock = threading.Lock()
+
+    def _add_missing_columns(self) -> None:
+        """A journal written by an older version lacks the newer columns: add them, empty."""
+        present = {row[1] for row in self._db.execute('PRAGMA table_info(rows)')}
+        for name in COLUMNS:
+            if name not in present:
+                kind = {int: 'INTEGER', float: 'REAL'}.get(type(_DEFAULTS[name]), 'TEXT')
+                default = _DEFAULTS[name]
+                literal = repr(str(default)) if kind == 'TEXT' else repr(default)
+                self._db.execute(f'ALTER TABLE rows ADD COLUMN {name} {kind} '
+                                 f'NOT NULL DEFAULT {literal}')
 
     def get(self, source: str, filename: str) -> Record | None:
         with self._lock:

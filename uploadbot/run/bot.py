@@ -20,14 +20,16 @@ from pywikibot.bot import BaseBot
 from uploadbot.api.lookup import NameClaims
 from uploadbot.api.protocol import Transfer
 from uploadbot.api.transfer import SiteTransfer
-from uploadbot.errors import ExitCode
+from uploadbot.errors import ExitCode, InputError
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal
-from uploadbot.state import Outcome, State
+from uploadbot.state import DataStep, Outcome, State
 from uploadbot.upload.commit import BatchAborted
+from uploadbot.upload.structured import DEFAULT_SUMMARY, DataSettings
 from uploadbot.upload.task import TaskSettings
 from uploadbot.upload.urltask import task_for
 
+from . import mediainfo
 from .progress import Progress
 from .report import Report
 
@@ -70,9 +72,15 @@ class UploadBot(BaseBot):
 
         ``options`` go to :class:`~uploadbot.upload.task.TaskSettings` (``commit_held``,
         ``asynchronous``, ``downloader``) or to the bot (``workers``, ``max_runtime``).
+        Items with structured data are checked against the wiki first
+        (``mediainfo=True``: the wiki keeps it though its siteinfo does not say so).
         """
         bot_options = {key: options.pop(key) for key in ('workers', 'max_runtime', 'progress')
                        if key in options}
+        items = list(items)
+        forced = options.pop('mediainfo', False)
+        if 'data' not in options and any(item.structured for item in items):
+            options['data'] = _structured_data_settings(site, items, forced=forced)
         settings = TaskSettings(chunk_size=chunk_size, own_user=site.username(),
                                 copy_uploads=site.has_right('upload_by_url'), **options)
         return cls(items, lambda: SiteTransfer(site), report or Report(), journal=journal,
@@ -166,9 +174,22 @@ class UploadBot(BaseBot):
         counts = self.report.counts()
         if self.aborted:
             return ExitCode.ABORTED
-        if counts[State.FAILED]:
+        if counts[State.FAILED] or any(outcome.structured in (DataStep.PENDING, DataStep.FAILED)
+                                       for outcome in self.report.outcomes):
             return ExitCode.FAILED
         if counts[State.HELD]:
             return ExitCode.HELD
         return ExitCode.OK
 
+
+
+def _structured_data_settings(site: pywikibot.site.APISite, items: list[UploadItem], *,
+                              forced: bool) -> DataSettings | None:
+    """Items with captions or statements, checked against the wiki as the command line does."""
+    data, problems = mediainfo.prepare(items, site, manifest=None, forced=forced,
+                                       replace_captions=False, tags=(),
+                                       summary=DEFAULT_SUMMARY,
+                                       new_transfer=lambda: SiteTransfer(site))
+    if problems:
+        raise InputError('; '.join(str(problem) for problem in problems))
+    return data

@@ -13,7 +13,7 @@ from typing import IO
 from uploadbot.state import OUTCOMES, Outcome
 
 COLUMNS = ('row', 'file', 'filename', 'outcome', 'title', 'warnings', 'sha1', 'bytes',
-           'message', 'attempts', 'url', 'filekey', 'chunks', 'sent')
+           'message', 'attempts', 'url', 'filekey', 'chunks', 'sent', 'structured')
 
 
 def record(outcome: Outcome) -> dict[str, object]:
@@ -23,7 +23,7 @@ def record(outcome: Outcome) -> dict[str, object]:
             'warnings': ';'.join(outcome.warnings), 'sha1': outcome.sha1,
             'bytes': outcome.bytes, 'message': outcome.message,
             'attempts': outcome.attempts, 'url': outcome.url, 'filekey': outcome.filekey,
-            'chunks': outcome.chunks, 'sent': outcome.sent}
+            'chunks': outcome.chunks, 'sent': outcome.sent, 'structured': outcome.structured}
 
 
 class Report:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from uploadbot.journal.base import Record
-from uploadbot.state import ATTENTION, State
+from uploadbot.state import ATTENTION, DataStep, State
 
 
 def render(records: Iterable[Record], journal_name: str) -> str:
@@ -16,7 +16,11 @@ def render(records: Iterable[Record], journal_name: str) -> str:
     counts = Counter(record.state for record in records)
     lines = [f'journal {journal_name}: {len(records)} rows']
     lines += [f'  {counts[state]:>7} {state}' for state in State if counts[state]]
-    attention = [record for record in records if record.state in ATTENTION]
+    data = Counter(record.structured for record in records if record.structured)
+    lines += [f'  {data[step]:>7} with structured data {step}' for step in DataStep
+              if step and data[step]]
+    attention = [record for record in records if record.state in ATTENTION
+                 or record.structured in (DataStep.PENDING, DataStep.FAILED)]
     if attention:
         lines.append('rows that need attention:')
         lines += [_line(record) for record in attention]
@@ -30,6 +34,9 @@ def _line(record: Record) -> str:
         text += f' ({record.offset} of {record.size} bytes in the stash)'
     elif record.state in (State.STASHED, State.COMMITTING) or record.filekey:
         text += f' (filekey {record.filekey})' if record.filekey else ''
+    if record.structured in (DataStep.PENDING, DataStep.FAILED):
+        text += f' (structured data {record.structured}'
+        text += f' on {record.entity})' if record.entity else ')'
     text += f', {when}'
     if record.message:
         text += f': {record.message}'

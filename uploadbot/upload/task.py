@@ -33,11 +33,12 @@ from uploadbot.api.transfer import APIError
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal, Record
-from uploadbot.state import Outcome, State
+from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .download import Downloader
 from .stash import STASH_TROUBLE, ChunkedStash
+from .structured import DataPending, DataRefused, DataSettings, edit_structured_data
 
 #: Seconds a row may spend waiting to retry before it fails (a request under
 #: way is never cut short: a large file's chunks take what they take).
@@ -59,6 +60,8 @@ class TaskSettings:
     downloader: Downloader | None = None
     #: The account may have the wiki fetch URLs itself (the ``upload_by_url`` right).
     copy_uploads: bool = False
+    #: How structured data is written (None: the wiki keeps none).
+    data: DataSettings | None = None
 
 
 class UploadTask:
@@ -86,6 +89,8 @@ class UploadTask:
             self.record = self._load()
             state = State(self.record.state)
             if state.settled or (state is State.HELD and not self.settings.commit_held):
+                if self._data_due():  # published earlier; its structured data still to do
+                    self._structured_data()
                 return self._outcome_of(self.record, earlier=True)
             self._save(attempts=self.record.attempts + 1, row=self.item.row, last_error='')
             return self._finish(self._advance())
@@ -221,10 +226,51 @@ class UploadTask:
         self.record = self.journal.save(replace(self.record, **changes))
 
     def _finish(self, settlement: Settlement) -> Outcome:
+        published = settlement.kind in PUBLISHED and bool(self.item.structured)
         self._save(state=settlement.kind, title=settlement.title, message=settlement.message,
                    url=settlement.url, filekey=settlement.filekey,
-                   warnings=';'.join(settlement.warnings))
+                   warnings=';'.join(settlement.warnings),
+                   structured=DataStep.PENDING if published else self.record.structured)
+        if self._data_due():
+            self._structured_data()
         return self._outcome_of(self.record)
+
+    # -- the structured-data step ----------------------------------------------
+
+    def _data_due(self) -> bool:
+        """A published file whose entity has not had this row's data yet."""
+        record, data = self.record, self.item.structured
+        return (bool(data) and self.settings.data is not None
+                and State(record.state) in PUBLISHED and bool(record.title)
+                and (record.structured != DataStep.DONE
+                     or record.structured_digest != self._data_digest()))
+
+    def _data_digest(self) -> str:
+        """What the step is asked: the row's data and whether captions are replaced."""
+        data = self.item.structured
+        if self.settings.data is not None and self.settings.data.replace_captions:
+            data = replace(data, replace_captions=True)
+        return data.digest
+
+    def _structured_data(self) -> None:
+        """The one ``wbeditentity`` edit, recorded before (pending) and after (done)."""
+        if self.record.structured != DataStep.PENDING:
+            self._save(structured=DataStep.PENDING)
+        try:
+            result = edit_structured_data(
+                self.transfer, self.record.title, self.item.structured, self.settings.data,
+                entity_id=self.record.entity, on_entity=lambda entity: self._save(entity=entity))
+        except DataPending as pending:
+            self._save(message=_with_note(self.record.message, str(pending)),
+                       last_error=str(pending))
+            return
+        except DataRefused as refused:
+            self._save(structured=DataStep.FAILED, last_error=str(refused),
+                       message=_with_note(self.record.message, str(refused)))
+            return
+        self._save(structured=DataStep.DONE, entity=result.entity,
+                   structured_digest=self._data_digest(),
+                   message=_with_note(self.record.message, result.message))
 
     def _fail(self, message: str, filekey: str = '') -> Outcome:
         self._save(state=State.FAILED, message=message, last_error=message,
@@ -243,7 +289,15 @@ class UploadTask:
                        warnings=tuple(filter(None, record.warnings.split(';'))),
                        sha1=record.sha1, bytes=max(record.size, 0), message=message,
                        filekey=record.filekey, url=record.url, attempts=record.attempts,
-                       chunks=self.chunks, sent=self.bytes_sent)
+                       chunks=self.chunks, sent=self.bytes_sent,
+                       structured=DataStep(record.structured))
+
+
+def _with_note(message: str, note: str) -> str:
+    """The row's message with this run's structured-data note (it always comes last,
+    so an earlier run's note is cut off)."""
+    base = message.split('structured data', 1)[0].rstrip('; ')
+    return f'{base}; {note}' if base else note
 
 
 def file_sha1(path: Path) -> str:
