@@ -28,7 +28,16 @@ options:
 -max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
 -commit-held        commit rows held in the stash, under the policy as it is now
 -async              let the wiki assemble and publish files in jobs; poll checkstatus
--max-download:BYTES the largest file fetched from a URL row (default 4Gi)
+-max-download:BYTES the largest file fetched from a URL row (default 5Gi, Commons' limit)
+-recursive          a folder manifest takes its subfolders' files too ({{{folder}}}: the subfolder)
+-tag:TAG            put this change tag on every upload (repeatable; the tag must exist)
+-tracking-category:NAME  add this category to every page (repeatable)
+-max-rate:N/min     at most N publishing requests a minute (or N/h), across all workers
+-licence-templates:A;B  the licence templates (or a file, one per line) instead of the
+                    wiki's Category:License tags
+-no-licence-check   do not refuse pages without a licence template
+-no-category-check  do not refuse categories that are missing or redirects
+-no-title-check     do not ask the title blacklist about the target names
 -allow-local-urls   allow URL rows on private, loopback and link-local addresses
 -query-timeout:S    seconds to wait for the answer to a query (default 60)
 -upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
@@ -45,15 +54,17 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
+from .api.pace import Pacer
 from .api.transfer import SiteTransfer
 from .batch.manifest import read_manifest
 from .batch.plan import Plan, Planner
+from .batch.prechecks import CheckSettings
 from .errors import BatchStop, ExitCode, InputError
 from .journal.sqlite import SQLiteJournal, default_path
 from .names import extension
 from .options import Options
 from .policy import Policy
-from .run import status
+from .run import preflight, status
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress
@@ -102,10 +113,19 @@ def _run(options: Options) -> int:
     if not options.any_extension:
         plan.problems += _unknown_extensions(plan, site)
     plan.problems += _oversized_pages(plan, site)
+    pacer = Pacer(options.max_rate) if options.max_rate else None
     new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
-                           write_timeout=(10.0, options.upload_timeout))
+                           write_timeout=(10.0, options.upload_timeout),
+                           tags=tuple(options.tags), pacer=pacer)
+    reader = new_transfer()
+    preflight.check_tags(reader, options.tags)
+    findings = preflight.wiki_checks(plan, reader, _check_settings(options),
+                                     copy_uploads=site.has_right('upload_by_url'))
+    plan.problems += findings.problems
+    for note in findings.notes:
+        pywikibot.warning(note)
     if options.check or pywikibot.config.simulate:
-        return _check(plan, new_transfer(), site.username(), options)
+        return _check(plan, reader, site.username(), options)
     if plan.problems:
         return _refuse(plan.problems)
     return _upload(plan, site, new_transfer, options, journal_path)
@@ -143,9 +163,18 @@ def _plan(options: Options) -> Plan:
     """Read the whole batch and check every row (bad files, names, templates, policy)."""
     policy = Policy.load(options.policy) if options.policy else Policy.defaults()
     policy = policy.with_options(options.on)
-    manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields)
+    manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields,
+                             recursive=options.recursive)
     return Planner(manifest, policy=policy, summary=options.summary,
-                   template=options.template, exif=options.exif).plan()
+                   template=options.template, exif=options.exif,
+                   tracking_categories=tuple(options.tracking_categories)).plan()
+
+
+def _check_settings(options: Options) -> CheckSettings:
+    given = options.licence_templates
+    return CheckSettings(licences=options.licence_check, categories=options.category_check,
+                         titles=options.title_check,
+                         licence_templates=None if given is None else tuple(given))
 
 
 def _logged_in_site() -> pywikibot.site.APISite | None:
@@ -182,6 +211,8 @@ def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options) 
                                   manifest=str(plan.manifest_path))
     problems = plan.problems + repeats
     pywikibot.stdout(table(forecasts, problems))
+    for line in preflight.pace_lines(transfer, len(plan.items), options.max_rate):
+        pywikibot.stdout(line)
     if pywikibot.config.simulate and options.report:
         report = Report(options.report)
         for item in forecasts:

@@ -27,6 +27,7 @@ from urllib3.exceptions import NewConnectionError
 from uploadbot.errors import RowFailure
 
 from .multipart import MultipartBody
+from .pace import Pacer
 from .retry import GaveUp, Retryable, Uncertain, retry_after_seconds, retrying
 
 #: Connect and read timeouts in seconds. Writes wait long: assembling or
@@ -111,8 +112,11 @@ class SiteTransfer:
 
     def __init__(self, site: pywikibot.site.APISite, *,
                  query_timeout: tuple[float, float] = QUERY_TIMEOUT,
-                 write_timeout: tuple[float, float] = WRITE_TIMEOUT) -> None:
+                 write_timeout: tuple[float, float] = WRITE_TIMEOUT,
+                 tags: tuple[str, ...] = (), pacer: Pacer | None = None) -> None:
         self.site = site
+        self.tags = tuple(tags)
+        self.pacer = pacer
         self.api_url = site.base_url(site.apipath())
         self.query_timeout = query_timeout
         self.write_timeout = write_timeout
@@ -213,11 +217,17 @@ class SiteTransfer:
         data = self._send({'action': 'query', **params}, timeout=self.query_timeout)
         return data.get('query', {})
 
+    def read(self, action: str, **params: Any) -> dict[str, Any]:
+        """One read request of any ``action``; the whole answer (``continue`` too)."""
+        return self._send({'action': action, **params}, timeout=self.query_timeout)
+
     # -- HTTP ----------------------------------------------------------------
 
     def _upload(self, params: dict[str, Any], *, upload: Upload | None = None,
                 size: int = 0, publishes: bool = False) -> Reply:
         params = {'action': 'upload', 'maxlag': config.write_maxlag, **params}
+        if publishes and self.tags:
+            params['tags'] = '|'.join(self.tags)
         data = self._send(params, upload=upload, timeout=self.write_timeout,
                           publishes=publishes, token=True)
         self.counters.bytes_sent += size
@@ -240,6 +250,8 @@ class SiteTransfer:
                        if value is not None and value is not False}}
             if token:
                 form['token'] = self.site.tokens['csrf']
+            if publishes and self.pacer is not None:
+                self.pacer.wait()
             return self._once(form, upload, timeout, publishes)
 
         started = time.monotonic()

@@ -30,14 +30,17 @@ class Plan:
     manifest_path: Path | None = None
     items: list[UploadItem] = field(default_factory=list)
     problems: list[InputError] = field(default_factory=list)
+    rows: dict[int, Row] = field(default_factory=dict)
 
 
 class Planner:
     """Builds upload items from rows with one template, policy and summary."""
 
     def __init__(self, manifest: Manifest, *, policy: Policy, summary: str,
-                 template: Path | None = None, exif: bool = False) -> None:
+                 template: Path | None = None, exif: bool = False,
+                 tracking_categories: tuple[str, ...] = ()) -> None:
         self.manifest = manifest
+        self.tracking_categories = tuple(tracking_categories)
         self.policy = policy
         self.summary = summary
         self.default_template = template
@@ -48,7 +51,8 @@ class Planner:
         """Every row checked; a batch-wide -template that cannot be read stops it here."""
         if self.default_template is not None:
             self._load(self.default_template)
-        plan = Plan(manifest_path=self.manifest.path)
+        plan = Plan(manifest_path=self.manifest.path,
+                    rows={row.number: row for row in self.manifest.rows})
         targets: dict[str, int] = {}
         for row in self.manifest.rows:
             try:
@@ -76,7 +80,12 @@ class Planner:
                            f'{", ".join(sorted(used - set(KNOWN_COLUMNS)))})',
                            path=self.manifest.path, row=1 if self._tabular() else None,
                            field=column)
-                for column in self.manifest.columns if column not in used]
+                for column in self.manifest.columns
+                if column not in used and not self._generated(column)]
+
+    def _generated(self, column: str) -> bool:
+        """A column the bot made itself (a folder's ``folder``), not the operator."""
+        return column == 'folder' and self.manifest.path.is_dir()
 
     def _tabular(self) -> bool:
         """Whether the manifest has a header row (row 1) that names the columns."""
@@ -100,7 +109,8 @@ class Planner:
             facts = read_exif(path)
             if not values.get('date') and facts.date:
                 values['date'] = facts.date
-        text = template.build(values, row.categories, row=row.number)
+        text = template.build(values, [*row.categories, *self.tracking_categories],
+                              row=row.number)
         if facts.has_place:
             text = add_location(text, facts.latitude, facts.longitude)
         policy = self.policy.for_row(row.policy, row=row.number) if row.policy else self.policy
