@@ -7,7 +7,7 @@ BIN      := $(VENV)/bin
 SANDBOX  ?= .sandbox
 PYTEST_ARGS ?=
 
-.PHONY: all venv demo test test-fast lint sandbox stop examples clean
+.PHONY: all venv demo test test-slow test-fast lint sandbox stop examples clean
 
 all: test
 
@@ -37,8 +37,14 @@ demo: sandbox examples
 	@$(BIN)/python -c "import json; i = json.load(open('$(SANDBOX)/sandbox.json')); \
 		print('see the files at ' + i['server'] + '/index.php?title=Special:ListFiles')"
 
+# Everything but the tests marked `slow` (minutes or gigabytes each).
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m 'not slow' $(PYTEST_ARGS)
+
+# Only the `slow` tests: the over-4-GiB chunked upload (about 10 GiB of disk
+# for a while). CI runs them after `make test`.
+test-slow: venv
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 # Everything not marked `wiki`: no PHP, no sandbox, seconds.
 test-fast: venv
