@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from jobs_cli.cli import _job_to_arg_parser_args, arg_parser, get_api_payload
 from toolforge_weld.errors import ToolforgeUserError
 
