@@ -143,3 +143,20 @@ def test_a_clean_batch_passes_the_checks_and_uploads(tmp_path, commons, name):
     batch.run(check=True)
     assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
     assert '[[Category:Bridges]]' in WikiAPI(commons.api_url).page_text(f'File:{name}.jpg')
+
+
+def test_rows_the_journal_has_finished_are_not_checked_again(tmp_path, commons, name):
+    admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
+    admin.edit(f'Category:{name}', 'For a while.')
+    batch = Batch(tmp_path, commons)
+    batch.template.write_text(TEMPLATE)
+    batch.add(f'{name} early.jpg', categories=name)
+    batch.run(check=True)
+    admin.delete(f'Category:{name}')
+    again = batch.run()
+    assert again.returncode == 0, again.stdout + again.stderr
+    batch.add(f'{name} late.jpg', categories=name)
+    late = batch.run()
+    assert late.returncode == 2, late.stdout + late.stderr
+    problems = [line for line in late.stderr.splitlines() if 'does not exist' in line]
+    assert len(problems) == 1 and 'row 3' in problems[0], late.stderr

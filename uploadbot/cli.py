@@ -120,7 +120,8 @@ def _run(options: Options) -> int:
     reader = new_transfer()
     preflight.check_tags(reader, options.tags)
     findings = preflight.wiki_checks(plan, reader, _check_settings(options),
-                                     copy_uploads=site.has_right('upload_by_url'))
+                                     copy_uploads=site.has_right('upload_by_url'),
+                                     journal=journal_path)
     plan.problems += findings.problems
     for note in findings.notes:
         pywikibot.warning(note)

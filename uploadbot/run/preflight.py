@@ -8,11 +8,17 @@ sent, rather than by the wiki half-way through a batch.
 from __future__ import annotations
 
 import math
+import os
+from dataclasses import replace
+from pathlib import Path
 
 from uploadbot.api import facts
 from uploadbot.batch.plan import Plan
 from uploadbot.batch.prechecks import CheckSettings, Findings, PreChecks
 from uploadbot.errors import InputError
+from uploadbot.item import UploadItem
+from uploadbot.journal.sqlite import SQLiteJournal
+from uploadbot.state import State
 
 
 def check_tags(wiki: facts.Reader, tags: list[str]) -> None:
@@ -33,9 +39,38 @@ def check_tags(wiki: facts.Reader, tags: list[str]) -> None:
 
 
 def wiki_checks(plan: Plan, wiki: facts.Reader, settings: CheckSettings, *,
-                copy_uploads: bool) -> Findings:
-    """The licence, category, title and copy-source checks of every row."""
-    return PreChecks(plan, wiki, settings).run(copy_uploads=copy_uploads)
+                copy_uploads: bool, journal: Path | None = None) -> Findings:
+    """The licence, category, title and copy-source checks of the rows still to upload.
+
+    Rows the journal has settled (or holds) are not uploaded again, so they
+    are not checked again: a growing folder on a schedule costs the checks of
+    its new files only.
+    """
+    done = settled_keys(journal) if journal is not None else set()
+    todo = [item for item in plan.items if not _settled(item, done)]
+    return PreChecks(replace(plan, items=todo), wiki, settings).run(copy_uploads=copy_uploads)
+
+
+def settled_keys(journal: Path) -> dict[tuple[str, str], tuple[int, int]]:
+    """Keys of the journal's settled and held rows, with the size and time they were read at."""
+    if not journal.exists():
+        return {}
+    with SQLiteJournal(journal) as records:
+        return {record.key: (record.size, record.mtime_ns) for record in records.records()
+                if record.state.settled or record.state is State.HELD}
+
+
+def _settled(item: UploadItem, done: dict[tuple[str, str], tuple[int, int]]) -> bool:
+    """A settled row whose file is still the one it was (a changed file is new content)."""
+    if item.key not in done:
+        return False
+    if item.path is None:
+        return True
+    try:
+        stat = os.stat(item.path)
+    except OSError:
+        return False
+    return done[item.key] == (stat.st_size, stat.st_mtime_ns)
 
 
 def duration(seconds: float) -> str:
