@@ -121,3 +121,20 @@ def test_max_rate_holds_the_rate_across_workers(batch, wiki, name):
     print(f'max-rate {per_minute}/min: measured {measured:.1f}/min over {count} uploads '
           f'({times[-1] - times[0]:.0f} s by the wiki\'s log; the run took {elapsed:.1f} s)')
     assert per_minute * 0.9 <= measured <= per_minute * 1.1
+
+
+def test_check_tells_how_long_the_batch_takes_at_max_rate(batch, name):
+    for number in range(3):
+        batch.add(f'{name} {number}.jpg')
+    result = batch.run('-check', '-max-rate:30/min')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'the wiki sets no upload rate limit for this account' in result.stdout
+    assert 'at -max-rate: 30/min, 3 upload(s) take at least 4 s' in result.stdout
+
+
+def test_a_tag_the_software_sets_is_refused_before_any_upload(batch, wiki, name):
+    batch.add(f'{name}.jpg')
+    result = batch.run('-tag:mw-undo')
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "the change tag 'mw-undo' is set by the software" in result.stderr
+    assert wiki.file_info(f'{name}.jpg') is None

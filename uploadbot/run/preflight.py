@@ -29,13 +29,14 @@ def check_tags(wiki: facts.Reader, tags: list[str]) -> None:
     for name in tags:
         tag = known.get(name)
         if tag is None or not tag.defined:
-            raise InputError(f'the wiki has no change tag {name!r} (an administrator creates '
-                             'it at Special:Tags)', field='-tag')
+            raise InputError(f'-tag:{name}: the wiki has no change tag {name!r} (an '
+                             'administrator creates it at Special:Tags); nothing was uploaded')
         if not tag.active:
-            raise InputError(f'the change tag {name!r} is not active', field='-tag')
+            raise InputError(f'-tag:{name}: the change tag {name!r} is not active; nothing '
+                             'was uploaded')
         if not tag.manual:
-            raise InputError(f'the change tag {name!r} is set by the software and cannot be '
-                             'applied by a bot', field='-tag')
+            raise InputError(f'-tag:{name}: the change tag {name!r} is set by the software '
+                             'and cannot be applied by a bot; nothing was uploaded')
 
 
 def wiki_checks(plan: Plan, wiki: facts.Reader, settings: CheckSettings, *,
