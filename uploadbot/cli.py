@@ -59,7 +59,7 @@ from .api.transfer import SiteTransfer
 from .batch.manifest import read_manifest
 from .batch.plan import Plan, Planner
 from .batch.prechecks import CheckSettings
-from .errors import BatchStop, ExitCode, InputError
+from .errors import BatchStop, ExitCode, InputError, RowFailure
 from .journal.sqlite import SQLiteJournal, default_path
 from .names import extension
 from .options import Options
@@ -94,6 +94,9 @@ def main(*args: str) -> int:
     except BatchStop as stop:
         pywikibot.error(str(stop))
         return stop.exit_code
+    except RowFailure as trouble:  # the wiki's or the network's, before any row began
+        pywikibot.error(f'the wiki could not be asked before uploading: {trouble}')
+        return ExitCode.FAILED
 
 
 def _run(options: Options) -> int:
