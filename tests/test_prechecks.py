@@ -55,6 +55,7 @@ def commons(tmp_path_factory):
     for template, category in (('Cc-by-sa-4.0', 'CC license tags'), ('Cc-zero', 'License tags')):
         text = admin.page_text(f'Template:{template}')
         admin.edit(f'Template:{template}', f'{text}<noinclude>[[Category:{category}]]</noinclude>')
+    admin.edit('Template:Cc-by-sa', '#REDIRECT [[Template:Cc-by-sa-4.0]]')
     admin.edit('Category:Bridges', 'Bridges.')
     admin.edit('Category:Towers', 'Towers.')
     admin.edit('Category:Old bridges', '#REDIRECT [[:Category:Bridges]]')
@@ -84,6 +85,7 @@ def commons_batch(tmp_path, commons, name: str) -> Batch:
     batch.rows.append({'file': 'https://files.example.com/pictures/bridge.jpg',        # row 9
                        'filename': f'{name} remote.jpg', 'description': 'from afar',
                        'categories': 'Bridges'})
+    batch.add(f'{name} redirect.jpg', categories='Bridges', license='{{cc-by-sa}}')  # row 10
     batch.write()
     return batch
 
@@ -103,7 +105,7 @@ def test_check_flags_licence_categories_and_blacklisted_names_by_row_and_column(
     assert "'Towers old' is a redirect to 'Towers'" in by_row[6]
     assert "column 'filename'" in by_row[7] and 'title blacklist' in by_row[7]
     assert 'row 9: the wiki does not copy from files.example.com' in output
-    assert "at the account's upload limit of 3 per 60 s, 8 upload(s) take at least 2 min" \
+    assert "at the account's upload limit of 3 per 60 s, 9 upload(s) take at least 2 min" \
         in output
     assert 'Traceback' not in output
 
@@ -133,7 +135,7 @@ def test_licence_templates_given_by_the_operator_replace_the_wikis_category(
     output = result.stdout + result.stderr
     flagged = {line.split(', row ')[1].split(',')[0] for line in output.splitlines()
                if 'no licence' in line}
-    assert flagged == {'2', '3', '4', '5', '6', '7', '9'}, output
+    assert flagged == {'2', '3', '4', '5', '6', '7', '9', '10'}, output
 
 
 def test_a_clean_batch_passes_the_checks_and_uploads(tmp_path, commons, name):

@@ -113,7 +113,9 @@ class PreChecks:
                                   'templates; name them with -licence-templates:')
             return
         used = {item.row: templates_in(item.text) for item in self.plan.items}
-        licences |= self._redirects_to(licences, set().union(*used.values()) - licences)
+        unsure = [names for names in used.values() if not names & licences]
+        if unsure:  # a redirect to a licence template is a licence too
+            licences |= self._redirects_to(licences, set().union(*unsure))
         for item in self.plan.items:
             if not used[item.row] & licences:
                 row = self.plan.rows.get(item.row)
