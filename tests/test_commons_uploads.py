@@ -15,38 +15,15 @@ from .files import jpeg_bytes
 pytestmark = pytest.mark.wiki
 
 
-def create_tag(admin, tag: str) -> None:
-    """An administrator defines the tag; the wiki lists it once its cache has caught up."""
-    answer = admin.post(action='managetags', operation='create', tag=tag, reason='tests',
-                        token=admin.csrf())
-    assert answer.get('managetags', {}).get('success'), answer
-    deadline = time.monotonic() + 30
-    while True:
-        tags = admin.get(action='query', list='tags', tgprop='defined|active',
-                         tglimit='max')['query']['tags']
-        if any(entry['name'] == tag and entry['defined'] and entry['active'] for entry in tags):
-            return
-        assert time.monotonic() < deadline, f'the tag {tag} never showed as active'
-        time.sleep(0.5)
-
-
-def change_tags(wiki, filename: str) -> list[list[str]]:
-    """The tags of each upload of ``File:filename`` in recent changes."""
-    changes = wiki.get(action='query', list='recentchanges', rctitle=f'File:{filename}',
-                       rctype='log', rcprop='title|tags|loginfo', rclimit='max')
-    return [change['tags'] for change in changes['query']['recentchanges']
-            if change.get('logtype') == 'upload']
-
-
 def test_a_tag_marks_every_upload_direct_and_chunked(batch, wiki, admin, name):
     tag = f'uploadbot-{SESSION}-batch'
-    create_tag(admin, tag)
+    admin.create_tag(tag)
     batch.add(f'{name} small.jpg', size=3000)
     batch.add(f'{name} large.jpg', size=300_000)
     batch.run(f'-tag:{tag}', '-chunk-size:64Ki', check=True)
     for filename in (f'{name} small.jpg', f'{name} large.jpg'):
         assert batch.outcomes()[filename]['outcome'] == 'uploaded'
-        assert change_tags(wiki, filename) == [[tag]], filename
+        assert wiki.upload_tags(filename) == [[tag]], filename
 
 
 def test_a_missing_tag_is_refused_before_any_upload(batch, wiki, name):

@@ -18,6 +18,7 @@ import pywikibot
 from pywikibot.bot import BaseBot
 
 from uploadbot.api.lookup import NameClaims
+from uploadbot.api.pace import Pacer
 from uploadbot.api.protocol import Transfer
 from uploadbot.api.transfer import SiteTransfer
 from uploadbot.errors import ExitCode
@@ -28,6 +29,7 @@ from uploadbot.upload.commit import BatchAborted
 from uploadbot.upload.task import TaskSettings
 from uploadbot.upload.urltask import task_for
 
+from . import preflight
 from .progress import Progress
 from .report import Report
 
@@ -61,9 +63,13 @@ class UploadBot(BaseBot):
     @classmethod
     def on_site(cls, site: pywikibot.site.APISite, items: Iterable[UploadItem], *,
                 journal: Journal, report: Report | None = None, chunk_size: int = 4 * 2 ** 20,
+                tags: Iterable[str] = (), max_rate: float | None = None,
                 **options) -> UploadBot:
         """A bot for a logged-in pywikibot site, with the settings a script rarely changes.
 
+        ``tags`` go on every upload (each must be a tag the wiki has, active:
+        :class:`~uploadbot.errors.InputError` otherwise, before anything is
+        sent); ``max_rate`` paces publishing requests (per second, all workers).
         ``options`` go to :class:`~uploadbot.upload.task.TaskSettings` (``commit_held``,
         ``asynchronous``, ``downloader``) or to the bot (``workers``, ``max_runtime``).
         """
@@ -71,8 +77,11 @@ class UploadBot(BaseBot):
                        if key in options}
         settings = TaskSettings(chunk_size=chunk_size, own_user=site.username(),
                                 copy_uploads=site.has_right('upload_by_url'), **options)
-        return cls(items, lambda: SiteTransfer(site), report or Report(), journal=journal,
-                   settings=settings, **bot_options)
+        tags = tuple(tags)
+        preflight.check_tags(SiteTransfer(site), list(tags))
+        pacer = Pacer(max_rate) if max_rate else None
+        return cls(items, lambda: SiteTransfer(site, tags=tags, pacer=pacer), report or Report(),
+                   journal=journal, settings=settings, **bot_options)
 
     def skip_page(self, item: UploadItem) -> bool:
         return False
