@@ -69,6 +69,7 @@ SESSION = secrets.token_hex(2)
 def name(request) -> str:
     """A file-name stem unique to the test, so tests sharing one wiki never collide."""
     test = request.node.name.replace('[', ' ').replace(']', '').replace('_', ' ')
+    test = test.replace('{', '(').replace('}', ')')  # parameter ids may hold braces
     return f'T{SESSION} {test}'.replace('Ttest', 'T')
 
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import configparser
 import importlib
+import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from jobs_cli.cli import _job_to_arg_parser_args, arg_parser, get_api_payload
+from toolforge_weld.errors import ToolforgeUserError
 
 from uploadbot.options import Options
 
@@ -32,6 +36,8 @@ CRON_MACROS = {'@hourly', '@daily', '@weekly', '@monthly', '@yearly'}
 CRON_FIELD = re.compile(r'^[\d*/,-]+$')
 MEMORY = re.compile(r'^(\d+(?:\.\d+)?)(Mi|Gi)$')
 EMAILS = {'none', 'all', 'onfinish', 'onfailure'}
+#: The pre-built image both jobs run (see the reason in jobs.yaml).
+IMAGE = 'python3.13'
 ENV_ASSIGNMENT = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*=')
 
 
@@ -83,11 +89,57 @@ def test_every_job_has_the_required_fields(jobs):
     assert set(jobs) == {'uploadbot-setup', 'uploadbot-batch'}
     for name, job in jobs.items():
         assert JOB_NAME.match(name) and len(name) <= 52, name
-        assert job.get('image') == 'python3.11', name
+        assert job.get('image') == IMAGE, name
         assert isinstance(job.get('command'), str) and job['command'].strip(), name
         assert job.get('emails', 'none') in EMAILS, name
-        assert job.get('filelog') is True, f'{name}: logs must go to files in the home'
+        assert job.get('mount') == 'all', f'{name}: the jobs read and write the tool\'s home'
         assert not job.get('continuous'), name
+
+
+def test_logs_go_to_the_log_service_not_to_files_that_grow_forever(jobs):
+    for name, job in jobs.items():
+        assert job.get('no-filelog') is True and 'filelog' not in job, name
+        assert framework_payload(job)['filelog'] is False, name
+
+
+def job_arguments(job: dict) -> list[str]:
+    """The jobs framework's own reading of a jobs.yaml entry, as ``toolforge jobs load`` does."""
+    return _job_to_arg_parser_args(job=dict(job))
+
+
+def framework_payload(job: dict) -> dict:
+    """What ``toolforge jobs load`` would send for ``job`` (its parser and its checks)."""
+    return get_api_payload(arg_parser(['run', *job_arguments(job)]))
+
+
+def test_the_jobs_framework_accepts_every_job(jobs):
+    for name, job in jobs.items():
+        payload = framework_payload(job)
+        assert payload['name'] == name and payload['imagename'] == IMAGE
+        assert payload['cmd'] == job['command'] and payload['mount'] == 'all'
+
+
+def test_the_jobs_framework_refuses_a_field_it_does_not_know(jobs):
+    with pytest.raises(SystemExit):
+        framework_payload({**jobs['uploadbot-batch'], 'timout': 3300})
+
+
+def test_the_jobs_framework_refuses_a_timeout_on_a_job_without_schedule(jobs):
+    with pytest.raises(ToolforgeUserError):
+        framework_payload({**jobs['uploadbot-setup'], 'timeout': 600})
+
+
+def test_the_scheduled_job_has_a_timeout_beyond_its_run_time_budget(batch):
+    payload = framework_payload(batch)
+    assert payload['job_type'] == 'scheduled' and payload['schedule'] == '@hourly'
+    _, _, args = split_command(batch['command'])
+    budget = Options.parse(args).max_runtime
+    assert budget + 5 * 60 <= payload['timeout'] < 3600, (budget, payload['timeout'])
+
+
+def test_the_scheduled_job_declares_a_steady_rate(batch):
+    _, _, args = split_command(batch['command'])
+    assert Options.parse(args).max_rate == pytest.approx(20 / 60)
 
 
 def test_setup_is_a_one_off_job_that_is_waited_for(jobs, setup):
@@ -165,16 +217,16 @@ def test_batch_passes_only_options_the_bot_accepts(batch):
     """Every -option: of the scheduled command is one uploadbot's own parser takes."""
     _, _, args = split_command(batch['command'])
     assert all(arg.startswith('-') for arg in args), args
-    assert '-max-runtime:50m' in args
+    assert '-max-runtime:45m' in args
     options = Options.parse(args)
     assert options.manifest == Path('$HOME/batch/incoming')
     assert options.workers == 1                     # one file at a time on Wikimedia wikis
 
 
 def test_home_is_expanded_the_way_the_jobs_framework_runs_the_command(batch, tmp_path):
-    """Run the command as the Jobs framework does -- ``/bin/sh -c --`` with the output
-    appended to ``<job>.out``/``.err`` in the home, HOME set to the tool's home -- with a
-    stand-in for the console script that records what it was given."""
+    """Run the command as the Jobs framework does -- ``/bin/sh -c --``, HOME set to the
+    tool's home (the output captured here in two files) -- with a stand-in for the
+    console script that records what it was given."""
     home = tmp_path / 'data' / 'project' / 'mytool'
     bin_dir = home / 'uploadbot' / 'venv' / 'bin'
     bin_dir.mkdir(parents=True)
@@ -195,7 +247,8 @@ def test_home_is_expanded_the_way_the_jobs_framework_runs_the_command(batch, tmp
         f'-manifest:{home}/batch/incoming',
         f'-template:{home}/batch/description.wiki',
         f'-report:{home}/batch/report.csv',
-        '-max-runtime:50m',
+        '-max-runtime:45m',
+        '-max-rate:20/min',
     ]
 
 
@@ -204,8 +257,59 @@ def test_the_recipe_shows_the_commands_of_the_jobs_file(batch, setup):
     assert batch['command'] in text, 'README.md must show the scheduled command as it is'
     for step in ('ssh login.toolforge.org', 'become ', 'toolforge jobs load', 'toolforge jobs list',
                  'toolforge jobs logs uploadbot-batch', 'toolforge jobs delete uploadbot-batch',
-                 'user-password.py', 'chmod 600', 'authenticate[', '-commit-held', '-status',
-                 '-workers:1', '-max-runtime', 'uploadbot-batch.err'):
+                 'toolforge envvars create UPLOADBOT_BOTPASSWORD',
+                 'toolforge envvars create UPLOADBOT_OAUTH_CONSUMER_KEY',
+                 'deploy/toolforge/user-config.py', '-commit-held', '-status', '-workers:1',
+                 '-max-runtime', '-max-rate', 'timeout', 'Commons:Bots/Requests'):
         assert step in text, f'README.md does not mention {step!r}'
     for code in range(6):
         assert re.search(rf'^\| {code} \|', text, re.MULTILINE), f'exit code {code} is not explained'
+
+
+USER_CONFIG = DEPLOY / 'user-config.py'
+
+
+def pywikibot_config(tmp_path: Path, env: dict[str, str]) -> dict:
+    """pywikibot's configuration as the recipe's user-config.py makes it from ``env``."""
+    directory = tmp_path / 'pywikibot'
+    directory.mkdir()
+    shutil.copy(USER_CONFIG, directory)
+    pod_tmp = tmp_path / 'pod-tmp'
+    pod_tmp.mkdir()
+    probe = ('import json, os, stat\nfrom pywikibot import config\n'
+             'path = config.password_file\n'
+             'print(json.dumps({"family": config.family, "mylang": config.mylang,\n'
+             '  "usernames": {k: dict(v) for k, v in config.usernames.items() if v},\n'
+             '  "authenticate": config.authenticate, "password_file": path,\n'
+             '  "mode": stat.S_IMODE(os.stat(path).st_mode) if path else None,\n'
+             '  "password": open(path).read() if path else None}))\n')
+    result = subprocess.run(
+        [sys.executable, '-c', probe], capture_output=True, text=True, timeout=60, check=False,
+        env={'PATH': os.environ['PATH'], 'PYWIKIBOT_DIR': str(directory),
+             'TMPDIR': str(pod_tmp), **env})
+    assert result.returncode == 0, result.stderr
+    assert 'Configuration variable' not in result.stderr, result.stderr
+    return {**json.loads(result.stdout), 'left': sorted(p.name for p in pod_tmp.iterdir())}
+
+
+def test_user_config_takes_a_botpassword_from_the_environment(tmp_path):
+    found = pywikibot_config(tmp_path, {'UPLOADBOT_USERNAME': 'ExampleBot',
+                                        'UPLOADBOT_BOTPASSWORD_NAME': 'uploadbot',
+                                        'UPLOADBOT_BOTPASSWORD': 'not-a-real-secret'})
+    assert (found['family'], found['mylang']) == ('commons', 'commons')
+    assert found['usernames'] == {'commons': {'commons': 'ExampleBot'}}
+    assert found['password_file'].startswith(str(tmp_path / 'pod-tmp'))
+    assert found['mode'] == 0o600
+    assert found['password'] == "('ExampleBot', BotPassword('uploadbot', 'not-a-real-secret'))\n"
+    assert found['left'] == [], 'the password file must be removed when the run ends'
+    assert not [path for path in (tmp_path / 'pywikibot').rglob('*')
+                if path.is_file() and b'not-a-real-secret' in path.read_bytes()]
+
+
+def test_user_config_takes_oauth_tokens_from_the_environment(tmp_path):
+    tokens = {f'UPLOADBOT_OAUTH_{part}': f'token-{number}' for number, part in enumerate(
+        ('CONSUMER_KEY', 'CONSUMER_SECRET', 'ACCESS_KEY', 'ACCESS_SECRET'))}
+    found = pywikibot_config(tmp_path, {'UPLOADBOT_USERNAME': 'ExampleBot', **tokens})
+    assert found['authenticate'] == {
+        'commons.wikimedia.org': ['token-0', 'token-1', 'token-2', 'token-3']}
+    assert found['password_file'] is None and found['left'] == []

@@ -91,3 +91,14 @@ def test_fifty_files_through_every_kind_of_fault_land_exactly_once(
         assert [version['sha1'] for version in versions] == [digest], filename
         assert wiki.files_with_sha1(digest) == [filename.replace(' ', '_')]
         assert recorded[filename] == digest
+
+
+def test_a_wiki_refusing_the_checks_before_upload_ends_the_run_without_a_traceback(
+        batch, wiki, proxy, tmp_path, name):
+    proxy.add('status', lambda r: r.param('list') == 'categorymembers', times=100, status=403)
+    batch.add(f'{name}.jpg')
+    result = run_through(batch, proxy, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'the wiki could not be asked before uploading' in result.stderr
+    assert 'Traceback' not in result.stdout + result.stderr
+    assert wiki.file_info(f'{name}.jpg') is None

@@ -47,11 +47,9 @@ def test_bad_options_are_named_in_the_error(arg):
 
 
 def test_structured_data_options_are_parsed():
-    options = Options.parse(['-depicts-property:p9', '-captions:replace', '-mediainfo',
-                             '-tags:uploadbot, batch-7'])
+    options = Options.parse(['-depicts-property:p9', '-captions:replace', '-mediainfo'])
     assert options.depicts_property == 'P9'
     assert options.replace_captions and options.mediainfo
-    assert options.tags == ('uploadbot', 'batch-7')
 
 
 def test_captions_are_kept_by_default():

@@ -73,3 +73,23 @@ def test_the_readme_script_uploads_a_folder_and_a_second_run_sends_nothing(tmp_p
     with sqlite3.connect(folder / 'plots.journal.sqlite') as db:
         assert db.execute('SELECT state, COUNT(*) FROM rows GROUP BY state').fetchall() == \
             [('uploaded', 2)]
+
+
+@pytest.mark.wiki
+def test_a_script_tags_its_uploads_and_sets_their_pace(tmp_path, sandbox, wiki, admin, name):
+    tag = f'uploadbot-{name.split()[0]}-script'
+    admin.create_tag(tag)
+    script = tmp_path / 'upload_plots.py'
+    call = 'uploadbot.UploadBot.on_site(site, items, journal=journal)'
+    assert call in readme_script()
+    script.write_text(readme_script().replace(call, call.replace(
+        'journal=journal', f'journal=journal, tags=[{tag!r}], max_rate=2.0')), encoding='utf-8')
+    folder = tmp_path / 'plots'
+    folder.mkdir()
+    for stem in ('a', 'b'):
+        (folder / f'{name} {stem}.png').write_bytes(png_bytes((name, stem)))
+    result = subprocess.run([sys.executable, str(script), f'-dir:{sandbox.pywikibot_dir}',
+                             str(folder)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for stem in ('a', 'b'):
+        assert wiki.upload_tags(f'Plot {name} {stem}.png') == [[tag]]

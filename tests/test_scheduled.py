@@ -22,12 +22,20 @@ JOBS = yaml.safe_load((ROOT / 'deploy' / 'toolforge' / 'jobs.yaml').read_text())
 SCHEDULED = next(job for job in JOBS if job['name'] == 'uploadbot-batch')['command']
 
 
+#: The tool's envvars, by tool home.
+ENVVARS: dict[Path, dict[str, str]] = {}
+
+
 def tool_home(tmp_path: Path, sandbox, name: str, count: int, size: int = 3000) -> Path:
-    """A tool's home as the recipe lays it out, pointing at the sandbox."""
+    """A tool's home as the recipe lays it out, pointing at the sandbox.
+
+    ``.pywikibot`` holds the recipe's own ``user-config.py``, which takes the
+    account and its secret from the environment (see :func:`envvars`).
+    """
     home = tmp_path / 'home'
-    shutil.copytree(sandbox.pywikibot_dir, home / '.pywikibot',
-                    ignore=shutil.ignore_patterns('*.lwp', 'logs', 'apicache*', 'throttle.ctrl'))
-    (home / '.pywikibot' / 'user-password.py').chmod(0o600)
+    shutil.copytree(Path(sandbox.pywikibot_dir) / 'families', home / '.pywikibot' / 'families')
+    shutil.copy(ROOT / 'deploy' / 'toolforge' / 'user-config.py', home / '.pywikibot')
+    ENVVARS[home] = envvars(sandbox)
     venv_bin = home / 'uploadbot' / 'venv' / 'bin'
     venv_bin.mkdir(parents=True)
     (venv_bin / 'uploadbot').symlink_to(ROOT / '.venv' / 'bin' / 'uploadbot')
@@ -41,10 +49,25 @@ def tool_home(tmp_path: Path, sandbox, name: str, count: int, size: int = 3000) 
     return home
 
 
+def envvars(sandbox) -> dict[str, str]:
+    """What ``toolforge envvars`` would hold for the sandbox's bot account."""
+    secret = (Path(sandbox.pywikibot_dir).parent / 'bot.secret').read_text().strip()
+    return {'UPLOADBOT_FAMILY': 'sandbox', 'UPLOADBOT_LANG': 'en',
+            'UPLOADBOT_USERNAME': sandbox.bot, 'UPLOADBOT_BOTPASSWORD_NAME': 'uploadbot',
+            'UPLOADBOT_BOTPASSWORD': secret}
+
+
 def scheduled(home: Path, *extra: str) -> subprocess.Popen:
-    """Start the job's exact command the way the Jobs framework does: ``sh -c`` in HOME."""
-    command = ' '.join([SCHEDULED.strip(), *extra])
-    env = {'PATH': os.environ['PATH'], 'HOME': str(home)}
+    """Start the job's exact command the way the Jobs framework does: ``sh -c`` in HOME,
+    with the tool's envvars in the environment.
+
+    The sandbox is not Commons: a later ``-max-rate:`` lifts the declared pace.
+    """
+    command = ' '.join([SCHEDULED.strip(), '-max-rate:100/s', *extra])
+    pod_tmp = home.parent / 'pod-tmp'  # the container's own temporary space
+    pod_tmp.mkdir(exist_ok=True)
+    env = {'PATH': os.environ['PATH'], 'HOME': str(home), 'TMPDIR': str(pod_tmp),
+           **ENVVARS[home]}
     return subprocess.Popen(['/bin/sh', '-c', '--', command], cwd=home, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -76,7 +99,7 @@ def test_a_second_run_while_the_first_works_exits_with_already_running(
 def test_max_runtime_stops_between_files_with_the_journal_consistent(tmp_path, sandbox, wiki,
                                                                       name):
     home = tool_home(tmp_path, sandbox, name, count=30, size=300_000)
-    # The job's own -max-runtime:50m is overridden by a later, shorter one.
+    # The job's own -max-runtime:45m is overridden by a later, shorter one.
     run = scheduled(home, '-max-runtime:2s', '-chunk-size:64Ki')
     out, err = run.communicate(timeout=600)
     assert run.returncode == 0, out + err
@@ -116,3 +139,17 @@ def test_status_lists_rows_that_need_attention_without_the_wiki(batch, wiki, adm
     assert '1 uploaded' in text and '1 held' in text and '1 failed' in text
     assert f'{name} deleted.jpg' in text and f'{name} empty.jpg' in text
     assert f'{name} fine.jpg' not in text.split('need attention')[1]
+
+
+def test_the_secret_comes_from_the_environment_and_stays_out_of_the_home(tmp_path, sandbox,
+                                                                        wiki, name):
+    home = tool_home(tmp_path, sandbox, name, count=1)
+    run = scheduled(home)
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0, out + err
+    assert wiki.file_info(f'{name} 0.jpg') is not None
+    secret = ENVVARS[home]['UPLOADBOT_BOTPASSWORD'].encode()
+    written = [path for path in home.rglob('*') if path.is_file()]
+    assert written and not [path for path in written if secret in path.read_bytes()]
+    assert not list((home / '.pywikibot').glob('*password*'))
+    assert not list((home.parent / 'pod-tmp').iterdir()), 'the password file outlived the run'

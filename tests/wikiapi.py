@@ -80,6 +80,28 @@ class WikiAPI:
         result = self.post(action='edit', title=title, text=text, token=self.csrf())
         assert result.get('edit', {}).get('result') == 'Success', result
 
+    def create_tag(self, tag: str) -> None:
+        """Define a change tag (as an administrator) and wait until the wiki lists it active."""
+        answer = self.post(action='managetags', operation='create', tag=tag, reason='tests',
+                           token=self.csrf())
+        assert answer.get('managetags', {}).get('success'), answer
+        deadline = time.monotonic() + 30
+        while True:
+            tags = self.get(action='query', list='tags', tgprop='defined|active',
+                            tglimit='max')['query']['tags']
+            if any(entry['name'] == tag and entry['defined'] and entry['active']
+                   for entry in tags):
+                return
+            assert time.monotonic() < deadline, f'the tag {tag} never showed as active'
+            time.sleep(0.5)
+
+    def upload_tags(self, name: str) -> list[list[str]]:
+        """The change tags of each upload of ``File:name`` in recent changes."""
+        changes = self.get(action='query', list='recentchanges', rctitle=f'File:{name}',
+                           rctype='log', rcprop='title|tags|loginfo', rclimit='max')
+        return [change['tags'] for change in changes['query']['recentchanges']
+                if change.get('logtype') == 'upload']
+
     def upload(self, name: str, content: bytes, *, text: str = '') -> dict[str, Any]:
         """An upload by the admin (someone other than the bot), warnings ignored."""
         reply = self.session.post(self.api_url, data={

@@ -35,7 +35,16 @@ options:
 -max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
 -commit-held        commit rows held in the stash, under the policy as it is now
 -async              let the wiki assemble and publish files in jobs; poll checkstatus
--max-download:BYTES the largest file fetched from a URL row (default 4Gi)
+-max-download:BYTES the largest file fetched from a URL row (default 5Gi, Commons' limit)
+-recursive          a folder manifest takes its subfolders' files too ({{{folder}}}: the subfolder)
+-tag:TAG            put this change tag on every upload (repeatable; the tag must exist)
+-tracking-category:NAME  add this category to every page (repeatable)
+-max-rate:N/min     at most N publishing requests a minute (or N/h), across all workers
+-licence-templates:A;B  the licence templates (or a file, one per line) instead of the
+                    wiki's Category:License tags
+-no-licence-check   do not refuse pages without a licence template
+-no-category-check  do not refuse categories that are missing or redirects
+-no-title-check     do not ask the title blacklist about the target names
 -allow-local-urls   allow URL rows on private, loopback and link-local addresses
 -query-timeout:S    seconds to wait for the answer to a query (default 60)
 -upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
@@ -43,7 +52,6 @@ options:
 -captions:MODE      keep (default) or replace captions the files already have in other words
 -mediainfo          the wiki keeps structured data although its siteinfo does not list
                     WikibaseMediaInfo
--tags:TAG,TAG       change tags for the structured-data edits
 """
 
 from __future__ import annotations
@@ -57,16 +65,18 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
+from .api.pace import Pacer
 from .api.transfer import SiteTransfer
 from .batch.manifest import read_manifest
 from .batch.plan import Plan, Planner
-from .errors import BatchStop, ExitCode, InputError
+from .batch.prechecks import CheckSettings
+from .errors import BatchStop, ExitCode, InputError, RowFailure
 from .item import UploadItem
 from .journal.sqlite import SQLiteJournal, default_path
 from .names import extension
 from .options import Options
 from .policy import Policy
-from .run import mediainfo, shared, status
+from .run import mediainfo, preflight, shared, status
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress
@@ -111,6 +121,9 @@ def main(*args: str) -> int:
     except BatchStop as stop:
         pywikibot.error(str(stop))
         return stop.exit_code
+    except RowFailure as trouble:  # the wiki's or the network's, before any row began
+        pywikibot.error(f'the wiki could not be asked before uploading: {trouble}')
+        return ExitCode.FAILED
 
 
 def _run(options: Options) -> int:
@@ -122,7 +135,7 @@ def _run(options: Options) -> int:
     if options.status:
         return _status(journal_path)
     plan = _plan(options)
-    site, new_transfer, data = _prepared(plan, options)
+    site, new_transfer, data = _prepared(plan, options, journal_path)
     if options.check or pywikibot.config.simulate:
         return _check(plan, new_transfer(), site.username(), options, data)
     if plan.problems:
@@ -164,25 +177,36 @@ def _run_shared(options: Options) -> int:
                                     workers=options.workers, max_runtime=options.max_runtime)
 
 
-def _prepared(plan: Plan | None, options: Options) -> tuple[
-        pywikibot.site.APISite, Callable[[], SiteTransfer], DataSettings | None]:
+def _prepared(plan: Plan | None, options: Options, journal_path: Path | None = None,
+              ) -> tuple[pywikibot.site.APISite, Callable[[], SiteTransfer], DataSettings | None]:
     """The logged-in site, the transfers' factory and the structured-data settings.
 
     Bad rows found before logging in end the run here, unless ``-check`` lists
-    them; the checks that need the wiki add theirs to the plan.
+    them; the checks that need the wiki (file types, page sizes, tags,
+    licences, categories, titles, structured data) add theirs to the plan.
     """
     if plan is not None and options.preview:
         _preview(plan, options.preview)
     if plan is not None and plan.problems and not options.check:
         raise BadRows(plan.problems)
     site = _logged_in_site()
+    pacer = Pacer(options.max_rate) if options.max_rate else None
     new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
-                           write_timeout=(10.0, options.upload_timeout))
+                           write_timeout=(10.0, options.upload_timeout),
+                           tags=tuple(options.tags), pacer=pacer)
+    reader = new_transfer()
+    preflight.check_tags(reader, options.tags)
     if plan is None:
         return site, new_transfer, None
     if not options.any_extension:
         plan.problems += _unknown_extensions(plan, site)
     plan.problems += _oversized_pages(plan, site)
+    findings = preflight.wiki_checks(plan, reader, _check_settings(options),
+                                     copy_uploads=site.has_right('upload_by_url'),
+                                     journal=journal_path)
+    plan.problems += findings.problems
+    for note in findings.notes:
+        pywikibot.warning(note)
     data, problems = _structured_data(plan.items + plan.refused, site, new_transfer, options,
                                       manifest=plan.manifest_path)
     plan.problems += problems
@@ -193,7 +217,8 @@ def _structured_data(items: list[UploadItem], site: pywikibot.site.APISite,
                      new_transfer: Callable[[], SiteTransfer], options: Options, *,
                      manifest: Path | None) -> tuple[DataSettings | None, list[InputError]]:
     return mediainfo.prepare(items, site, manifest=manifest, forced=options.mediainfo,
-                             replace_captions=options.replace_captions, tags=options.tags,
+                             replace_captions=options.replace_captions,
+                             tags=tuple(options.tags),
                              summary=options.summary, new_transfer=new_transfer)
 
 
@@ -219,10 +244,19 @@ def _plan(options: Options) -> Plan:
     """Read the whole batch and check every row (bad files, names, templates, policy)."""
     policy = Policy.load(options.policy) if options.policy else Policy.defaults()
     policy = policy.with_options(options.on)
-    manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields)
+    manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields,
+                             recursive=options.recursive)
     return Planner(manifest, policy=policy, summary=options.summary,
                    template=options.template, exif=options.exif,
-                   depicts_property=options.depicts_property).plan()
+                   depicts_property=options.depicts_property,
+                   tracking_categories=tuple(options.tracking_categories)).plan()
+
+
+def _check_settings(options: Options) -> CheckSettings:
+    given = options.licence_templates
+    return CheckSettings(licences=options.licence_check, categories=options.category_check,
+                         titles=options.title_check,
+                         licence_templates=None if given is None else tuple(given))
 
 
 def _logged_in_site() -> pywikibot.site.APISite:
@@ -260,6 +294,7 @@ def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options,
     problems = plan.problems + repeats
     pywikibot.stdout(table(forecasts, problems))
     lines = mediainfo.check_lines(plan.items, transfer, data)
+    lines += preflight.pace_lines(transfer, len(plan.items), options.max_rate)
     if lines:
         pywikibot.stdout('\n'.join(lines))
     if pywikibot.config.simulate and options.report:

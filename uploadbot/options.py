@@ -22,6 +22,9 @@ DEFAULT_SUMMARY = 'Uploaded with uploadbot'
 #: ``-journal:`` values that name a database server instead of a file.
 SERVER_SCHEMES = ('mysql://', 'postgresql://')
 
+#: The largest file Wikimedia Commons takes (chunked uploads): 5 GiB.
+MAX_FILE_SIZE = 5 * 1024 ** 3
+
 _UNITS = {'': 1, 'k': 10 ** 3, 'm': 10 ** 6, 'g': 10 ** 9,
           'ki': 2 ** 10, 'mi': 2 ** 20, 'gi': 2 ** 30}
 _SIZE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([kmg]i?)?b?\s*$', re.IGNORECASE)
@@ -40,6 +43,21 @@ def parse_size(text: str) -> int:
 
 
 _DURATION = re.compile(r'^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$')
+
+
+_RATE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|min|m|h|hour)\s*$', re.IGNORECASE)
+_PER = {'s': 1, 'sec': 1, 'min': 60, 'm': 60, 'h': 3600, 'hour': 3600}
+
+
+def parse_rate(text: str) -> float:
+    """Requests per second from ``30/min``, ``1000/h`` or ``0.5/s``."""
+    match = _RATE.match(text)
+    if not match:
+        raise ValueError(f'{text!r} is not a rate (examples: 30/min, 1000/h)')
+    per_second = float(match[1]) / _PER[match[2].lower()]
+    if per_second <= 0:
+        raise ValueError(f'{text!r}: a rate must be positive')
+    return per_second
 
 
 def parse_duration(text: str) -> float:
@@ -75,7 +93,7 @@ class Options:
     preview: Path | None = None
     workers: int = 1
     max_runtime: float | None = None
-    max_download: int = 4 * 1024 ** 3
+    max_download: int = MAX_FILE_SIZE
     asynchronous: bool = False
     allow_local_urls: bool = False
     exif: bool = False
@@ -85,12 +103,19 @@ class Options:
     check: bool = False
     status: bool = False
     commit_held: bool = False
+    recursive: bool = False
+    max_rate: float | None = None
+    tags: list[str] = field(default_factory=list)
+    tracking_categories: list[str] = field(default_factory=list)
+    licence_templates: list[str] | None = None
+    licence_check: bool = True
+    category_check: bool = True
+    title_check: bool = True
     on: list[str] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
     depicts_property: str = 'P180'
     replace_captions: bool = False
     mediainfo: bool = False
-    tags: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, args: list[str]) -> Options:
@@ -110,7 +135,10 @@ class Options:
                  '-journal-cnf': 'journal_cnf', '-root': 'root'}
         flags = {'-check': 'check', '-status': 'status', '-commit-held': 'commit_held',
                  '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls',
-                 '-exif': 'exif', '-any-extension': 'any_extension', '-mediainfo': 'mediainfo'}
+                 '-exif': 'exif', '-any-extension': 'any_extension', '-mediainfo': 'mediainfo',
+                 '-recursive': 'recursive'}
+        checks = {'-no-licence-check': 'licence_check', '-no-category-check': 'category_check',
+                  '-no-title-check': 'title_check'}
         if name == '-journal' and value.lower().startswith(SERVER_SCHEMES):
             self.journal_url = value
         elif name in paths:
@@ -119,6 +147,18 @@ class Options:
             if value:
                 raise ValueError('takes no value')
             setattr(self, flags[name], True)
+        elif name in checks:
+            if value:
+                raise ValueError('takes no value')
+            setattr(self, checks[name], False)
+        elif name == '-max-rate':
+            self.max_rate = parse_rate(_required(value))
+        elif name == '-tag':
+            self.tags.append(_required(value).strip())
+        elif name == '-tracking-category':
+            self.tracking_categories.append(_required(value).strip())
+        elif name == '-licence-templates':
+            self.licence_templates = _name_list(_required(value))
         elif name == '-chunk-size':
             self.chunk_size = parse_size(_required(value))
         elif name == '-max-download':
@@ -152,8 +192,6 @@ class Options:
             if value not in ('keep', 'replace'):
                 raise ValueError('expects keep or replace')
             self.replace_captions = value == 'replace'
-        elif name == '-tags':
-            self.tags = tuple(tag.strip() for tag in _required(value).split(',') if tag.strip())
         elif name == '-field':
             key, _, text = _pair(value, 'NAME=VALUE').partition('=')
             self.fields[key.strip()] = text
@@ -165,6 +203,17 @@ def _required(value: str) -> str:
     if not value:
         raise ValueError('needs a value after the colon')
     return value
+
+
+def _name_list(value: str) -> list[str]:
+    """Names from ``A;B`` (or ``A,B``), or one per line from a file of that name."""
+    path = Path(value)
+    text = path.read_text(encoding='utf-8') if path.is_file() else value.replace(',', ';')
+    names = [name.strip() for line in text.splitlines() for name in line.split(';')]
+    names = [name for name in names if name and not name.startswith('#')]
+    if not names:
+        raise ValueError('names no template')
+    return names
 
 
 def _pair(value: str, form: str) -> str:

@@ -27,6 +27,7 @@ from urllib3.exceptions import NewConnectionError
 from uploadbot.errors import RowFailure
 
 from .multipart import MultipartBody
+from .pace import Pacer
 from .retry import GaveUp, Retryable, Uncertain, retry_after_seconds, retrying
 
 #: Connect and read timeouts in seconds. Writes wait long: assembling or
@@ -112,11 +113,15 @@ class SiteTransfer:
     def __init__(self, site: pywikibot.site.APISite, *,
                  query_timeout: tuple[float, float] = QUERY_TIMEOUT,
                  write_timeout: tuple[float, float] = WRITE_TIMEOUT,
-                 assert_user: bool = True) -> None:
+                 assert_user: bool = True, tags: tuple[str, ...] = (),
+                 pacer: Pacer | None = None) -> None:
         self.site = site
         #: Whether requests assert a logged-in user (not for reads on another
         #: wiki, such as the item repository, where the account may have no session).
         self.assert_user = assert_user
+        #: Change tags on every write (uploads, commits, structured-data edits).
+        self.tags = tuple(tags)
+        self.pacer = pacer
         self.api_url = site.base_url(site.apipath())
         self.query_timeout = query_timeout
         self.write_timeout = write_timeout
@@ -236,6 +241,8 @@ class SiteTransfer:
     def _upload(self, params: dict[str, Any], *, upload: Upload | None = None,
                 size: int = 0, publishes: bool = False) -> Reply:
         params = {'action': 'upload', 'maxlag': config.write_maxlag, **params}
+        if publishes and self.tags:
+            params['tags'] = '|'.join(self.tags)
         data = self._send(params, upload=upload, timeout=self.write_timeout,
                           publishes=publishes, token=True)
         self.counters.bytes_sent += size
@@ -259,6 +266,8 @@ class SiteTransfer:
                        if value is not None and value is not False}}
             if token:
                 form['token'] = self.site.tokens['csrf']
+            if publishes and self.pacer is not None:
+                self.pacer.wait()
             return self._once(form, upload, timeout, publishes)
 
         started = time.monotonic()

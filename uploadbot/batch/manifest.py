@@ -83,7 +83,7 @@ class Manifest:
 
 
 def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
-                  defaults: Mapping[str, str] | None = None) -> Manifest:
+                  defaults: Mapping[str, str] | None = None, recursive: bool = False) -> Manifest:
     """Read a manifest in the format its extension names (a directory lists its files)."""
     path = Path(path)
     suffix = '/' if path.is_dir() else path.suffix.lower()
@@ -92,7 +92,10 @@ def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
         raise InputError(f'-sheet: chooses a sheet of an .xlsx or .ods file; this manifest is '
                          f'{kind}, which has none', path=path)
     if suffix == '/':
-        return read_directory(path, defaults=defaults)
+        return read_directory(path, defaults=defaults, recursive=recursive)
+    if recursive:
+        raise InputError('-recursive: reads the subfolders of a folder manifest; this manifest '
+                         'is a file', path=path)
     reader = _READERS.get(suffix)
     if reader is None:
         known = ', '.join(sorted(_READERS))
@@ -105,16 +108,39 @@ def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
     return _finish(path, columns, records, file_defaults, defaults or {})
 
 
-def read_directory(path: str | os.PathLike[str], *,
-                   defaults: Mapping[str, str] | None = None) -> Manifest:
-    """Every visible regular file of one folder, sorted by name, not recursive."""
+def read_directory(path: str | os.PathLike[str], *, defaults: Mapping[str, str] | None = None,
+                   recursive: bool = False) -> Manifest:
+    """Every visible regular file of one folder, sorted by name.
+
+    With ``recursive`` the subfolders too (those whose names begin with a dot
+    are left out, like such files); each row's ``folder`` field is its
+    subfolder relative to ``path`` ('' at the top), for templates to use.
+    """
     path = Path(path)
     try:
-        names = sorted(p.name for p in path.iterdir() if not p.name.startswith('.') and p.is_file())
+        found = _visible_files(path, recursive)
     except OSError as error:
         raise InputError(f'cannot list the folder: {error.strerror or error}', path=path) from error
-    records = [(number, {'file': name}) for number, name in enumerate(names, start=1)]
-    return _finish(path, ('file',), records, {}, defaults or {})
+    records = [(number, {'file': name, 'folder': folder} if recursive else {'file': name})
+               for number, (folder, name) in enumerate(found, start=1)]
+    columns = ('file', 'folder') if recursive else ('file',)
+    return _finish(path, columns, records, {}, defaults or {})
+
+
+def _visible_files(path: Path, recursive: bool) -> list[tuple[str, str]]:
+    """(subfolder, relative path) of each file; subfolders' files after the folder's own."""
+    entries = sorted(path.iterdir(), key=lambda entry: entry.name)
+    files = [('', entry.name) for entry in entries
+             if not entry.name.startswith('.') and entry.is_file()]
+    if not recursive:
+        return files
+    for entry in entries:
+        if entry.name.startswith('.') or entry.is_symlink() or not entry.is_dir():
+            continue
+        for folder, name in _visible_files(entry, True):
+            sub = f'{entry.name}/{folder}'.rstrip('/')
+            files.append((sub, f'{entry.name}/{name}'))
+    return files
 
 
 def _finish(path: Path, columns: Iterable[str], records: _Records,

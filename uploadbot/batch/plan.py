@@ -34,6 +34,7 @@ class Plan:
     #: Rows refused for some structured-data cells: their other cells are still
     #: checked against the wiki, so one ``-check`` names every bad cell.
     refused: list[UploadItem] = field(default_factory=list)
+    rows: dict[int, Row] = field(default_factory=dict)
 
 
 class Planner:
@@ -41,9 +42,11 @@ class Planner:
 
     def __init__(self, manifest: Manifest, *, policy: Policy, summary: str,
                  template: Path | None = None, exif: bool = False,
-                 depicts_property: str = DEPICTS) -> None:
+                 depicts_property: str = DEPICTS,
+                 tracking_categories: tuple[str, ...] = ()) -> None:
         self.manifest = manifest
         self.depicts_property = depicts_property
+        self.tracking_categories = tuple(tracking_categories)
         self.policy = policy
         self.summary = summary
         self.default_template = template
@@ -54,7 +57,8 @@ class Planner:
         """Every row checked; a batch-wide -template that cannot be read stops it here."""
         if self.default_template is not None:
             self._load(self.default_template)
-        plan = Plan(manifest_path=self.manifest.path)
+        plan = Plan(manifest_path=self.manifest.path,
+                    rows={row.number: row for row in self.manifest.rows})
         targets: dict[str, int] = {}
         for row in self.manifest.rows:
             structured, problems = read_cells(row.fields, depicts_property=self.depicts_property)
@@ -88,7 +92,12 @@ class Planner:
                            path=self.manifest.path, row=1 if self._tabular() else None,
                            field=column)
                 for column in self.manifest.columns
-                if column not in used and not is_structured_column(column)]
+                if column not in used and not is_structured_column(column)
+                and not self._generated(column)]
+
+    def _generated(self, column: str) -> bool:
+        """A column the bot made itself (a folder's ``folder``), not the operator."""
+        return column == 'folder' and self.manifest.path.is_dir()
 
     def _tabular(self) -> bool:
         """Whether the manifest has a header row (row 1) that names the columns."""
@@ -112,7 +121,8 @@ class Planner:
             facts = read_exif(path)
             if not values.get('date') and facts.date:
                 values['date'] = facts.date
-        text = template.build(values, row.categories, row=row.number)
+        text = template.build(values, [*row.categories, *self.tracking_categories],
+                              row=row.number)
         if facts.has_place:
             text = add_location(text, facts.latitude, facts.longitude)
         policy = self.policy.for_row(row.policy, row=row.number) if row.policy else self.policy

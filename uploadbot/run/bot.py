@@ -18,6 +18,7 @@ import pywikibot
 from pywikibot.bot import BaseBot
 
 from uploadbot.api.lookup import NameClaims
+from uploadbot.api.pace import Pacer
 from uploadbot.api.protocol import Transfer
 from uploadbot.api.transfer import SiteTransfer
 from uploadbot.errors import ExitCode, InputError
@@ -29,7 +30,7 @@ from uploadbot.upload.structured import DEFAULT_SUMMARY, DataSettings
 from uploadbot.upload.task import TaskSettings
 from uploadbot.upload.urltask import task_for
 
-from . import mediainfo
+from . import mediainfo, preflight
 from .progress import Progress
 from .report import Report
 
@@ -67,9 +68,13 @@ class UploadBot(BaseBot):
     @classmethod
     def on_site(cls, site: pywikibot.site.APISite, items: Iterable[UploadItem], *,
                 journal: Journal, report: Report | None = None, chunk_size: int = 4 * 2 ** 20,
+                tags: Iterable[str] = (), max_rate: float | None = None,
                 **options) -> UploadBot:
         """A bot for a logged-in pywikibot site, with the settings a script rarely changes.
 
+        ``tags`` go on every upload (each must be a tag the wiki has, active:
+        :class:`~uploadbot.errors.InputError` otherwise, before anything is
+        sent); ``max_rate`` paces publishing requests (per second, all workers).
         ``options`` go to :class:`~uploadbot.upload.task.TaskSettings` (``commit_held``,
         ``asynchronous``, ``downloader``) or to the bot (``workers``, ``max_runtime``).
         Items with structured data are checked against the wiki first
@@ -78,13 +83,16 @@ class UploadBot(BaseBot):
         bot_options = {key: options.pop(key) for key in ('workers', 'max_runtime', 'progress')
                        if key in options}
         items = list(items)
+        tags = tuple(tags)
+        preflight.check_tags(SiteTransfer(site), list(tags))
         forced = options.pop('mediainfo', False)
         if 'data' not in options and any(item.structured for item in items):
-            options['data'] = _structured_data_settings(site, items, forced=forced)
+            options['data'] = _structured_data_settings(site, items, forced=forced, tags=tags)
         settings = TaskSettings(chunk_size=chunk_size, own_user=site.username(),
                                 copy_uploads=site.has_right('upload_by_url'), **options)
-        return cls(items, lambda: SiteTransfer(site), report or Report(), journal=journal,
-                   settings=settings, **bot_options)
+        pacer = Pacer(max_rate) if max_rate else None
+        return cls(items, lambda: SiteTransfer(site, tags=tags, pacer=pacer), report or Report(),
+                   journal=journal, settings=settings, **bot_options)
 
     def skip_page(self, item: UploadItem) -> bool:
         return False
@@ -184,10 +192,10 @@ class UploadBot(BaseBot):
 
 
 def _structured_data_settings(site: pywikibot.site.APISite, items: list[UploadItem], *,
-                              forced: bool) -> DataSettings | None:
+                              forced: bool, tags: tuple[str, ...]) -> DataSettings | None:
     """Items with captions or statements, checked against the wiki as the command line does."""
     data, problems = mediainfo.prepare(items, site, manifest=None, forced=forced,
-                                       replace_captions=False, tags=(),
+                                       replace_captions=False, tags=tags,
                                        summary=DEFAULT_SUMMARY,
                                        new_transfer=lambda: SiteTransfer(site))
     if problems:

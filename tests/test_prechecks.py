@@ -1,0 +1,164 @@
+"""Licence, category and title checks before upload, on a wiki set up like Commons.
+
+A second sandbox has the TitleBlacklist extension, an upload rate limit for
+the bot and an on-wiki list of copy-upload domains; each test writes the
+licence category, the categories and the blacklist it needs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+
+from uploadbot.sandbox import Sandbox
+
+from .conftest import Batch
+from .wikiapi import WikiAPI
+
+pytestmark = pytest.mark.wiki
+
+SETTINGS = """
+wfLoadExtension( 'TitleBlacklist' );
+$wgGroupPermissions['bot']['noratelimit'] = false;
+$wgRateLimits['upload']['user'] = [ 3, 60 ];
+$wgCopyUploadAllowOnWikiDomainConfig = true;
+"""
+
+TEMPLATE = ('{{Information |description={{{description}}} |source={{own}} |author=UploadBot}}\n'
+            '{{{license|{{cc-by-sa-4.0}}}}}\n')
+
+
+def wait_for(predicate, what: str, seconds: float = 30.0) -> None:
+    """Category links are written after the edit's answer: wait until they show."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f'{what} did not show on the wiki'
+        time.sleep(0.2)
+
+
+def members(wiki: WikiAPI, category: str) -> set[str]:
+    answer = wiki.get(action='query', list='categorymembers', cmtitle=f'Category:{category}',
+                      cmlimit='max')
+    return {member['title'] for member in answer['query']['categorymembers']}
+
+
+@pytest.fixture(scope='module')
+def commons(tmp_path_factory):
+    """The Commons-like sandbox, with licence tags, categories and a title blacklist."""
+    box = Sandbox(tmp_path_factory.mktemp('commons'), workers=2, extra_settings=SETTINGS)
+    info = box.start()
+    admin = WikiAPI(info.api_url).login(info.admin, info.admin_password)
+    admin.edit('Category:License tags', 'Licence templates.')
+    admin.edit('Category:CC license tags', '[[Category:License tags]]')
+    for template, category in (('Cc-by-sa-4.0', 'CC license tags'), ('Cc-zero', 'License tags')):
+        text = admin.page_text(f'Template:{template}')
+        admin.edit(f'Template:{template}', f'{text}<noinclude>[[Category:{category}]]</noinclude>')
+    admin.edit('Template:Cc-by-sa', '#REDIRECT [[Template:Cc-by-sa-4.0]]')
+    admin.edit('Category:Bridges', 'Bridges.')
+    admin.edit('Category:Towers', 'Towers.')
+    admin.edit('Category:Old bridges', '#REDIRECT [[:Category:Bridges]]')
+    admin.edit('Category:Towers old', '{{Category redirect|Towers}}\n[[Category:Category redirects]]')
+    admin.edit('MediaWiki:Titleblacklist', r'File:(DSC|IMG)[ _]?\d+\.jpe?g')
+    admin.edit('MediaWiki:Copyupload-allowed-domains', '# hosts the wiki copies from\n'
+               'upload.wikimedia.org\n*.example.org\n')
+    wait_for(lambda: 'Template:Cc-by-sa-4.0' in members(admin, 'CC license tags')
+             and 'Template:Cc-zero' in members(admin, 'License tags')
+             and 'Category:Towers old' in members(admin, 'Category redirects'),
+             'the licence and redirect categories')
+    yield info
+    box.stop()
+
+
+def commons_batch(tmp_path, commons, name: str) -> Batch:
+    batch = Batch(tmp_path, commons)
+    batch.template.write_text(TEMPLATE)
+    camera = f'DSC_{secrets.randbelow(10 ** 8):08d}.jpg'
+    batch.add(f'{name} good.jpg', categories='Bridges')                               # row 2
+    batch.add(f'{name} nolicence.jpg', categories='Bridges', license='All rights mine')  # 3
+    batch.add(f'{name} beans.jpg', categories='Beans')                                # row 4
+    batch.add(f'{name} hard.jpg', categories='Old bridges')                           # row 5
+    batch.add(f'{name} soft.jpg', categories='Towers old')                            # row 6
+    batch.add(camera, categories='Bridges')                                            # row 7
+    batch.add(f'{name} self.jpg', categories='Towers', license='{{self|cc-zero}}')   # row 8
+    batch.rows.append({'file': 'https://files.example.com/pictures/bridge.jpg',        # row 9
+                       'filename': f'{name} remote.jpg', 'description': 'from afar',
+                       'categories': 'Bridges'})
+    batch.add(f'{name} redirect.jpg', categories='Bridges', license='{{cc-by-sa}}')  # row 10
+    batch.write()
+    return batch
+
+
+def test_check_flags_licence_categories_and_blacklisted_names_by_row_and_column(
+        tmp_path, commons, name):
+    batch = commons_batch(tmp_path, commons, name)
+    result = batch.run('-check')
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    problems = [line for line in output.splitlines() if ', row ' in line]
+    by_row = {int(line.split(', row ')[1].split(',')[0]): line for line in problems}
+    assert sorted(by_row) == [3, 4, 5, 6, 7], output
+    assert "column 'license'" in by_row[3] and 'no licence' in by_row[3]
+    assert "column 'categories'" in by_row[4] and "'Beans' does not exist" in by_row[4]
+    assert "'Old bridges' is a redirect to 'Bridges'" in by_row[5]
+    assert "'Towers old' is a redirect to 'Towers'" in by_row[6]
+    assert "column 'filename'" in by_row[7] and 'title blacklist' in by_row[7]
+    assert 'row 9: the wiki does not copy from files.example.com' in output
+    assert "at the account's upload limit of 3 per 60 s, 9 upload(s) take at least 2 min" \
+        in output
+    assert 'Traceback' not in output
+
+
+def test_a_run_refuses_such_rows_before_uploading_anything(tmp_path, commons, name):
+    batch = commons_batch(tmp_path, commons, name)
+    result = batch.run()
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert 'nothing was uploaded' in result.stderr
+    assert WikiAPI(commons.api_url).file_info(f'{name} good.jpg') is None
+
+
+def test_each_check_can_be_turned_off(tmp_path, commons, name):
+    batch = commons_batch(tmp_path, commons, name)
+    result = batch.run('-check', '-no-licence-check', '-no-category-check', '-no-title-check')
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert 'no licence' not in output and 'is a redirect' not in output
+    assert 'does not exist' not in output and 'title blacklist' not in output
+
+
+def test_licence_templates_given_by_the_operator_replace_the_wikis_category(
+        tmp_path, commons, name):
+    batch = commons_batch(tmp_path, commons, name)
+    result = batch.run('-check', '-licence-templates:Cc-zero', '-no-category-check',
+                       '-no-title-check')
+    output = result.stdout + result.stderr
+    flagged = {line.split(', row ')[1].split(',')[0] for line in output.splitlines()
+               if 'no licence' in line}
+    assert flagged == {'2', '3', '4', '5', '6', '7', '9', '10'}, output
+
+
+def test_a_clean_batch_passes_the_checks_and_uploads(tmp_path, commons, name):
+    batch = Batch(tmp_path, commons)
+    batch.template.write_text(TEMPLATE)
+    batch.add(f'{name}.jpg', categories='Bridges')
+    batch.run(check=True)
+    assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
+    assert '[[Category:Bridges]]' in WikiAPI(commons.api_url).page_text(f'File:{name}.jpg')
+
+
+def test_rows_the_journal_has_finished_are_not_checked_again(tmp_path, commons, name):
+    admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
+    admin.edit(f'Category:{name}', 'For a while.')
+    batch = Batch(tmp_path, commons)
+    batch.template.write_text(TEMPLATE)
+    batch.add(f'{name} early.jpg', categories=name)
+    batch.run(check=True)
+    admin.delete(f'Category:{name}')
+    again = batch.run()
+    assert again.returncode == 0, again.stdout + again.stderr
+    batch.add(f'{name} late.jpg', categories=name)
+    late = batch.run()
+    assert late.returncode == 2, late.stdout + late.stderr
+    problems = [line for line in late.stderr.splitlines() if 'does not exist' in line]
+    assert len(problems) == 1 and 'row 3' in problems[0], late.stderr

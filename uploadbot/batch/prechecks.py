@@ -1,0 +1,197 @@
+"""Checks of the built pages against the wiki, before the first upload.
+
+Commons deletes files without a licence, and a category that does not exist
+(``Beans`` for ``Bean``) or has become a redirect leaves a file badly filed.
+The title blacklist refuses generic camera names (``DSC_0001.JPG``) only when
+the file is sent. So before anything is sent (with ``-check`` and before
+every run's first upload) each row's page and name are checked here, and
+each problem is reported by row and column like any bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import mwparserfromhell
+
+from uploadbot.api import facts
+from uploadbot.api.lookup import TITLES_PER_QUERY
+from uploadbot.errors import InputError
+from uploadbot.item import UploadItem
+from uploadbot.names import normalize_title
+
+from .plan import Plan
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """Which checks run; ``licence_templates`` replaces the wiki's licence category."""
+
+    licences: bool = True
+    categories: bool = True
+    titles: bool = True
+    licence_templates: tuple[str, ...] | None = None
+
+
+@dataclass
+class Findings:
+    """Problems (bad input: nothing is uploaded) and notes (for the operator to read)."""
+
+    problems: list[InputError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def templates_in(text: str) -> set[str]:
+    """Template names a page uses, and plain positional values that may name one.
+
+    The values count because licences are often passed on by a wrapper:
+    ``{{self|cc-by-sa-4.0}}`` carries ``Cc-by-sa-4.0``.
+    """
+    names: set[str] = set()
+    for template in mwparserfromhell.parse(text).filter_templates(recursive=True):
+        names.add(_template_name(str(template.name)))
+        for param in template.params:
+            value = str(param.value).strip()
+            if not param.showkey and value and not set('{}[]|<>=\n') & set(value):
+                names.add(_template_name(value))
+    names.discard('')
+    return names
+
+
+def categories_in(text: str) -> list[str]:
+    """The categories a page files itself in (``[[Category:X]]``, not ``[[:Category:X]]``)."""
+    found = []
+    for link in mwparserfromhell.parse(text).filter_wikilinks(recursive=True):
+        prefix, colon, rest = str(link.title).strip().partition(':')
+        if colon and prefix.strip().lower() == 'category':
+            found.append(normalize_title(rest))
+    return list(dict.fromkeys(name for name in found if name))
+
+
+def _template_name(name: str) -> str:
+    name = name.strip()
+    prefix, colon, rest = name.partition(':')
+    if colon and prefix.strip().lower() == 'template':
+        name = rest
+    return normalize_title(name)
+
+
+class PreChecks:
+    """The wiki-side checks of one plan, sharing what they learn (one licence list per run)."""
+
+    def __init__(self, plan: Plan, wiki: facts.Reader, settings: CheckSettings) -> None:
+        self.plan = plan
+        self.wiki = wiki
+        self.settings = settings
+
+    def run(self, *, copy_uploads: bool) -> Findings:
+        findings = Findings()
+        if self.settings.licences:
+            self._licences(findings)
+        if self.settings.categories:
+            self._categories(findings)
+        if self.settings.titles:
+            self._titles(findings)
+        self._copy_sources(findings, copy_uploads)
+        return findings
+
+    def _error(self, item: UploadItem, column: str, message: str) -> InputError:
+        return InputError(message, path=self.plan.manifest_path, row=item.row, field=column)
+
+    # -- licences ------------------------------------------------------------
+
+    def _licences(self, findings: Findings) -> None:
+        given = self.settings.licence_templates
+        if given is not None:
+            licences, origin = {_template_name(name) for name in given}, '-licence-templates:'
+        else:
+            licences = facts.licence_templates(self.wiki)
+            origin = f'Category:{facts.LICENCE_CATEGORY}'
+        if not licences:
+            findings.notes.append(f'licence check skipped: {origin} on this wiki holds no '
+                                  'templates; name them with -licence-templates:')
+            return
+        used = {item.row: templates_in(item.text) for item in self.plan.items}
+        unsure = [names for names in used.values() if not names & licences]
+        if unsure:  # a redirect to a licence template is a licence too
+            licences |= self._redirects_to(licences, set().union(*unsure))
+        for item in self.plan.items:
+            if not used[item.row] & licences:
+                row = self.plan.rows.get(item.row)
+                column = next((name for name in ('license', 'licence')
+                               if row is not None and name in row.fields), 'template')
+                findings.problems.append(self._error(
+                    item, column, f'the page would carry no licence: it uses no template '
+                    f'from {origin}; Commons deletes files without one'))
+
+    def _redirects_to(self, licences: set[str], names: set[str]) -> set[str]:
+        """Those of ``names`` that are redirects to a licence template."""
+        names = sorted(name for name in names if ':' not in name and not name.startswith('#'))
+        found = set()
+        for start in range(0, len(names), TITLES_PER_QUERY):
+            group = names[start:start + TITLES_PER_QUERY]
+            answer = self.wiki.query(titles='|'.join(f'Template:{name}' for name in group),
+                                     redirects=True)
+            for entry in answer.get('redirects', []):
+                if _template_name(entry.get('to', '')) in licences:
+                    found.add(_template_name(entry.get('from', '')))
+        return found
+
+    # -- categories ----------------------------------------------------------
+
+    def _categories(self, findings: Findings) -> None:
+        per_row = {item.row: categories_in(item.text) for item in self.plan.items}
+        states = facts.category_states(self.wiki, [name for names in per_row.values()
+                                                   for name in names])
+        bare = [str(item.row) for item in self.plan.items if not per_row[item.row]]
+        if bare:
+            more = f' and {len(bare) - 10} more' if len(bare) > 10 else ''
+            findings.notes.append(f'{len(bare)} row(s) add no category (rows '
+                                  f'{", ".join(bare[:10])}{more}); Commons asks for at least one')
+        for item in self.plan.items:
+            row = self.plan.rows.get(item.row)
+            own = {normalize_title(name) for name in (row.categories if row else [])}
+            for name in per_row[item.row]:
+                state = states.get(name)
+                if state is None:
+                    continue
+                column = 'categories' if name in own else 'template'
+                if state.missing:
+                    message = f'the category {name!r} does not exist on the wiki'
+                else:
+                    message = (f'the category {name!r} is a redirect to {state.target!r}; '
+                               'use the target')
+                findings.problems.append(self._error(item, column, message))
+
+    # -- names ---------------------------------------------------------------
+
+    def _titles(self, findings: Findings) -> None:
+        if 'TitleBlacklist' not in facts.extensions(self.wiki):
+            return
+        for item in self.plan.items:
+            refusal = facts.title_refusal(self.wiki, item.filename)
+            if refusal:
+                row = self.plan.rows.get(item.row)
+                column = 'filename' if row is not None and row.filename else 'file'
+                findings.problems.append(self._error(item, column, refusal))
+
+    # -- URL rows ------------------------------------------------------------
+
+    def _copy_sources(self, findings: Findings, copy_uploads: bool) -> None:
+        urls = [item for item in self.plan.items if item.url]
+        if not urls:
+            return
+        if not copy_uploads:
+            findings.notes.append(f'{len(urls)} URL row(s): the account may not upload by URL, '
+                                  'so the bot downloads each file and uploads it itself')
+            return
+        domains = facts.copy_domains(self.wiki)
+        if domains is None:
+            return
+        for item in urls:
+            host = urlsplit(item.url).hostname or ''
+            if not facts.domain_allowed(host, domains):
+                findings.notes.append(f'row {item.row}: the wiki does not copy from {host} '
+                                      f'({facts.COPY_DOMAINS_PAGE}); the bot downloads the '
+                                      'file and uploads it itself')
