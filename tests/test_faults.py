@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,5 +91,51 @@ def test_fifty_files_through_every_kind_of_fault_land_exactly_once(
         digest = hashlib.sha1(path.read_bytes()).hexdigest()
         versions = wiki.file_versions(filename)
         assert [version['sha1'] for version in versions] == [digest], filename
+        assert wiki.files_with_sha1(digest) == [filename.replace(' ', '_')]
+        assert recorded[filename] == digest
+
+
+def test_fifty_files_through_random_faults_from_the_first_request_end_in_one_run(
+        batch, wiki, sandbox, tmp_path, name):
+    """About one request in eight misbehaves, site set-up and login included."""
+    paths = {}
+    for index in range(50):
+        size = 200_000 + index * 613 if index % 5 == 0 else 3000 + index * 37
+        paths[f'{name} {index}.jpg'] = batch.add(f'{name} {index}.jpg', size=size)
+    proxy = FaultProxy(sandbox.port)
+    try:
+        first = proxy.add('status', status=503, times=1)  # the very first request fails
+        chaos = proxy.chaos(1 / 8, seed=20261121, stall=5.0)
+        through = pywikibot_dir_through(proxy, Path(sandbox.pywikibot_dir), tmp_path / 'pwb',
+                                        socket_timeout=3)
+        batch.write()
+        result = subprocess.run(
+            [sys.executable, '-m', 'uploadbot', f'-dir:{through}',
+             f'-manifest:{batch.manifest}', f'-template:{batch.template}',
+             f'-report:{batch.report}', f'-chunk-size:{CHUNK}', '-query-timeout:3',
+             '-upload-timeout:4'],
+            capture_output=True, text=True, timeout=1500, cwd=batch.folder)
+    finally:
+        proxy.close()
+    first_upload = next(number for number, request in enumerate(proxy.seen, 1)
+                        if request.action == 'upload')
+    at_start = [entry for entry in chaos.log if entry[0] < first_upload]
+    print(f'\nfaults injected: {dict(chaos.injected)} + 1 first-request 503; '
+          f'{len(proxy.seen)} requests; {len(at_start)} random faults before the first upload '
+          f'(set-up and login): {at_start}')
+    assert first.hit == 1
+    assert sum(chaos.injected.values()) >= len(proxy.seen) // 16, 'faults were injected'
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'Traceback' not in result.stderr
+    outcomes = batch.outcomes()
+    assert {row['outcome'] for row in outcomes.values()} == {'uploaded'}
+    assert len(outcomes) == 50
+    journal = batch.manifest.with_name(batch.manifest.name + '.journal.sqlite')
+    with sqlite3.connect(journal) as db:
+        recorded = dict(db.execute('SELECT filename, sha1 FROM rows WHERE state = ?',
+                                   ('uploaded',)))
+    for filename, path in paths.items():
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+        assert [version['sha1'] for version in wiki.file_versions(filename)] == [digest]
         assert wiki.files_with_sha1(digest) == [filename.replace(' ', '_')]
         assert recorded[filename] == digest

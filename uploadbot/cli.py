@@ -27,6 +27,8 @@ options:
 -workers:N          upload N files at once (default 1)
 -max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
 -commit-held        commit rows held in the stash, under the policy as it is now
+-retry-refused      send again rows the wiki refused for good in an earlier run,
+                    although they did not change
 -async              let the wiki assemble and publish files in jobs; poll checkstatus
 -max-download:BYTES the largest file fetched from a URL row (default 4Gi)
 -allow-local-urls   allow URL rows on private, loopback and link-local addresses
@@ -45,6 +47,8 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
+from .api.retry import GaveUp
+from .api.session import logged_in, under_retries
 from .api.transfer import SiteTransfer
 from .batch.manifest import read_manifest
 from .batch.plan import Plan, Planner
@@ -66,12 +70,11 @@ from .upload.task import TaskSettings
 
 def main(*args: str) -> int:
     """Run the bot with pywikibot-style arguments; returns the exit code."""
-    with warnings.catch_warnings():
-        # Under pwb, pwb has handled the global options and made the site
-        # already; pywikibot's warning about that is meant for scripts that
-        # make a site before handling their options, which this one does not.
-        warnings.filterwarnings('ignore', 'Site objects have been created before arguments')
-        local_args = pywikibot.handle_args(args, do_help=False)
+    try:
+        local_args = under_retries(partial(_handle_args, args))
+    except (PywikibotError, GaveUp) as error:
+        pywikibot.error(f'cannot log in to the wiki: {error}')
+        return ExitCode.FAILED
     if '-help' in local_args:
         pywikibot.stdout(__doc__ + '\nFor pywikibot\'s global options: pwb -help:global\n')
         return ExitCode.OK
@@ -83,6 +86,16 @@ def main(*args: str) -> int:
     except BatchStop as stop:
         pywikibot.error(str(stop))
         return stop.exit_code
+
+
+def _handle_args(args: tuple[str, ...]) -> list[str]:
+    """pywikibot's global options; this already makes the site and asks the wiki who we are."""
+    with warnings.catch_warnings():
+        # Under pwb, pwb has handled the global options and made the site
+        # already; pywikibot's warning about that is meant for scripts that
+        # make a site before handling their options, which this one does not.
+        warnings.filterwarnings('ignore', 'Site objects have been created before arguments')
+        return pywikibot.handle_args(args, do_help=False)
 
 
 def _run(options: Options) -> int:
@@ -120,6 +133,7 @@ def _upload(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[],
         settings = TaskSettings(
             chunk_size=options.chunk_size, own_user=site.username(),
             commit_held=options.commit_held, asynchronous=options.asynchronous,
+            retry_refused=options.retry_refused,
             downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
                                   timeout=(10.0, options.query_timeout)),
             copy_uploads=site.has_right('upload_by_url'))
@@ -149,13 +163,12 @@ def _plan(options: Options) -> Plan:
 
 
 def _logged_in_site() -> pywikibot.site.APISite | None:
-    site = pywikibot.Site()
+    """The logged-in site, set up under the same retries as every request (see api/session.py)."""
     try:
-        site.login()
-    except PywikibotError as error:
-        pywikibot.error(f'cannot log in to {site}: {error}')
+        return logged_in(pywikibot.Site)
+    except (PywikibotError, GaveUp) as error:
+        pywikibot.error(f'cannot log in to the wiki: {error}')
         return None
-    return site
 
 
 def _unknown_extensions(plan: Plan, site: pywikibot.site.APISite) -> list[InputError]:

@@ -27,6 +27,9 @@ class ExitCode(IntEnum):
     HELD = 3
     ABORTED = 4
     ALREADY_RUNNING = 5
+    #: The wiki refused rows for good in this run (rows refused by an earlier
+    #: run and unchanged since do not count: they wait for a person).
+    REFUSED = 6
 
 
 class UploadbotError(Exception):

@@ -76,6 +76,7 @@ class Options:
     check: bool = False
     status: bool = False
     commit_held: bool = False
+    retry_refused: bool = False
     on: list[str] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
 
@@ -95,6 +96,7 @@ class Options:
         paths = {'-manifest': 'manifest', '-template': 'template', '-policy': 'policy',
                  '-report': 'report', '-journal': 'journal', '-preview': 'preview'}
         flags = {'-check': 'check', '-status': 'status', '-commit-held': 'commit_held',
+                 '-retry-refused': 'retry_refused',
                  '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls',
                  '-exif': 'exif', '-any-extension': 'any_extension'}
         if name in paths:

@@ -46,6 +46,9 @@ class Record:
     last_error: str = ''
     created: float = 0.0
     updated: float = 0.0
+    #: For a ``refused`` row: the row's fingerprint when the wiki refused it
+    #: (see :attr:`uploadbot.item.UploadItem.fingerprint`).
+    refused_for: str = ''
 
     def __post_init__(self) -> None:
         # Stores hand back plain text; the record always holds the enum.

@@ -148,17 +148,31 @@ class UploadBot(BaseBot):
         sent = sum(transfer.counters.bytes_sent for transfer in self._transfers)
         requests = sum(transfer.counters.requests for transfer in self._transfers)
         pywikibot.info(self.report.summary(sent, requests))
+        waiting = sum(1 for outcome in self.report.outcomes
+                      if outcome.outcome == State.REFUSED and outcome.earlier)
+        if waiting:
+            pywikibot.info(f'{waiting} row(s) refused by the wiki in an earlier run wait for a '
+                           'person to change them (or -retry-refused); -status lists them')
 
     def _remaining(self) -> list[UploadItem]:
         done = {outcome.row for outcome in self.report.outcomes}
         return [item for item in self.items if item.row not in done]
 
     def exit_code(self) -> ExitCode:
+        """The run's exit code; rows refused by an earlier run do not make it non-zero.
+
+        A scheduled job so mails once per new problem: a refusal is reported
+        (code 6) by the run that met it, and later runs, which leave the row
+        alone, exit 0 and only say how many rows wait for a person.
+        """
         counts = self.report.counts()
         if self.aborted:
             return ExitCode.ABORTED
         if counts[State.FAILED]:
             return ExitCode.FAILED
+        if any(outcome.outcome == State.REFUSED and not outcome.earlier
+               for outcome in self.report.outcomes):
+            return ExitCode.REFUSED
         if counts[State.HELD]:
             return ExitCode.HELD
         return ExitCode.OK
