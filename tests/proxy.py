@@ -200,6 +200,13 @@ class FaultProxy:
             return reply(handler, 200, json.dumps({'error': {
                 'code': 'badtoken', 'info': 'Invalid CSRF token.'}}).encode(),
                 {'Content-Type': 'application/json'})
+        if kind == 'abusefilter-warning':  # AbuseFilter's answer to a filter that warns
+            return reply(handler, 200, json.dumps({'error': {
+                'code': 'abusefilter-warning',
+                'info': 'Warning: This action has been automatically identified as harmful.',
+                'abusefilter': {'id': 7, 'description': 'Uploads need a licence template',
+                                'actions': ['warn']}}}).encode(),
+                {'Content-Type': 'application/json'})
         if kind == 'drop-cookie':
             headers.pop('Cookie', None)
         if kind == 'delay':

@@ -3,11 +3,14 @@
 The sandbox refuses a file type outside ``$wgFileExtensions`` (the bot is
 told not to check it first with ``-any-extension``) with ``filetype-banned``,
 in one request; sent in chunks, MediaWiki 1.39 refuses the same name with
-``illegal-filename`` at the first chunk.
+``illegal-filename`` at the first chunk. An AbuseFilter warning is injected
+by the fault proxy in the words AbuseFilter uses (the default sandbox runs
+no filters).
 """
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +99,30 @@ def test_a_chunked_file_of_a_banned_type_is_refused_and_listed_by_status(
               if f'{row["file"]} -> {name}.txt' in line]
     assert len(listed) == 1 and ': refused ' in listed[0]
     assert wiki.file_info(f'{name}.txt') is None
+
+
+def test_an_abusefilter_warning_is_answered_by_sending_again_once(
+        batch, wiki, proxy, tmp_path, name):
+    path = batch.add(f'{name}.jpg')
+    warned = proxy.add('abusefilter-warning', lambda request: request.is_direct_upload)
+    result = run_through(batch, proxy, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert warned.hit == 1
+    assert sum(1 for request in proxy.seen if request.is_direct_upload) == 2
+    row = batch.outcomes()[f'{name}.jpg']
+    assert row['outcome'] == 'uploaded'
+    assert 'AbuseFilter warned (abusefilter-warning): Warning: This action' in row['message']
+    assert [v['sha1'] for v in wiki.file_versions(f'{name}.jpg')] == \
+        [hashlib.sha1(path.read_bytes()).hexdigest()]
+
+
+def test_a_second_abusefilter_warning_fails_the_row_for_another_run(
+        batch, wiki, proxy, tmp_path, name):
+    batch.add(f'{name}.jpg')
+    proxy.add('abusefilter-warning', lambda request: request.is_direct_upload, times=2)
+    result = run_through(batch, proxy, tmp_path)
+    assert result.returncode == 1
+    row = batch.outcomes()[f'{name}.jpg']
+    assert row['outcome'] == 'failed'
+    assert 'abusefilter-warning' in row['message']
+    assert wiki.file_info(f'{name}.jpg') is None

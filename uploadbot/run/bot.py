@@ -19,6 +19,7 @@ from pywikibot.bot import BaseBot
 
 from uploadbot.api.lookup import NameClaims
 from uploadbot.api.protocol import Transfer
+from uploadbot.api.session import guard_pywikibot_requests
 from uploadbot.api.transfer import SiteTransfer
 from uploadbot.errors import ExitCode
 from uploadbot.item import UploadItem
@@ -67,6 +68,7 @@ class UploadBot(BaseBot):
         ``options`` go to :class:`~uploadbot.upload.task.TaskSettings` (``commit_held``,
         ``asynchronous``, ``downloader``) or to the bot (``workers``, ``max_runtime``).
         """
+        guard_pywikibot_requests()  # pywikibot's own requests under the bot's retries
         bot_options = {key: options.pop(key) for key in ('workers', 'max_runtime', 'progress')
                        if key in options}
         settings = TaskSettings(chunk_size=chunk_size, own_user=site.username(),
