@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,9 @@ from .proxy import FaultProxy, Request, pywikibot_dir_through
 pytestmark = pytest.mark.wiki
 
 CHUNK = 64 * 1024
+
+#: The random faults' seed (``UPLOADBOT_CHAOS_SEED`` tries another sequence).
+CHAOS_SEED = int(os.environ.get('UPLOADBOT_CHAOS_SEED', '20261121'))
 
 
 def after(count: int, predicate):
@@ -95,6 +99,18 @@ def test_fifty_files_through_every_kind_of_fault_land_exactly_once(
         assert recorded[filename] == digest
 
 
+def test_an_upload_answered_with_an_error_without_a_code_is_looked_up_then_sent_again(
+        batch, wiki, proxy, tmp_path, name):
+    path = batch.add(f'{name}.jpg')
+    fault = proxy.add('string-error', lambda request: request.is_direct_upload)
+    result = run_through(batch, proxy, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert fault.hit == 1
+    assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
+    digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    assert [version['sha1'] for version in wiki.file_versions(f'{name}.jpg')] == [digest]
+
+
 def test_fifty_files_through_random_faults_from_the_first_request_end_in_one_run(
         batch, wiki, sandbox, tmp_path, name):
     """About one request in eight misbehaves, site set-up and login included."""
@@ -105,7 +121,7 @@ def test_fifty_files_through_random_faults_from_the_first_request_end_in_one_run
     proxy = FaultProxy(sandbox.port)
     try:
         first = proxy.add('status', status=503, times=1)  # the very first request fails
-        chaos = proxy.chaos(1 / 8, seed=20261121, stall=5.0)
+        chaos = proxy.chaos(1 / 8, seed=CHAOS_SEED, stall=5.0)
         through = pywikibot_dir_through(proxy, Path(sandbox.pywikibot_dir), tmp_path / 'pwb',
                                         socket_timeout=3)
         batch.write()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -114,7 +115,9 @@ def fuse_folder(tmp_path):
     try:
         yield point
     finally:
-        subprocess.run(['fusermount', '-u', str(point)], check=False, timeout=30)
+        unmounted = subprocess.run(['fusermount', '-u', str(point)], check=False, timeout=30)
+        if unmounted.returncode:  # something still holds a file: detach it anyway
+            subprocess.run(['fusermount', '-u', '-z', str(point)], check=False, timeout=30)
 
 
 def test_on_a_real_fuse_mount_the_journal_finds_it_and_uses_the_rollback_journal(fuse_folder):
@@ -127,3 +130,24 @@ def test_on_a_real_fuse_mount_the_journal_finds_it_and_uses_the_rollback_journal
         assert again.get('a.jpg', 'A.jpg').offset == 4096
     assert sorted(entry.name for entry in fuse_folder.iterdir()) == \
         ['batch.csv.journal.sqlite', 'batch.csv.journal.sqlite-journal']
+
+
+@pytest.mark.wiki
+def test_a_batch_with_its_journal_on_a_fuse_mount_uploads_and_resumes_there(
+        batch, wiki, name, fuse_folder):
+    journal_path = fuse_folder / 'batch.journal.sqlite'
+    path = batch.add(f'{name}.jpg')
+    batch.run(f'-journal:{journal_path}', check=True)
+    assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
+    batch.run(f'-journal:{journal_path}', check=True)
+    assert batch.outcomes()[f'{name}.jpg']['sent'] == '0', 'the second run read the journal'
+    # The file format's read and write versions: 1 for the rollback journal, 2 for WAL.
+    assert journal_path.read_bytes()[18:20] == b'\x01\x01'
+    db = sqlite3.connect(journal_path)
+    try:
+        assert db.execute('SELECT state FROM rows').fetchall() == [('uploaded',)]
+    finally:
+        db.close()
+    assert not (fuse_folder / 'batch.journal.sqlite-wal').exists()
+    assert wiki.file_info(f'{name}.jpg')['sha1'] == \
+        hashlib.sha1(path.read_bytes()).hexdigest()

@@ -19,7 +19,10 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """What a run's exit status tells a scheduler (documented in the README)."""
+    """What a run's exit status tells a scheduler (documented in the README).
+
+    When several apply, the first of ABORTED, FAILED, REFUSED, HELD counts.
+    """
 
     OK = 0
     FAILED = 1
