@@ -7,18 +7,25 @@ reset before or after the wiki did the work, a 5xx or a 429 with
 ``Retry-After``, an answer held back past the client's timeout, a ``maxlag``
 error, a bad token, a lost session cookie, or an answer held until the test
 lets it go (to kill the bot while its request is in flight).
+
+With :meth:`FaultProxy.chaos` it also misbehaves at random, from the very
+first request on (site set-up and login included), the way Wikimedia's edge
+does in trouble: resets, 429/502/503 with an HTML error page, a JSON answer
+whose ``error`` is a plain string, stalls past the client's timeout.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import random
 import re
 import shutil
 import socket
 import struct
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -77,6 +84,47 @@ class Fault:
     hit: int = 0
 
 
+#: The page Wikimedia's edge serves with a 5xx or 429 (abridged).
+ERROR_PAGE = (b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+              b'<title>Wikimedia Error</title></head><body><div class="content">'
+              b'<h1>Error</h1><p>Our servers are currently under maintenance or experiencing '
+              b'a technical issue. Please try again in a few minutes.</p></div></body></html>\n')
+
+#: What :meth:`FaultProxy.chaos` picks from, with the fields of its fault.
+CHAOS_KINDS = (
+    ('reset-before', {}), ('reset-after', {}),
+    ('status', {'status': 429, 'retry_after': 1}), ('status', {'status': 502}),
+    ('status', {'status': 503, 'retry_after': 1}), ('string-error', {}),
+    ('stall', {}),
+)
+
+
+@dataclass
+class Chaos:
+    """Random faults on about ``rate`` of all requests, counted by kind."""
+
+    rate: float
+    seed: int
+    stall: float
+    injected: Counter = field(default_factory=Counter)
+    #: (the request's number, its action, the fault) for every fault injected.
+    log: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.random = random.Random(self.seed)
+        self.lock = threading.Lock()
+
+    def pick(self, number: int, request: Request) -> Fault | None:
+        with self.lock:
+            if self.random.random() >= self.rate:
+                return None
+            kind, fields = self.random.choice(CHAOS_KINDS)
+            label = f'{kind} {fields.get("status", "")}'.strip()
+            self.injected[label] += 1
+            self.log.append((number, request.action or '?', label))
+        return Fault(kind, lambda request: True, delay=self.stall, **fields)
+
+
 @dataclass
 class FaultProxy:
     """A reverse proxy on 127.0.0.1 in front of ``upstream_port``."""
@@ -86,6 +134,7 @@ class FaultProxy:
     seen: list[Request] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
     holding: threading.Event = field(default_factory=threading.Event)
+    random_faults: Chaos | None = None
 
     def __post_init__(self) -> None:
         self.server = serve(self._handle)
@@ -96,6 +145,11 @@ class FaultProxy:
         fault = Fault(kind, when, **options)
         self.faults.append(fault)
         return fault
+
+    def chaos(self, rate: float, *, seed: int, stall: float) -> Chaos:
+        """Misbehave at random on about ``rate`` of the requests; a stall lasts ``stall`` s."""
+        self.random_faults = Chaos(rate, seed, stall)
+        return self.random_faults
 
     def close(self) -> None:
         self.released.set()
@@ -109,7 +163,9 @@ class FaultProxy:
             if fault.hit < fault.times and fault.when(request):
                 fault.hit += 1
                 return fault
-        return None
+        if self.random_faults is None:
+            return None
+        return self.random_faults.pick(len(self.seen), request)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get('Content-Length') or 0)
@@ -122,8 +178,16 @@ class FaultProxy:
         if kind == 'reset-before':
             return _reset(handler)
         if kind in ('status', 'retry-after'):
-            extra = {'Retry-After': str(fault.retry_after)} if kind == 'retry-after' else {}
-            return reply(handler, fault.status, b'upstream trouble', extra)
+            extra = {'Content-Type': 'text/html; charset=utf-8'}
+            if kind == 'retry-after' or fault.status == 429:
+                extra['Retry-After'] = str(fault.retry_after)
+            return reply(handler, fault.status, ERROR_PAGE, extra)
+        if kind == 'string-error':
+            return reply(handler, 200, json.dumps({'error': 'Too many requests, slow down'})
+                         .encode(), {'Content-Type': 'application/json'})
+        if kind == 'stall':  # no answer until the client has given up
+            time.sleep(fault.delay)
+            return _reset(handler)
         if kind == 'status-after':  # the wiki did the work; the gateway answers an error
             self._forward(request.method, request.path, headers, body)
             return reply(handler, fault.status, b'gateway trouble', {})
@@ -135,6 +199,13 @@ class FaultProxy:
         if kind == 'badtoken':
             return reply(handler, 200, json.dumps({'error': {
                 'code': 'badtoken', 'info': 'Invalid CSRF token.'}}).encode(),
+                {'Content-Type': 'application/json'})
+        if kind == 'abusefilter-warning':  # AbuseFilter's answer to a filter that warns
+            return reply(handler, 200, json.dumps({'error': {
+                'code': 'abusefilter-warning',
+                'info': 'Warning: This action has been automatically identified as harmful.',
+                'abusefilter': {'id': 7, 'description': 'Uploads need a licence template',
+                                'actions': ['warn']}}}).encode(),
                 {'Content-Type': 'application/json'})
         if kind == 'drop-cookie':
             headers.pop('Cookie', None)
@@ -173,12 +244,19 @@ def _reset(handler: BaseHTTPRequestHandler) -> None:
     handler.connection.close()
 
 
-def pywikibot_dir_through(proxy: FaultProxy, sandbox_dir: Path, target: Path) -> Path:
-    """A copy of the sandbox's pywikibot directory whose family points at the proxy."""
+def pywikibot_dir_through(proxy: FaultProxy, sandbox_dir: Path, target: Path, *,
+                          socket_timeout: float | None = None) -> Path:
+    """A copy of the sandbox's pywikibot directory whose family points at the proxy.
+
+    ``socket_timeout`` sets pywikibot's own read timeout (so a stall is noticed soon).
+    """
     shutil.copytree(sandbox_dir, target, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns('*.lwp', 'logs', 'apicache*', 'throttle.ctrl'))
     family = target / 'families' / 'sandbox_family.py'
     family.write_text(re.sub(r"'127\.0\.0\.1:\d+'", f"'127.0.0.1:{proxy.port}'",
                              family.read_text()))
     (target / 'user-password.py').chmod(0o600)
+    if socket_timeout is not None:
+        with open(target / 'user-config.py', 'a') as config:
+            config.write(f'socket_timeout = ({socket_timeout}, {socket_timeout})\n')
     return target

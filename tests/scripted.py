@@ -25,6 +25,7 @@ class ScriptedTransfer:
         self.script = list(script)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.counters = Counters()
+        self.notes: list[str] = []
         self.budgets: list[float] = []
 
     def for_row(self, seconds: float) -> ScriptedTransfer:

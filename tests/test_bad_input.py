@@ -121,12 +121,12 @@ def test_direction_marks_are_dropped_as_the_wiki_does(batch, wiki, name):
     assert wiki.file_info(f'{name} marked.jpg')['sha1'] == sha1(path.read_bytes())
 
 
-def test_zero_byte_file_fails_its_row_and_the_batch_goes_on(batch, wiki, name):
+def test_zero_byte_file_is_refused_and_the_batch_goes_on(batch, wiki, name):
     batch.add(f'{name} empty.jpg', content=b'')
     after = batch.add(f'{name} after.jpg')
-    assert batch.run().returncode == 1
+    assert batch.run().returncode == 6
     rows = batch.outcomes()
-    assert rows[f'{name} empty.jpg']['outcome'] == 'failed'
+    assert rows[f'{name} empty.jpg']['outcome'] == 'refused'
     assert rows[f'{name} after.jpg']['outcome'] == 'uploaded'
     assert wiki.file_info(f'{name} after.jpg')['sha1'] == sha1(after.read_bytes())
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,9 @@ from .proxy import FaultProxy, Request, pywikibot_dir_through
 pytestmark = pytest.mark.wiki
 
 CHUNK = 64 * 1024
+
+#: The random faults' seed (``UPLOADBOT_CHAOS_SEED`` tries another sequence).
+CHAOS_SEED = int(os.environ.get('UPLOADBOT_CHAOS_SEED', '20261121'))
 
 
 def after(count: int, predicate):
@@ -102,3 +108,61 @@ def test_a_wiki_refusing_the_checks_before_upload_ends_the_run_without_a_traceba
     assert 'the wiki could not be asked before uploading' in result.stderr
     assert 'Traceback' not in result.stdout + result.stderr
     assert wiki.file_info(f'{name}.jpg') is None
+
+
+def test_an_upload_answered_with_an_error_without_a_code_is_looked_up_then_sent_again(
+        batch, wiki, proxy, tmp_path, name):
+    path = batch.add(f'{name}.jpg')
+    fault = proxy.add('string-error', lambda request: request.is_direct_upload)
+    result = run_through(batch, proxy, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert fault.hit == 1
+    assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
+    digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    assert [version['sha1'] for version in wiki.file_versions(f'{name}.jpg')] == [digest]
+
+
+def test_fifty_files_through_random_faults_from_the_first_request_end_in_one_run(
+        batch, wiki, sandbox, tmp_path, name):
+    """About one request in eight misbehaves, site set-up and login included."""
+    paths = {}
+    for index in range(50):
+        size = 200_000 + index * 613 if index % 5 == 0 else 3000 + index * 37
+        paths[f'{name} {index}.jpg'] = batch.add(f'{name} {index}.jpg', size=size)
+    proxy = FaultProxy(sandbox.port)
+    try:
+        first = proxy.add('status', status=503, times=1)  # the very first request fails
+        chaos = proxy.chaos(1 / 8, seed=CHAOS_SEED, stall=5.0)
+        through = pywikibot_dir_through(proxy, Path(sandbox.pywikibot_dir), tmp_path / 'pwb',
+                                        socket_timeout=3)
+        batch.write()
+        result = subprocess.run(
+            [sys.executable, '-m', 'uploadbot', f'-dir:{through}',
+             f'-manifest:{batch.manifest}', f'-template:{batch.template}',
+             f'-report:{batch.report}', f'-chunk-size:{CHUNK}', '-query-timeout:3',
+             '-upload-timeout:4'],
+            capture_output=True, text=True, timeout=1500, cwd=batch.folder)
+    finally:
+        proxy.close()
+    first_upload = next(number for number, request in enumerate(proxy.seen, 1)
+                        if request.action == 'upload')
+    at_start = [entry for entry in chaos.log if entry[0] < first_upload]
+    print(f'\nfaults injected: {dict(chaos.injected)} + 1 first-request 503; '
+          f'{len(proxy.seen)} requests; {len(at_start)} random faults before the first upload '
+          f'(set-up and login): {at_start}')
+    assert first.hit == 1
+    assert sum(chaos.injected.values()) >= len(proxy.seen) // 16, 'faults were injected'
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'Traceback' not in result.stderr
+    outcomes = batch.outcomes()
+    assert {row['outcome'] for row in outcomes.values()} == {'uploaded'}
+    assert len(outcomes) == 50
+    journal = batch.manifest.with_name(batch.manifest.name + '.journal.sqlite')
+    with sqlite3.connect(journal) as db:
+        recorded = dict(db.execute('SELECT filename, sha1 FROM rows WHERE state = ?',
+                                   ('uploaded',)))
+    for filename, path in paths.items():
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+        assert [version['sha1'] for version in wiki.file_versions(filename)] == [digest]
+        assert wiki.files_with_sha1(digest) == [filename.replace(' ', '_')]
+        assert recorded[filename] == digest

@@ -136,7 +136,7 @@ def test_status_lists_rows_that_need_attention_without_the_wiki(batch, wiki, adm
     result = batch.run('-status')
     assert result.returncode == 0
     text = result.stdout + result.stderr
-    assert '1 uploaded' in text and '1 held' in text and '1 failed' in text
+    assert '1 uploaded' in text and '1 held' in text and '1 refused' in text
     assert f'{name} deleted.jpg' in text and f'{name} empty.jpg' in text
     assert f'{name} fine.jpg' not in text.split('need attention')[1]
 

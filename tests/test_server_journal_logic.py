@@ -8,6 +8,7 @@ killed on several machines are in ``test_shared_batch.py``.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,40 @@ def test_times_keep_their_fraction_of_a_second(journal_at, tmp_path):
         journal.enlist(items(tmp_path, 1))
         saved = journal.save(journal.get('2.jpg', 'File 2.jpg'))
         assert abs(journal.get('2.jpg', 'File 2.jpg').updated - saved.updated) < 0.001
+
+
+def refuse_row(journal) -> None:
+    record = journal.get('2.jpg', 'File 2.jpg')
+    journal.save(record.__class__(**{**record.__dict__, 'state': State.REFUSED}))
+
+
+def test_a_refused_row_waits_for_a_person(journal_at, tmp_path):
+    with journal_at(tmp_path) as first:
+        first.enlist(items(tmp_path, 1))
+        first.claim(1)
+        refuse_row(first)
+    with journal_at(tmp_path) as later:
+        later.enlist(items(tmp_path, 1))
+        assert (later.claim(1), later.open_rows()) == ([], 0)
+
+
+def test_a_refused_row_whose_page_a_person_changed_is_open_again(journal_at, tmp_path):
+    with journal_at(tmp_path) as first:
+        first.enlist(items(tmp_path, 1))
+        first.claim(1)
+        refuse_row(first)
+    changed = [replace(item, text='a page without the blacklisted link')
+               for item in items(tmp_path, 1)]
+    with journal_at(tmp_path) as later:
+        later.enlist(changed)
+        assert [item.text for item in later.claim(1)] == ['a page without the blacklisted link']
+
+
+def test_retry_refused_takes_refused_rows_again(journal_at, tmp_path):
+    with journal_at(tmp_path) as first:
+        first.enlist(items(tmp_path, 1))
+        first.claim(1)
+        refuse_row(first)
+    time.sleep(0.01)
+    with journal_at(tmp_path, retry_refused=True) as later:
+        assert [item.row for item in later.claim(1)] == [2]

@@ -92,9 +92,9 @@ def test_empty_file_is_reported_as_refused_by_the_wiki(batch, wiki, name):
     batch.add(f'{name}.jpg', content=b'')
     result = batch.run()
     row = batch.outcomes()[f'{name}.jpg']
-    assert result.returncode == 1
-    assert row['outcome'] == 'failed'
-    assert 'empty' in row['message']
+    assert result.returncode == 6
+    assert row['outcome'] == 'refused'
+    assert 'empty-file' in row['message']
     assert wiki.file_info(f'{name}.jpg') is None
 
 
@@ -108,14 +108,15 @@ def test_extension_not_matching_content_is_refused_before_uploading(batch, wiki,
     assert wiki.file_info(f'{name}.png') is None
 
 
-def test_file_the_wiki_refuses_to_verify_is_reported_failed(batch, wiki, name):
+def test_file_the_wiki_refuses_to_verify_is_reported_refused(batch, wiki, name):
     svg = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" '
            b'height="10"><script>alert(1)</script></svg>')
     batch.add(f'{name}.svg', content=svg)
     result = batch.run()
     row = batch.outcomes()[f'{name}.svg']
-    assert result.returncode == 1
-    assert row['outcome'] == 'failed'
+    assert result.returncode == 6
+    assert row['outcome'] == 'refused'
+    assert 'verification-error' in row['message']
     assert 'script' in row['message'].lower()
     assert wiki.file_info(f'{name}.svg') is None
 

@@ -152,11 +152,11 @@ def test_a_publish_whose_answer_was_lost_is_looked_up_not_sent_again(small, jour
     assert [call for call, _ in transfer.calls] == ['upload', 'query']
 
 
-def test_a_wiki_refusal_fails_the_row_with_the_wikis_words(small, journal):
-    transfer = ScriptedTransfer(('upload', APIError('verification-error', 'bad content')))
+def test_a_passing_wiki_error_fails_the_row_with_the_wikis_words(small, journal):
+    transfer = ScriptedTransfer(('upload', APIError('backend-fail-internal', 'disk trouble')))
     outcome = run(transfer, item_for(small), journal)
     assert outcome.outcome is State.FAILED
-    assert outcome.message == 'the wiki refused it: verification-error: bad content'
+    assert outcome.message == 'the wiki refused it: backend-fail-internal: disk trouble'
 
 
 def test_each_row_gets_its_own_retry_budget(small, tmp_path, journal):
@@ -228,6 +228,41 @@ def test_a_bounced_chunk_without_an_offset_asks_checkstatus(large, journal):
         ('commit', success('Photo.jpg')))
     assert run(transfer, item_for(large), journal).outcome is State.UPLOADED
     assert transfer.calls[3] == ('check_status', {'filekey': 'k1'})
+
+
+def test_a_bounced_chunk_whose_upload_the_wiki_lost_starts_over_once(large, journal):
+    transfer = ScriptedTransfer(
+        ('query', no_duplicates),
+        ('upload_chunk', continue_at(1000)),
+        ('upload_chunk', APIError('stashfailed', 'No chunked upload session with this key')),
+        ('check_status', APIError('stashnosuchfilekey', 'No such filekey')),
+        ('query', {'mystashedfiles': []}),
+        ('upload_chunk', continue_at(1000, filekey='k3')),
+        ('upload_chunk', continue_at(2000, filekey='k3')),
+        ('upload_chunk', Reply('Success', filekey='k4', imageinfo={'sha1': sha1_of(large)})),
+        ('commit', success('Photo.jpg')))
+    assert run(transfer, item_for(large), journal).outcome is State.UPLOADED
+    chunks = [(args['offset'], args['filekey']) for call, args in transfer.calls
+              if call == 'upload_chunk']
+    assert chunks == [(0, None), (1000, 'k1'), (0, None), (1000, 'k3'), (2000, 'k3')]
+
+
+def test_a_row_fails_when_the_fresh_start_after_a_lost_upload_fails_too(large, journal):
+    lost = APIError('stashfailed', 'No chunked upload session with this key')
+    transfer = ScriptedTransfer(
+        ('query', no_duplicates),
+        ('upload_chunk', continue_at(1000)),
+        ('upload_chunk', lost),
+        ('check_status', APIError('stashnosuchfilekey', 'No such filekey')),
+        ('query', {'mystashedfiles': []}),
+        ('upload_chunk', continue_at(1000, filekey='k3')),
+        ('upload_chunk', lost),
+        ('check_status', APIError('stashnosuchfilekey', 'No such filekey')),
+        ('query', {'mystashedfiles': []}))
+    outcome = run(transfer, item_for(large), journal)
+    assert outcome.outcome is State.FAILED
+    assert 'No chunked upload session' in outcome.message
+    assert transfer.finished()
 
 
 def test_each_chunks_offset_is_recorded_before_the_next_chunk(large, journal):

@@ -34,6 +34,8 @@ options:
 -workers:N          upload N files at once (default 1)
 -max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
 -commit-held        commit rows held in the stash, under the policy as it is now
+-retry-refused      send again rows the wiki refused for good in an earlier run,
+                    although they did not change
 -async              let the wiki assemble and publish files in jobs; poll checkstatus
 -max-download:BYTES the largest file fetched from a URL row (default 5Gi, Commons' limit)
 -recursive          a folder manifest takes its subfolders' files too ({{{folder}}}: the subfolder)
@@ -66,6 +68,8 @@ import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
 from .api.pace import Pacer
+from .api.retry import GaveUp
+from .api.session import logged_in, under_retries
 from .api.transfer import SiteTransfer
 from .batch.manifest import read_manifest
 from .batch.plan import Plan, Planner
@@ -102,12 +106,11 @@ class LoginFailed(BatchStop):
 
 def main(*args: str) -> int:
     """Run the bot with pywikibot-style arguments; returns the exit code."""
-    with warnings.catch_warnings():
-        # Under pwb, pwb has handled the global options and made the site
-        # already; pywikibot's warning about that is meant for scripts that
-        # make a site before handling their options, which this one does not.
-        warnings.filterwarnings('ignore', 'Site objects have been created before arguments')
-        local_args = pywikibot.handle_args(args, do_help=False)
+    try:
+        local_args = under_retries(partial(_handle_args, args))
+    except (PywikibotError, GaveUp) as error:
+        pywikibot.error(f'cannot log in to the wiki: {error}')
+        return ExitCode.FAILED
     if '-help' in local_args:
         pywikibot.stdout(__doc__ + '\nFor pywikibot\'s global options: pwb -help:global\n')
         return ExitCode.OK
@@ -124,6 +127,16 @@ def main(*args: str) -> int:
     except RowFailure as trouble:  # the wiki's or the network's, before any row began
         pywikibot.error(f'the wiki could not be asked before uploading: {trouble}')
         return ExitCode.FAILED
+
+
+def _handle_args(args: tuple[str, ...]) -> list[str]:
+    """pywikibot's global options; this already makes the site and asks the wiki who we are."""
+    with warnings.catch_warnings():
+        # Under pwb, pwb has handled the global options and made the site
+        # already; pywikibot's warning about that is meant for scripts that
+        # make a site before handling their options, which this one does not.
+        warnings.filterwarnings('ignore', 'Site objects have been created before arguments')
+        return pywikibot.handle_args(args, do_help=False)
 
 
 def _run(options: Options) -> int:
@@ -166,7 +179,8 @@ def _run_shared(options: Options) -> int:
     if plan is not None and plan.problems:
         return _refuse(plan.problems)
     with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch, root=root,
-                             commit_held=options.commit_held, lease=options.lease) as journal:
+                             commit_held=options.commit_held,
+                             retry_refused=options.retry_refused, lease=options.lease) as journal:
         if plan is None:  # the settings of the batch's structured data, from what it holds
             data, problems = _structured_data(journal.items(), site, new_transfer, options,
                                               manifest=None)
@@ -227,6 +241,7 @@ def _settings(options: Options, site: pywikibot.site.APISite,
     return TaskSettings(
         chunk_size=options.chunk_size, own_user=site.username(),
         commit_held=options.commit_held, asynchronous=options.asynchronous,
+        retry_refused=options.retry_refused,
         downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
                               timeout=(10.0, options.query_timeout)),
         copy_uploads=site.has_right('upload_by_url'), data=data)
@@ -260,12 +275,11 @@ def _check_settings(options: Options) -> CheckSettings:
 
 
 def _logged_in_site() -> pywikibot.site.APISite:
-    site = pywikibot.Site()
+    """The logged-in site, set up under the same retries as every request (see api/session.py)."""
     try:
-        site.login()
-    except PywikibotError as error:
-        raise LoginFailed(f'cannot log in to {site}: {error}') from None
-    return site
+        return logged_in(pywikibot.Site)
+    except (PywikibotError, GaveUp) as error:
+        raise LoginFailed(f'cannot log in to the wiki: {error}') from None
 
 
 def _unknown_extensions(plan: Plan, site: pywikibot.site.APISite) -> list[InputError]:

@@ -19,7 +19,10 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """What a run's exit status tells a scheduler (documented in the README)."""
+    """What a run's exit status tells a scheduler (documented in the README).
+
+    When several apply, the first of ABORTED, FAILED, REFUSED, HELD counts.
+    """
 
     OK = 0
     FAILED = 1
@@ -27,6 +30,9 @@ class ExitCode(IntEnum):
     HELD = 3
     ABORTED = 4
     ALREADY_RUNNING = 5
+    #: The wiki refused rows for good in this run (rows refused by an earlier
+    #: run and unchanged since do not count: they wait for a person).
+    REFUSED = 6
 
 
 class UploadbotError(Exception):

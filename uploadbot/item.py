@@ -7,6 +7,7 @@ below both so neither has to import the other.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,15 @@ class UploadItem:
     def key(self) -> tuple[str, str]:
         """The journal's key for this row: source and target name."""
         return (self.source or str(self.path), self.filename)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the wiki judged besides the bytes: name, page text, comment and policy.
+
+        A row refused by the wiki is sent again only when this (or the file) changed.
+        """
+        parts = (self.filename, self.text, self.comment, repr(self.policy))
+        return hashlib.sha1('\0'.join(parts).encode()).hexdigest()
 
     def as_data(self, root: Path) -> dict[str, Any]:
         """The item as plain data, its file relative to ``root``, for a journal shared by machines.

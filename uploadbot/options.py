@@ -111,6 +111,7 @@ class Options:
     licence_check: bool = True
     category_check: bool = True
     title_check: bool = True
+    retry_refused: bool = False
     on: list[str] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
     depicts_property: str = 'P180'
@@ -134,6 +135,7 @@ class Options:
                  '-report': 'report', '-journal': 'journal', '-preview': 'preview',
                  '-journal-cnf': 'journal_cnf', '-root': 'root'}
         flags = {'-check': 'check', '-status': 'status', '-commit-held': 'commit_held',
+                 '-retry-refused': 'retry_refused',
                  '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls',
                  '-exif': 'exif', '-any-extension': 'any_extension', '-mediainfo': 'mediainfo',
                  '-recursive': 'recursive'}

@@ -28,6 +28,7 @@ class State(StrEnum):
     SKIPPED = 'skipped'
     HELD = 'held'
     FAILED = 'failed'
+    REFUSED = 'refused'
     ABORTED = 'aborted'
 
     @property
@@ -54,8 +55,10 @@ class DataStep(StrEnum):
 IN_FLIGHT = (State.HASHING, State.STASHING, State.STASHED, State.COMMITTING)
 
 #: Every way a row can end. ``aborted`` means not attempted: the batch stopped first.
+#: ``failed`` is passing trouble (the next run tries again); ``refused`` is a
+#: permanent refusal of the wiki (later runs leave the row alone until it changes).
 OUTCOMES = (State.UPLOADED, State.RENAMED, State.NEW_VERSION, State.UNCHANGED,
-            State.SKIPPED, State.HELD, State.FAILED, State.ABORTED)
+            State.SKIPPED, State.HELD, State.FAILED, State.REFUSED, State.ABORTED)
 
 #: Outcomes that publish the file.
 PUBLISHED = frozenset({State.UPLOADED, State.RENAMED, State.NEW_VERSION})
@@ -64,7 +67,7 @@ PUBLISHED = frozenset({State.UPLOADED, State.RENAMED, State.NEW_VERSION})
 SETTLED = PUBLISHED | {State.UNCHANGED, State.SKIPPED}
 
 #: States ``-status`` lists row by row: they need a person or another run.
-ATTENTION = (State.FAILED, State.HELD, *IN_FLIGHT)
+ATTENTION = (State.FAILED, State.REFUSED, State.HELD, *IN_FLIGHT)
 
 
 @dataclass
@@ -90,6 +93,8 @@ class Outcome:
     sent: int = 0
     #: The structured-data step after publishing ('' when the row asks for none).
     structured: str = ''
+    #: The outcome was settled by an earlier run; this run did not touch the row.
+    earlier: bool = False
 
     @property
     def settled(self) -> bool:

@@ -17,6 +17,8 @@ class Transfer(Protocol):
     """The Upload API requests the upload layer sends (see ``SiteTransfer``)."""
 
     counters: Counters
+    #: Things the wiki said on the way that the row's report keeps (AbuseFilter warnings).
+    notes: list[str]
 
     def for_row(self, seconds: float) -> Transfer:
         """A view whose retries may wait ``seconds`` in all (one row's budget)."""

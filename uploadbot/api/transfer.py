@@ -28,7 +28,9 @@ from uploadbot.errors import RowFailure
 
 from .multipart import MultipartBody
 from .pace import Pacer
+from .refusals import is_abusefilter_warning
 from .retry import GaveUp, Retryable, Uncertain, retry_after_seconds, retrying
+from .session import own_requests
 
 #: Connect and read timeouts in seconds. Writes wait long: assembling or
 #: publishing a large file out of the stash takes the wiki a while.
@@ -127,6 +129,8 @@ class SiteTransfer:
         self.write_timeout = write_timeout
         self.counters = Counters()
         self.budget: RetryBudget | None = None
+        #: What the wiki said on the way that the report should keep (AbuseFilter warnings).
+        self.notes: list[str] = []
         self._headers = {'User-Agent': http.user_agent(site)}
 
     def for_row(self, seconds: float) -> SiteTransfer:
@@ -136,6 +140,7 @@ class SiteTransfer:
         """
         view = copy.copy(self)
         view.budget = RetryBudget(seconds)
+        view.notes = []
         return view
 
     # -- the upload protocol -------------------------------------------------
@@ -265,7 +270,7 @@ class SiteTransfer:
                     **{key: _form_value(value) for key, value in params.items()
                        if value is not None and value is not False}}
             if token:
-                form['token'] = self.site.tokens['csrf']
+                form['token'] = self._csrf_token()
             if publishes and self.pacer is not None:
                 self.pacer.wait()
             return self._once(form, upload, timeout, publishes)
@@ -274,7 +279,15 @@ class SiteTransfer:
         budget = self.budget
         deadline = None if budget is None else started + budget.seconds
         try:
-            return retrying(once, deadline=deadline, on_retry=self._log_retry)
+            try:
+                return retrying(once, deadline=deadline, on_retry=self._log_retry)
+            except APIError as error:
+                if not is_abusefilter_warning(error.code):
+                    raise
+                # AbuseFilter lets the same action through when it is sent again
+                # after its warning (once); a second warning is an APIError.
+                self.notes.append(f'AbuseFilter warned ({error.code}): {error.info}')
+                return retrying(once, deadline=deadline, on_retry=self._log_retry)
         finally:
             if budget is not None and self.counters.retries > retries_before:
                 budget.seconds -= time.monotonic() - started
@@ -288,9 +301,10 @@ class SiteTransfer:
             body = MultipartBody(form, *upload)
             headers = {**headers, 'Content-Type': body.content_type}
         try:
-            response = http.session.post(
-                self.api_url, data=body, headers=headers, timeout=timeout,
-                auth=http.get_authentication(self.api_url))
+            with own_requests():
+                response = http.session.post(
+                    self.api_url, data=body, headers=headers, timeout=timeout,
+                    auth=http.get_authentication(self.api_url))
         except (requests.ConnectionError, requests.Timeout,
                 requests.exceptions.ChunkedEncodingError, ConnectionError) as error:
             if publishes and not _never_sent(error):
@@ -311,8 +325,18 @@ class SiteTransfer:
             if publishes:
                 raise Uncertain('the answer was not JSON') from None
             raise Retryable('the answer was not JSON') from None
-        if 'error' in data:
-            self._raise_for_error(dict(data['error']), retry_after)
+        error = data.get('error') if isinstance(data, dict) else None
+        if error is not None and not (isinstance(error, dict) and error.get('code')):
+            # Not MediaWiki's error format: something in front of the wiki answered.
+            problem = f'an error without a code: {str(error)[:120]!r}'
+            if publishes:
+                raise Uncertain(problem)
+            raise Retryable(problem, retry_after)
+        if error is not None:
+            self._raise_for_error(dict(error), retry_after)
+        if not isinstance(data, dict):
+            raise Uncertain('the answer was not an API answer') if publishes else \
+                Retryable('the answer was not an API answer')
         return data
 
     def _raise_for_error(self, error: dict[str, Any], retry_after: float | None) -> None:
@@ -331,6 +355,13 @@ class SiteTransfer:
             raise Retryable(f'{code}: logged in again', 0)
         raise APIError(code, info, error)
 
+    def _csrf_token(self) -> str:
+        """pywikibot's CSRF token; fetching it went through the same retries (see session.py)."""
+        try:
+            return self.site.tokens['csrf']
+        except pywikibot.exceptions.Error as error:
+            raise GaveUp(f'cannot get a CSRF token: {error}') from None
+
     def _log_in_again(self) -> None:
         """The wiki saw no session: let pywikibot log in again, and fetch a fresh token.
 
@@ -338,7 +369,10 @@ class SiteTransfer:
         matches the wiki's: it re-reads the user and logs in only if needed.
         """
         self.site.tokens.clear()
-        self.site._relogin()
+        try:
+            self.site._relogin()
+        except pywikibot.exceptions.Error as error:
+            raise GaveUp(f'cannot log in again: {error}') from None
 
     def _log_retry(self, error: Exception, wait: float) -> None:
         self.counters.retries += 1

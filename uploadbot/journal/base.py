@@ -51,6 +51,9 @@ class Record:
     structured: str = ''
     entity: str = ''
     structured_digest: str = ''
+    #: For a ``refused`` row: the row's fingerprint when the wiki refused it
+    #: (see :attr:`uploadbot.item.UploadItem.fingerprint`).
+    refused_for: str = ''
 
     def __post_init__(self) -> None:
         # Stores hand back plain text; the record always holds the enum.

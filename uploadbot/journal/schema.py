@@ -60,6 +60,7 @@ rows = Table(
     Column('structured', String(20), nullable=False, default=''),
     Column('entity', String(40), nullable=False, default=''),
     Column('structured_digest', String(40), nullable=False, default=''),
+    Column('refused_for', String(40), nullable=False, default=''),
     #: The planned item (its page, policy, path under the root), as JSON.
     Column('item', Text, nullable=False),
     #: The worker that holds the row, and until when (seconds since the epoch).

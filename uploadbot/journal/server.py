@@ -96,12 +96,14 @@ class ServerJournal:
     """The :class:`~uploadbot.journal.base.Journal` of one batch on a database server."""
 
     def __init__(self, engine: Engine, batch: str, root: Path, *,
-                 lease: float = LEASE_SECONDS, commit_held: bool = False) -> None:
+                 lease: float = LEASE_SECONDS, commit_held: bool = False,
+                 retry_refused: bool = False) -> None:
         self.engine = engine
         self.batch = batch
         self.root = Path(root)
         self.lease = lease
         self.commit_held = commit_held
+        self.retry_refused = retry_refused
         self.worker = f'{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}'
         #: Rows whose failure an earlier run left are tried again once per run.
         self.started = time.time()
@@ -163,7 +165,12 @@ class ServerJournal:
 
     @_guarded
     def enlist(self, items: Iterable[UploadItem]) -> int:
-        """Add the rows the journal has not seen yet; how many were new."""
+        """Add the rows the journal has not seen yet; how many were new.
+
+        A row the wiki refused, or that is still to do, takes the item as
+        planned now: a refused row whose page, name or policy a person changed
+        is open again (the file's own changes are seen when a run takes it).
+        """
         values = []
         for item in items:
             source, filename = item.key
@@ -178,7 +185,19 @@ class ServerJournal:
             for start in range(0, len(values), 500):
                 added += schema.insert_ignoring_duplicates(connection, rows,
                                                            values[start:start + 500])
+        if added < len(values):
+            self._replan([(value['key'], value['item']) for value in values])
         return added
+
+    def _replan(self, planned: list[tuple[str, str]]) -> None:
+        """Rows already there: pending ones take the new plan, changed refused ones reopen."""
+        with self.engine.begin() as connection:
+            for key, item in planned:
+                connection.execute(
+                    update(rows).where(rows.c.key == key, rows.c.item != item,
+                                       rows.c.state.in_([str(State.PENDING),
+                                                         str(State.REFUSED)]))
+                    .values(item=item, state=str(State.PENDING)))
 
     @_guarded
     def claim(self, limit: int) -> list[UploadItem]:
@@ -267,7 +286,8 @@ class ServerJournal:
         With ``now``, only rows nobody holds a live lease on.
         """
         states = [str(state) for state in _OPEN]
-        retried = [str(State.FAILED)] + ([str(State.HELD)] if self.commit_held else [])
+        retried = [str(State.FAILED)] + ([str(State.HELD)] if self.commit_held else []) + \
+            ([str(State.REFUSED)] if self.retry_refused else [])
         condition = or_(rows.c.state.in_(states),
                         and_(rows.c.state.in_(retried), rows.c.updated < self.started))
         if now is None:

@@ -1,7 +1,21 @@
 """The journal in one SQLite file: the default, for one machine.
 
-WAL mode, one transaction per change; see :mod:`uploadbot.journal.base` for
-what the journal keeps and why.
+One transaction per change; see :mod:`uploadbot.journal.base` for what the
+journal keeps and why.
+
+**Journal mode.** On a local disk the journal uses WAL (readers such as
+``-status`` never wait for the bot, and a commit is one append). WAL needs
+shared memory between the processes that open the file, which a network
+filesystem cannot give: SQLite's documentation says WAL does not work over
+one. Toolforge keeps a tool's home on NFS, so when the journal's folder is
+on NFS, CIFS, FUSE or the like (see :mod:`uploadbot.journal.mounts`) it uses
+the rollback journal in ``TRUNCATE`` mode with ``synchronous=FULL``, which
+relies only on the POSIX file locks NFS provides: one lock per transaction,
+and readers (``-status``) can still read between the bot's transactions.
+WAL with ``locking_mode=EXCLUSIVE`` would also be safe there, but it holds
+the lock for the whole run, so ``-status`` could not read the journal while
+the bot works (the measurements are in ``benchmarks/journal_modes.py`` and
+the README).
 """
 
 from __future__ import annotations
@@ -14,6 +28,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from .base import COLUMNS, Record
+from .mounts import Mount, mount_of_file
 
 #: Each column's value in a record that never set it (for columns added later).
 _DEFAULTS = {name: value for name, value in asdict(Record('', '')).items()}
@@ -24,6 +39,7 @@ CREATE TABLE IF NOT EXISTS rows (
     size INTEGER, mtime_ns INTEGER, sha1 TEXT, filekey TEXT, offset INTEGER, title TEXT,
     warnings TEXT, message TEXT, url TEXT, attempts INTEGER, last_error TEXT,
     created REAL, updated REAL, structured TEXT, entity TEXT, structured_digest TEXT,
+    refused_for TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (source, filename)
 );
 CREATE INDEX IF NOT EXISTS rows_state ON rows (state);
@@ -31,20 +47,38 @@ CREATE INDEX IF NOT EXISTS rows_state ON rows (state);
 
 
 class SQLiteJournal:
-    """A journal in one SQLite file (WAL mode, one transaction per change)."""
+    """A journal in one SQLite file, one transaction per change.
 
-    def __init__(self, path: Path | str) -> None:
+    ``mount`` says which filesystem holds the file (found in ``/proc/mounts``
+    when not given); it chooses the journal mode.
+    """
+
+    def __init__(self, path: Path | str, *, mount: Mount | None = None) -> None:
         self.path = Path(path)
+        in_memory = str(path) == ':memory:'
+        if mount is None and not in_memory:
+            mount = mount_of_file(self.path)
+        self.networked = bool(mount and mount.networked)
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                    check_same_thread=False)
-        self._db.execute('PRAGMA journal_mode=WAL')
-        # NORMAL in WAL mode survives the process being killed at any point;
-        # only a power cut may lose the last transactions.
-        self._db.execute('PRAGMA synchronous=NORMAL')
+        if self.networked:
+            # The rollback journal: file locks only, no shared memory (see above).
+            self._db.execute('PRAGMA journal_mode=TRUNCATE')
+            self._db.execute('PRAGMA synchronous=FULL')
+        else:
+            self._db.execute('PRAGMA journal_mode=WAL')
+            # NORMAL in WAL mode survives the process being killed at any point;
+            # only a power cut may lose the last transactions.
+            self._db.execute('PRAGMA synchronous=NORMAL')
         self._db.executescript(_SCHEMA)
         self._add_missing_columns()
         # Worker threads share the connection; one statement at a time.
         self._lock = threading.Lock()
+
+    @property
+    def journal_mode(self) -> str:
+        """SQLite's journal mode in use (``wal`` or ``truncate``)."""
+        return self._db.execute('PRAGMA journal_mode').fetchone()[0]
 
     def _add_missing_columns(self) -> None:
         """A journal written by an older version lacks the newer columns: add them, empty."""

@@ -20,6 +20,7 @@ from pywikibot.bot import BaseBot
 from uploadbot.api.lookup import NameClaims
 from uploadbot.api.pace import Pacer
 from uploadbot.api.protocol import Transfer
+from uploadbot.api.session import guard_pywikibot_requests
 from uploadbot.api.transfer import SiteTransfer
 from uploadbot.errors import ExitCode, InputError
 from uploadbot.item import UploadItem
@@ -80,6 +81,7 @@ class UploadBot(BaseBot):
         Items with structured data are checked against the wiki first
         (``mediainfo=True``: the wiki keeps it though its siteinfo does not say so).
         """
+        guard_pywikibot_requests()  # pywikibot's own requests under the bot's retries
         bot_options = {key: options.pop(key) for key in ('workers', 'max_runtime', 'progress')
                        if key in options}
         items = list(items)
@@ -170,6 +172,11 @@ class UploadBot(BaseBot):
         sent = sum(transfer.counters.bytes_sent for transfer in self._transfers)
         requests = sum(transfer.counters.requests for transfer in self._transfers)
         pywikibot.info(self.report.summary(sent, requests))
+        waiting = sum(1 for outcome in self.report.outcomes
+                      if outcome.outcome == State.REFUSED and outcome.earlier)
+        if waiting:
+            pywikibot.info(f'{waiting} row(s) refused by the wiki in an earlier run wait for a '
+                           'person to change them (or -retry-refused); -status lists them')
 
     def _remaining(self) -> list[UploadItem]:
         """Planned rows not yet done (rows claimed from a shared journal stay there)."""
@@ -179,12 +186,21 @@ class UploadBot(BaseBot):
         return [item for item in self.items if item.row not in done]
 
     def exit_code(self) -> ExitCode:
+        """The run's exit code; rows refused by an earlier run do not make it non-zero.
+
+        A scheduled job so mails once per new problem: a refusal is reported
+        (code 6) by the run that met it, and later runs, which leave the row
+        alone, exit 0 and only say how many rows wait for a person.
+        """
         counts = self.report.counts()
         if self.aborted:
             return ExitCode.ABORTED
         if counts[State.FAILED] or any(outcome.structured in (DataStep.PENDING, DataStep.FAILED)
                                        for outcome in self.report.outcomes):
             return ExitCode.FAILED
+        if any(outcome.outcome == State.REFUSED and not outcome.earlier
+               for outcome in self.report.outcomes):
+            return ExitCode.REFUSED
         if counts[State.HELD]:
             return ExitCode.HELD
         return ExitCode.OK

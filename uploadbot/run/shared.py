@@ -50,11 +50,13 @@ def root_folder(manifest: Path | None, given: Path | None) -> Path:
 
 
 def open_journal(url: str, credentials: Path | None, *, batch: str, root: Path,
-                 commit_held: bool = False, lease: float = LEASE_SECONDS) -> ServerJournal:
+                 commit_held: bool = False, retry_refused: bool = False,
+                 lease: float = LEASE_SECONDS) -> ServerJournal:
     """The batch's journal on the server, the login checked at once."""
     engine = create_journal_engine(url, credentials)
     check_connection(engine)
-    return ServerJournal(engine, batch, root, commit_held=commit_held, lease=lease)
+    return ServerJournal(engine, batch, root, commit_held=commit_held,
+                         retry_refused=retry_refused, lease=lease)
 
 
 def upload_shared(items: list[UploadItem] | None, journal: ServerJournal,

@@ -58,9 +58,12 @@ class ChunkedStash:
 
         When a resent chunk meets a wiki that has moved on — it appended the
         chunk but the answer was lost — sending goes on from the wiki's own
-        offset (see :meth:`_where_the_wiki_is`).
+        offset (see :meth:`_where_the_wiki_is`). When the wiki has lost the
+        upload altogether, the file starts over from its first byte, once;
+        only when that fails too does the error go up.
         """
         corrections = 0
+        started_over = False
         with open(self.path, 'rb') as source:
             while True:
                 chunk = _read_at(source, offset, self.chunk_size)
@@ -74,7 +77,12 @@ class ChunkedStash:
                     corrections += 1
                     point = self._where_the_wiki_is(error, offset, filekey)
                     if point is None:
-                        raise
+                        if started_over or offset == 0 and not filekey:
+                            raise
+                        started_over = True  # the wiki lost the upload: from the start, once
+                        offset, filekey, corrections = 0, None, 0
+                        self.recorder.stashing(0, '')
+                        continue
                     filekey, wiki_offset = point
                     if wiki_offset is None:
                         return Reply('Success', filekey=filekey,

@@ -29,6 +29,7 @@ from typing import Any
 
 from uploadbot.api import lookup
 from uploadbot.api.protocol import Transfer
+from uploadbot.api.refusals import is_permanent
 from uploadbot.api.transfer import APIError
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
@@ -62,6 +63,8 @@ class TaskSettings:
     copy_uploads: bool = False
     #: How structured data is written (None: the wiki keeps none).
     data: DataSettings | None = None
+    #: Send rows the wiki refused in an earlier run again, although they did not change.
+    retry_refused: bool = False
 
 
 class UploadTask:
@@ -88,7 +91,8 @@ class UploadTask:
         try:
             self.record = self._load()
             state = State(self.record.state)
-            if state.settled or (state is State.HELD and not self.settings.commit_held):
+            if state.settled or (state is State.HELD and not self.settings.commit_held) \
+                    or self._still_refused():
                 if self._data_due():  # published earlier; its structured data still to do
                     self._structured_data()
                 return self._outcome_of(self.record, earlier=True)
@@ -98,6 +102,10 @@ class UploadTask:
             self._finish(stop.settlement)
             stop.outcome = self._outcome_of(self.record)
             raise
+        except APIError as error:
+            if is_permanent(error.code):
+                return self._refuse(error)
+            return self._fail(str(error), filekey=error.filekey or self.record.filekey)
         except RowFailure as failure:
             return self._fail(str(failure), filekey=failure.filekey or self.record.filekey)
         except OSError as error:
@@ -227,7 +235,8 @@ class UploadTask:
 
     def _finish(self, settlement: Settlement) -> Outcome:
         published = settlement.kind in PUBLISHED and bool(self.item.structured)
-        self._save(state=settlement.kind, title=settlement.title, message=settlement.message,
+        self._save(state=settlement.kind, title=settlement.title,
+                   message=self._with_notes(settlement.message),
                    url=settlement.url, filekey=settlement.filekey,
                    warnings=';'.join(settlement.warnings),
                    structured=DataStep.PENDING if published else self.record.structured)
@@ -273,15 +282,35 @@ class UploadTask:
                    message=_with_note(self.record.message, result.message))
 
     def _fail(self, message: str, filekey: str = '') -> Outcome:
+        message = self._with_notes(message)
         self._save(state=State.FAILED, message=message, last_error=message,
                    filekey=filekey or '')
         return self._outcome_of(self.record)
 
+    def _still_refused(self) -> bool:
+        """A row the wiki refused for good, unchanged since: it waits for a person."""
+        return (self.record.state is State.REFUSED and not self.settings.retry_refused
+                and self.record.refused_for == self.item.fingerprint)
+
+    def _refuse(self, error: APIError) -> Outcome:
+        """The wiki refused the row for good: record what the row looked like."""
+        message = self._with_notes(str(error))
+        self._save(state=State.REFUSED, message=message, last_error=message,
+                   filekey=error.filekey or self.record.filekey,
+                   refused_for=self.item.fingerprint)
+        return self._outcome_of(self.record)
+
+    def _with_notes(self, message: str) -> str:
+        """``message`` and what the transfer noted on the way (AbuseFilter warnings)."""
+        return '; '.join(filter(None, (message, *self.transfer.notes)))
+
     def _outcome_of(self, record: Record, *, earlier: bool = False) -> Outcome:
         message = record.message
         if earlier:
-            first = ('still held from an earlier run' if record.state == State.HELD
-                     else 'already done by an earlier run')
+            first = {State.HELD: 'still held from an earlier run',
+                     State.REFUSED: 'refused by an earlier run; it waits for a person to '
+                                    'change the row (or -retry-refused)'}.get(
+                State(record.state), 'already done by an earlier run')
             message = first + (f': {message}' if message else '')
         return Outcome(row=self.item.row, file=self.item.source or str(self.item.path),
                        filename=self.item.filename, outcome=State(record.state),
@@ -290,7 +319,7 @@ class UploadTask:
                        sha1=record.sha1, bytes=max(record.size, 0), message=message,
                        filekey=record.filekey, url=record.url, attempts=record.attempts,
                        chunks=self.chunks, sent=self.bytes_sent,
-                       structured=DataStep(record.structured))
+                       structured=DataStep(record.structured), earlier=earlier)
 
 
 def _with_note(message: str, note: str) -> str:
