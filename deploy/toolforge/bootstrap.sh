@@ -44,7 +44,9 @@ say "building $new with $("$PYTHON" --version 2>&1) from $SRC"
 "$new/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 read -r -a extra <<<"${UPLOADBOT_PIP_EXTRA:-}"
 [ ${#extra[@]} -eq 0 ] || say "with ${extra[*]}"
-"$new/bin/python" -m pip install --quiet --disable-pip-version-check "$SRC" "${extra[@]}"
+# With the server extra (SQLAlchemy, PyMySQL, psycopg): a journal in ToolsDB
+# (jobs-shared.yaml) needs it; a run with an SQLite journal never loads it.
+"$new/bin/python" -m pip install --quiet --disable-pip-version-check "$SRC[server]" "${extra[@]}"
 
 # The console script must exist and the package must import (without a
 # pywikibot configuration: that lives in $HOME/.pywikibot and is not needed here).
