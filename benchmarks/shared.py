@@ -90,6 +90,7 @@ def main() -> int:
     args = parser.parse_args()
     counts = [int(part) for part in args.counts.split(',')]
     folder = Path(tempfile.mkdtemp(prefix='uploadbot-shared-', dir=args.tmp))
+    folder.chmod(0o755)  # the database server's own account must enter it
     box = Sandbox(folder / 'sandbox')
     info = box.start()
     database = MariaDB(folder / 'mariadb')
@@ -112,10 +113,11 @@ def main() -> int:
                                          manifest.parent)
                     done = uploaded_in_sqlite(journal)
                 else:
-                    server = [f'-journal:{db.url()}', f'-journal-cnf:{db.credentials}']
+                    server = [f'-journal:{db.url()}', f'-journal-cnf:{db.credentials}',
+                              f'-batch:{tag}']
                     seconds, codes = run([[*base, *server] for _ in range(count)],
                                          manifest.parent)
-                    done = uploaded_in_server(db.url(), db.credentials, manifest.name)
+                    done = uploaded_in_server(db.url(), db.credentials, tag)
                 row = {'kind': kind, 'n': count, 'files': args.files, 'seconds': seconds,
                        'files_per_s': args.files / seconds, 'uploaded': done,
                        'exit_codes': sorted(set(codes))}

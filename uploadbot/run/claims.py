@@ -18,7 +18,7 @@ from uploadbot.journal.server import ServerJournal
 
 def claimed(journal: ServerJournal, *, poll: float | None = None) -> Iterator[UploadItem]:
     """Claimed items until the batch has no open row left (or was stopped)."""
-    wait = poll if poll is not None else max(1.0, min(journal.lease / 24, 5.0))
+    wait = poll if poll is not None else min(journal.lease / 24, 1.0)
     while not journal.stopped():
         items = journal.claim(1)
         if items:
