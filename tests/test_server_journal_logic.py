@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy
 
 from uploadbot.item import UploadItem
-from uploadbot.journal.server import ServerJournal
+from uploadbot.journal.server import LeaseLost, ServerJournal
 from uploadbot.policy import Policy
-from uploadbot.state import State
+from uploadbot.state import DataStep, State
 
 
 @pytest.fixture(params=['sqlite', pytest.param('mariadb', marks=pytest.mark.database),
@@ -78,7 +78,7 @@ def test_a_dead_runs_rows_are_taken_over_when_its_lease_runs_out(journal_at, tmp
     assert len(dead.claim(1)) == 1  # then it dies: no heartbeat, no release
     dead._stop.set()
     with journal_at(tmp_path) as survivor:
-        assert (survivor.claim(1), survivor.waiting()) == ([], 1)
+        assert (survivor.claim(1), survivor.open_rows()) == ([], 1)
         time.sleep(0.5)
         assert [item.row for item in survivor.claim(1)] == [2]
 
@@ -171,3 +171,66 @@ def test_retry_refused_takes_refused_rows_again(journal_at, tmp_path):
     time.sleep(0.01)
     with journal_at(tmp_path, retry_refused=True) as later:
         assert [item.row for item in later.claim(1)] == [2]
+
+
+def test_a_run_whose_lease_ran_out_may_not_write_the_row_another_run_took(journal_at,
+                                                                          tmp_path):
+    slow = journal_at(tmp_path, lease=0.3)
+    slow.enlist(items(tmp_path, 1))
+    slow.claim(1)
+    slow._stop.set()  # its heartbeat is lost
+    time.sleep(0.5)
+    with journal_at(tmp_path) as other:
+        assert len(other.claim(1)) == 1
+        with pytest.raises(LeaseLost):
+            slow.save(slow.get('2.jpg', 'File 2.jpg'))
+    slow.engine.dispose()
+
+
+def test_a_published_row_whose_structured_data_is_pending_is_taken_by_the_next_run(
+        journal_at, tmp_path):
+    with journal_at(tmp_path) as first:
+        first.enlist(items(tmp_path, 1))
+        first.claim(1)
+        record = first.get('2.jpg', 'File 2.jpg')
+        first.save(replace(record, state=State.UPLOADED, structured=DataStep.PENDING))
+        assert first.claim(1) == []
+    time.sleep(0.01)
+    with journal_at(tmp_path) as later:
+        assert [item.row for item in later.claim(1)] == [2]
+
+
+def test_a_refused_row_that_only_moved_to_another_line_stays_refused(journal_at, tmp_path):
+    with journal_at(tmp_path) as first:
+        first.enlist(items(tmp_path, 1))
+        first.claim(1)
+        refuse_row(first)
+    moved = [replace(item, row=40) for item in items(tmp_path, 1)]
+    with journal_at(tmp_path) as later:
+        later.enlist(moved)
+        assert later.open_rows() == 0
+
+
+def test_a_refused_row_whose_file_changed_is_open_again(journal_at, tmp_path):
+    (tmp_path / '2.jpg').write_bytes(b'first')
+    with journal_at(tmp_path) as first:
+        first.enlist(items(tmp_path, 1))
+        first.claim(1)
+        refuse_row(first)
+    (tmp_path / '2.jpg').write_bytes(b'fixed by a person')
+    with journal_at(tmp_path) as later:
+        later.enlist(items(tmp_path, 1))
+        assert later.open_rows() == 1
+
+
+def test_tables_of_an_earlier_version_get_the_new_columns(journal_at, engine_url, tmp_path):
+    with journal_at(tmp_path) as first:
+        first.enlist(items(tmp_path, 1))
+    engine = engine_url()
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text('ALTER TABLE uploadbot_rows DROP COLUMN refused_for'))
+    engine.dispose()
+    with journal_at(tmp_path) as later:
+        record = later.get('2.jpg', 'File 2.jpg')
+        assert later.save(replace(record, refused_for='abc')).refused_for == 'abc'
+        assert later.get('2.jpg', 'File 2.jpg').refused_for == 'abc'

@@ -58,6 +58,7 @@ options:
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import warnings
 from collections.abc import Callable
@@ -80,7 +81,7 @@ from .journal.sqlite import SQLiteJournal, default_path
 from .names import extension
 from .options import Options
 from .policy import Policy
-from .run import mediainfo, preflight, shared, status
+from .run import mediainfo, preflight, status
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress
@@ -127,6 +128,15 @@ def main(*args: str) -> int:
     except RowFailure as trouble:  # the wiki's or the network's, before any row began
         pywikibot.error(f'the wiki could not be asked before uploading: {trouble}')
         return ExitCode.FAILED
+    except (PywikibotError, GaveUp) as trouble:  # the wiki went away after the login
+        pywikibot.error(f'the wiki could not be reached: {trouble}')
+        return ExitCode.FAILED
+    except sqlite3.DatabaseError as error:
+        pywikibot.error(f'the journal cannot be used: {error} (is it an uploadbot journal?)')
+        return ExitCode.BAD_INPUT
+    except OSError as error:  # a journal, report or lock in a folder that is not there
+        pywikibot.error(f'cannot use {error.filename or "a file"}: {error.strerror or error}')
+        return ExitCode.BAD_INPUT
 
 
 def _handle_args(args: tuple[str, ...]) -> list[str]:
@@ -166,7 +176,12 @@ def _run(options: Options) -> int:
 
 def _run_shared(options: Options) -> int:
     """A batch that runs on several machines share through a server journal."""
+    from .run import shared  # SQLAlchemy and the drivers: only for a server journal
+
     batch = shared.batch_name(options.manifest, options.batch)
+    if options.manifest is None and (options.check or pywikibot.config.simulate):
+        raise InputError('-check and -simulate forecast the rows of a manifest: give '
+                         '-manifest: with -journal:URL')
     if options.status:
         with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch,
                                  root=Path('.')) as journal:
@@ -180,7 +195,8 @@ def _run_shared(options: Options) -> int:
         return _refuse(plan.problems)
     with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch, root=root,
                              commit_held=options.commit_held,
-                             retry_refused=options.retry_refused, lease=options.lease) as journal:
+                             retry_refused=options.retry_refused,
+                             lease=options.lease or shared.LEASE_SECONDS) as journal:
         if plan is None:  # the settings of the batch's structured data, from what it holds
             data, problems = _structured_data(journal.items(), site, new_transfer, options,
                                               manifest=None)

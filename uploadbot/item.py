@@ -66,10 +66,16 @@ class UploadItem:
         tool's home), so the path is kept relative to it.
         """
         path = os.path.relpath(self.path, root) if self.path else None
+        try:
+            stat = os.stat(self.path) if self.path else None
+        except OSError:
+            stat = None
         data = self.structured
         return {'row': self.row, 'path': path, 'filename': self.filename, 'text': self.text,
                 'comment': self.comment, 'policy': self.policy.rules, 'source': self.source,
                 'url': self.url,
+                'size': stat.st_size if stat else -1,
+                'mtime_ns': stat.st_mtime_ns if stat else -1,
                 'captions': [[c.language, c.text, c.column] for c in data.captions],
                 'statements': [[s.property, s.text, s.column] for s in data.statements],
                 'replace_captions': data.replace_captions}

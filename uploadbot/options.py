@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .journal.connect import is_server_url
 
 #: 4 MiB: on the sandbox 1, 4 and 16 MiB chunks move a large file at about the
 #: same speed (see README), and 4 MiB keeps memory small and a lost chunk cheap.
 DEFAULT_CHUNK_SIZE = 4 * 1024 ** 2
 
 DEFAULT_SUMMARY = 'Uploaded with uploadbot'
-
-#: ``-journal:`` values that name a database server instead of a file.
-SERVER_SCHEMES = ('mysql://', 'postgresql://')
 
 #: The largest file Wikimedia Commons takes (chunked uploads): 5 GiB.
 MAX_FILE_SIZE = 5 * 1024 ** 3
@@ -86,7 +84,8 @@ class Options:
     journal_cnf: Path | None = None
     batch: str | None = None
     root: Path | None = None
-    lease: float = 120.0
+    #: How long a claimed row waits for a run that stopped answering (None: the default).
+    lease: float | None = None
     chunk_size: int = DEFAULT_CHUNK_SIZE
     summary: str = DEFAULT_SUMMARY
     sheet: str | None = None
@@ -118,6 +117,10 @@ class Options:
     replace_captions: bool = False
     mediainfo: bool = False
 
+    #: Options that only mean something with a server journal (``-journal:URL``).
+    SHARED_ONLY = {'journal_cnf': '-journal-cnf:', 'batch': '-batch:', 'root': '-root:',
+                   'lease': '-lease:'}
+
     @classmethod
     def parse(cls, args: list[str]) -> Options:
         """Options from the arguments pywikibot left; :class:`InputError` on a bad one."""
@@ -128,6 +131,12 @@ class Options:
                 options._take(name, value)
             except ValueError as error:
                 raise InputError(f'option {arg!r}: {error}') from None
+        if options.journal_url is None:
+            given = [flag for field, flag in cls.SHARED_ONLY.items()
+                     if getattr(options, field) is not None]
+            if given:
+                raise InputError(f'{", ".join(given)} only apply to a journal on a database '
+                                 'server (-journal:mysql://... or -journal:postgresql://...)')
         return options
 
     def _take(self, name: str, value: str) -> None:
@@ -141,7 +150,7 @@ class Options:
                  '-recursive': 'recursive'}
         checks = {'-no-licence-check': 'licence_check', '-no-category-check': 'category_check',
                   '-no-title-check': 'title_check'}
-        if name == '-journal' and value.lower().startswith(SERVER_SCHEMES):
+        if name == '-journal' and is_server_url(value):
             self.journal_url = value
         elif name in paths:
             setattr(self, paths[name], Path(_required(value)))

@@ -330,7 +330,8 @@ def check_connection(engine: Engine) -> None:
         raise connection_failure(error, engine) from None
 
 
-def connection_failure(error: BaseException, engine: Engine) -> JournalConnectionError:
+def connection_failure(error: BaseException, engine: Engine, *,
+                       doing: str = 'cannot connect to') -> JournalConnectionError:
     """A one-line error naming the server, database and user (never the password)."""
     url = engine.url
     socket = url.query.get('unix_socket') or url.query.get('host')
@@ -341,5 +342,5 @@ def connection_failure(error: BaseException, engine: Engine) -> JournalConnectio
     else:
         detail = str(cause)
     detail = ' '.join(detail.split())
-    return JournalConnectionError(f'cannot connect to the journal database {url.database!r} '
+    return JournalConnectionError(f'{doing} the journal database {url.database!r} '
                                   f'at {where} as user {url.username!r}: {detail}')

@@ -24,7 +24,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -96,6 +98,7 @@ def create(engine: Engine) -> None:
     for attempt in range(3):
         try:
             metadata.create_all(engine, checkfirst=True)
+            _add_missing_columns(engine)
             break
         except DBAPIError:
             if attempt == 2:
@@ -109,6 +112,21 @@ def create(engine: Engine) -> None:
         elif int(found) > SCHEMA_VERSION:
             raise InputError(f'the journal database holds schema version {found}, newer than '
                              f'this uploadbot knows ({SCHEMA_VERSION}): upgrade uploadbot')
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Tables made by an earlier uploadbot get the columns added since, with their defaults."""
+    present = {column['name'] for column in inspect(engine).get_columns(rows.name)}
+    preparer = engine.dialect.identifier_preparer
+    with engine.begin() as connection:
+        for column in rows.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            default = column.default.arg if column.default is not None else None
+            clause = '' if default is None else f' NOT NULL DEFAULT {default!r}'
+            connection.execute(text(f'ALTER TABLE {preparer.quote(rows.name)} ADD COLUMN '
+                                    f'{preparer.quote(column.name)} {kind}{clause}'))
 
 
 def insert_ignoring_duplicates(connection: Connection, table: Table,

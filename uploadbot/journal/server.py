@@ -39,19 +39,25 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pywikibot
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
-from uploadbot.state import IN_FLIGHT, State
+from uploadbot.state import IN_FLIGHT, PUBLISHED, DataStep, State
 
 from . import schema
 from .base import COLUMNS, Record
-from .connect import connection_failure
+from .connect import JournalConnectionError, connection_failure
 from .schema import meta, names, row_key, rows
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+class LeaseLost(RowFailure):
+    """Another run took this row over: this run's lease on it ran out."""
+
 
 #: Seconds a claim lasts without a heartbeat; a dead run's rows wait this long.
 LEASE_SECONDS = 120.0
@@ -86,8 +92,9 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
                 if attempt == _ATTEMPTS - 1:
                     raise connection_failure(error, self.engine) from None
                 time.sleep(0.2 * 2 ** attempt)
-            except DBAPIError as error:
-                raise connection_failure(error, self.engine) from None
+            except DBAPIError as error:  # not passing: a statement the server refuses
+                raise connection_failure(error, self.engine,
+                                         doing='a statement was refused by') from None
         raise AssertionError('unreachable')
     return guarded
 
@@ -126,18 +133,29 @@ class ServerJournal:
 
     @_guarded
     def save(self, record: Record) -> Record:
-        """Store ``record`` and commit; an ended row's lease is given back."""
+        """Store ``record`` and commit; an ended row's lease is given back.
+
+        A row still open is written only while this run holds it: when another
+        run took it over (this run's lease ran out: a heartbeat lost for a
+        while), this run stops working on it (:class:`LeaseLost`) rather than
+        sending the file a second time.
+        """
         now = time.time()
         record = replace(record, created=record.created or now, updated=now)
         values = {**asdict(record), 'state': str(record.state)}
         key = row_key(self.batch, record.source, record.filename)
+        ours = or_(rows.c.owner == self.worker, rows.c.owner.is_(None))
         if record.state in _ENDED:
             values.update(owner=None, lease_until=None)
         with self.engine.begin() as connection:
-            changed = connection.execute(update(rows).where(rows.c.key == key).values(values))
+            changed = connection.execute(update(rows).where(rows.c.key == key, ours)
+                                         .values(values))
             if not changed.rowcount:
-                schema.insert_ignoring_duplicates(connection, rows, [
+                added = schema.insert_ignoring_duplicates(connection, rows, [
                     {**values, 'key': key, 'batch': self.batch, 'item': '{}'}])
+                if not added:
+                    raise LeaseLost('another run took this row over (this run\'s lease on '
+                                    'it ran out); it leaves the row to that run')
         return record
 
     @_guarded
@@ -149,10 +167,15 @@ class ServerJournal:
         return iter([Record(*values) for values in found])
 
     def close(self) -> None:
+        """Stop the heartbeat and give back the rows this run holds (their leases would
+        run out anyway: a database gone by now is only a warning)."""
         self._stop.set()
         if self._heartbeat is not None:
             self._heartbeat.join()
-        self._release_all()
+        try:
+            self._release_all()
+        except JournalConnectionError as error:
+            pywikibot.warning(f'{error}; the rows this run held wait for their leases')
         self.engine.dispose()
 
     def __enter__(self) -> ServerJournal:
@@ -190,14 +213,29 @@ class ServerJournal:
         return added
 
     def _replan(self, planned: list[tuple[str, str]]) -> None:
-        """Rows already there: pending ones take the new plan, changed refused ones reopen."""
+        """Rows already there: pending ones take the new plan; refused ones reopen if changed.
+
+        A refused row counts as changed when what the wiki judged changed — its
+        name, page, comment or policy, or its file (size, modification time) —
+        not when it merely moved to another line of the manifest.
+        """
+        new_items = dict(planned)
         with self.engine.begin() as connection:
-            for key, item in planned:
-                connection.execute(
-                    update(rows).where(rows.c.key == key, rows.c.item != item,
-                                       rows.c.state.in_([str(State.PENDING),
-                                                         str(State.REFUSED)]))
-                    .values(item=item, state=str(State.PENDING)))
+            for start in range(0, len(planned), 500):
+                keys = [key for key, _ in planned[start:start + 500]]
+                found = connection.execute(
+                    select(rows.c.key, rows.c.item, rows.c.state).where(
+                        rows.c.key.in_(keys),
+                        rows.c.state.in_([str(State.PENDING), str(State.REFUSED)]))).all()
+                for key, item, state in found:
+                    if item == new_items[key]:
+                        continue
+                    values = {'item': new_items[key]}
+                    if state == State.REFUSED:
+                        if not _judged_differently(item, new_items[key], self.root):
+                            continue
+                        values['state'] = str(State.PENDING)
+                    connection.execute(update(rows).where(rows.c.key == key).values(values))
 
     @_guarded
     def claim(self, limit: int) -> list[UploadItem]:
@@ -228,16 +266,6 @@ class ServerJournal:
             found = connection.execute(select(rows.c.item).where(
                 rows.c.batch == self.batch, rows.c.item != '{}')).scalars().all()
         return [UploadItem.from_data(json.loads(item), self.root) for item in found]
-
-    @_guarded
-    def waiting(self) -> int:
-        """Open rows that other live runs hold now: this run may have to take them over."""
-        now = time.time()
-        with self.engine.connect() as connection:
-            return connection.execute(
-                select(func.count()).select_from(rows).where(
-                    rows.c.batch == self.batch, rows.c.state.in_([str(s) for s in _OPEN]),
-                    rows.c.lease_until >= now, rows.c.owner != self.worker)).scalar_one()
 
     @_guarded
     def open_rows(self) -> int:
@@ -288,8 +316,11 @@ class ServerJournal:
         states = [str(state) for state in _OPEN]
         retried = [str(State.FAILED)] + ([str(State.HELD)] if self.commit_held else []) + \
             ([str(State.REFUSED)] if self.retry_refused else [])
+        data_due = and_(rows.c.state.in_([str(state) for state in PUBLISHED]),
+                        rows.c.structured.in_([str(DataStep.PENDING), str(DataStep.FAILED)]))
         condition = or_(rows.c.state.in_(states),
-                        and_(rows.c.state.in_(retried), rows.c.updated < self.started))
+                        and_(or_(rows.c.state.in_(retried), data_due),
+                             rows.c.updated < self.started))
         if now is None:
             return condition
         return and_(condition, or_(rows.c.lease_until.is_(None), rows.c.lease_until < now))
@@ -312,9 +343,19 @@ class ServerJournal:
             except Exception:  # a missed beat is retried: the lease has slack
                 continue
 
+    @_guarded
     def _release_all(self) -> None:
         """Give back what this run holds, so others need not wait for the leases."""
         with self.engine.begin() as connection:
             connection.execute(update(rows).where(rows.c.batch == self.batch,
                                                   rows.c.owner == self.worker)
                                .values(owner=None, lease_until=None))
+
+
+def _judged_differently(before: str, after: str, root: Path) -> bool:
+    """Whether two plans of a row differ in what the wiki judges (not in its line number)."""
+    old, new = json.loads(before), json.loads(after)
+    if (old.get('size'), old.get('mtime_ns')) != (new.get('size'), new.get('mtime_ns')):
+        return True
+    return (UploadItem.from_data(old, root).fingerprint
+            != UploadItem.from_data(new, root).fingerprint)

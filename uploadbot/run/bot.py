@@ -62,6 +62,7 @@ class UploadBot(BaseBot):
         self._transfers: list[Transfer] = []
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._broken: BaseException | None = None
         self._slots = threading.Semaphore(workers)
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix='upload') \
             if workers > 1 else None
@@ -108,10 +109,29 @@ class UploadBot(BaseBot):
         future.add_done_callback(self._finished)
 
     def _finished(self, future: Future) -> None:
+        """A worker's row is done; a worker that broke (the journal gone) stops the run.
+
+        A done-callback's exception would only be logged: it is kept and raised
+        again when the run ends (:meth:`run`), so the run does not exit 0.
+        """
         try:
             self.record(future.result())
+        except BaseException as error:
+            with self._lock:
+                self._broken = self._broken or error
         finally:
             self._slots.release()
+
+    def run(self) -> None:
+        super().run()
+        if self._broken is not None:
+            raise self._broken
+
+    def should_stop(self) -> bool:
+        """Whether to start no more rows: aborted, out of time, or a worker broke."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.out_of_time = True
+        return self.aborted or self.out_of_time or self._broken is not None
 
     def _upload(self, item: UploadItem) -> Outcome:
         task = task_for(item)(self._transfer(), item, journal=self.journal,
@@ -141,10 +161,7 @@ class UploadBot(BaseBot):
         and recorded, so the next run starts from a clean state.
         """
         for item in self.items:
-            if self.aborted:
-                return
-            if self.deadline is not None and time.monotonic() >= self.deadline:
-                self.out_of_time = True
+            if self.should_stop():
                 return
             yield item
 

@@ -10,16 +10,21 @@ takes the rows over. It stops when no open row is left anywhere.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from uploadbot.item import UploadItem
 from uploadbot.journal.server import ServerJournal
 
 
-def claimed(journal: ServerJournal, *, poll: float | None = None) -> Iterator[UploadItem]:
-    """Claimed items until the batch has no open row left (or was stopped)."""
+def claimed(journal: ServerJournal, *, should_stop: Callable[[], bool] = lambda: False,
+            poll: float | None = None) -> Iterator[UploadItem]:
+    """Claimed items until the batch has no open row left, was stopped, or the run stops.
+
+    ``should_stop`` is asked while waiting too: a run out of time (``-max-runtime``)
+    does not wait on for other runs' rows.
+    """
     wait = poll if poll is not None else min(journal.lease / 24, 1.0)
-    while not journal.stopped():
+    while not should_stop() and not journal.stopped():
         items = journal.claim(1)
         if items:
             yield from items

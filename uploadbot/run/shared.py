@@ -67,7 +67,13 @@ def upload_shared(items: list[UploadItem] | None, journal: ServerJournal,
         added = journal.enlist(items)
         pywikibot.info(f'journal: {added} new row(s) of {len(items)} loaded into batch '
                        f'{journal.batch!r}')
-    bot = UploadBot(claimed(journal), new_transfer, Report(report), journal=journal,
+    bot: UploadBot | None = None
+
+    def should_stop() -> bool:
+        return bot is not None and bot.should_stop()
+
+    bot = UploadBot(claimed(journal, should_stop=should_stop), new_transfer, Report(report),
+                    journal=journal,
                     settings=settings, workers=workers, max_runtime=max_runtime,
                     claims=NameClaims(reserve=journal.reserve_name),
                     on_abort=journal.stop_batch, progress=Progress(journal.open_rows(), 0))

@@ -283,8 +283,12 @@ class UploadTask:
 
     def _fail(self, message: str, filekey: str = '') -> Outcome:
         message = self._with_notes(message)
-        self._save(state=State.FAILED, message=message, last_error=message,
-                   filekey=filekey or '')
+        changes = {'state': State.FAILED, 'message': message, 'last_error': message,
+                   'filekey': filekey or ''}
+        try:
+            self._save(**changes)
+        except RowFailure:  # the journal lets this run write the row no more (another run has it)
+            self.record = replace(self.record, **changes)
         return self._outcome_of(self.record)
 
     def _still_refused(self) -> bool:
