@@ -93,3 +93,13 @@ def test_a_script_tags_its_uploads_and_sets_their_pace(tmp_path, sandbox, wiki, 
     assert result.returncode == 0, result.stdout + result.stderr
     for stem in ('a', 'b'):
         assert wiki.upload_tags(f'Plot {name} {stem}.png') == [[tag]]
+
+
+def test_the_command_line_starts_without_the_server_extra():
+    code = ('import sys\n'
+            'for name in ("sqlalchemy", "pymysql", "psycopg"):\n'
+            '    sys.modules[name] = None  # as if not installed\n'
+            'import uploadbot.cli\n'
+            'print("ok")')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert result.stdout.strip() == 'ok', result.stderr
