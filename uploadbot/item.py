@@ -14,7 +14,7 @@ from pathlib import Path
 from .policy import Policy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UploadItem:
     """Which bytes, under which name, with which description page and policy.
 

@@ -22,10 +22,10 @@ The XLSX and ODS cells are read in spreadsheets.py.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -39,7 +39,10 @@ from .cells import blank, cell_text
 
 KNOWN_COLUMNS = ('file', 'filename', 'policy', 'template', 'categories', 'summary')
 
-_Records = list[tuple[int, dict[str, Any]]]
+#: One line and its ending (\r\n, \r or \n), as csv reads lines from a file opened with newline=''.
+_LINE = re.compile(r'[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z')
+
+_Records = Iterable[tuple[int, dict[str, Any]]]
 _Reader = Callable[[Path, 'str | None'], tuple[list[str], _Records, dict]]
 
 
@@ -50,7 +53,7 @@ def _field(name: str) -> property:
     return property(get, doc=f"The {name!r} field; '' when absent.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One file to upload, with every field as text."""
 
@@ -100,9 +103,9 @@ def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
                          path=path)
     try:
         columns, records, file_defaults = reader(path, sheet)
+        return _finish(path, columns, records, file_defaults, defaults or {})
     except OSError as error:
         raise InputError(f'cannot read the file: {error.strerror or error}', path=path) from error
-    return _finish(path, columns, records, file_defaults, defaults or {})
 
 
 def read_directory(path: str | os.PathLike[str], *,
@@ -170,22 +173,27 @@ def _spreadsheets():
 
 
 def _grid(path: Path, lines: Iterable[tuple[int, list[Any]]]) -> tuple[list[str], _Records]:
-    """Header and records from numbered rows of cells; the first non-empty row is the header."""
+    """Header and records from numbered rows of cells; the first non-empty row is the header.
+
+    The records come as they are read, so a large table is never held twice.
+    """
+    lines = iter(lines)
     header: list[str] | None = None
-    records: _Records = []
     for number, cells in lines:
-        if header is None:
-            if not all(blank(cell) for cell in cells):
-                header = _header(path, number, cells)
-            continue
-        extra = [i for i, cell in enumerate(cells) if i >= len(header) and not blank(cell)]
-        if extra:
-            raise InputError(f'column {extra[0] + 1} has a value but no name in the header',
-                             path=path, row=number)
-        records.append((number, dict(zip(header, cells))))
+        if not all(blank(cell) for cell in cells):
+            header = _header(path, number, cells)
+            break
     if header is None:
         raise InputError('the file is empty: there is no header row', path=path)
-    return header, records
+
+    def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, cells in lines:
+            extra = [i for i, cell in enumerate(cells) if i >= len(header) and not blank(cell)]
+            if extra:
+                raise InputError(f'column {extra[0] + 1} has a value but no name in the header',
+                                 path=path, row=number)
+            yield number, dict(zip(header, cells))
+    return header, records()
 
 
 def _header(path: Path, number: int, cells: list[Any]) -> list[str]:
@@ -229,21 +237,27 @@ def _delimiter(text: str) -> str:
 def _read_delimited(path: Path, delimiter: str | None) -> tuple[list[str], _Records, dict]:
     text = _decode(path, lines_are_rows=True)
     delimiter = delimiter or _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=''), delimiter=delimiter, strict=True)
-    lines: list[tuple[int, list[str]]] = []
-    try:
-        for cells in reader:
-            lines.append((len(lines) + 1, cells))
-    except csv.Error as error:
-        problem = (f'a cell holds more than {csv.field_size_limit()} characters, more than '
-                   'a description page should' if 'field limit' in str(error)
-                   else f'broken quoting: {error}')
-        raise InputError(problem, path=path, row=len(lines) + 1) from error
-    return (*_grid(path, lines), {})
+    # Lines are cut from the text as read (like a file opened with newline=''): an
+    # io.StringIO would hold a second, four-bytes-per-character copy of the whole table.
+    reader = csv.reader((match.group(0) for match in _LINE.finditer(text)),
+                        delimiter=delimiter, strict=True)
+
+    def lines() -> Iterator[tuple[int, list[str]]]:
+        number = 0
+        try:
+            for cells in reader:
+                number += 1
+                yield number, cells
+        except csv.Error as error:
+            problem = (f'a cell holds more than {csv.field_size_limit()} characters, more '
+                       'than a description page should' if 'field limit' in str(error)
+                       else f'broken quoting: {error}')
+            raise InputError(problem, path=path, row=number + 1) from error
+    return (*_grid(path, lines()), {})
 
 
 def _read_jsonl(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict]:
-    records: _Records = []
+    records: list[tuple[int, dict[str, Any]]] = []
     for number, line in enumerate(_decode(path, lines_are_rows=True).split('\n'), start=1):
         if not line.strip():
             continue
@@ -276,7 +290,7 @@ def _read_yaml(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict
         items, file_defaults = document['rows'], document.get('defaults') or {}
     if not isinstance(items, list) or not isinstance(file_defaults, dict):
         raise InputError(shape, path=path)
-    records: _Records = []
+    records: list[tuple[int, dict[str, Any]]] = []
     for number, item in enumerate(items, start=1):
         if item is None:
             continue

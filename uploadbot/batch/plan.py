@@ -9,6 +9,8 @@ the row and the column.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,6 +45,9 @@ class Planner:
         self.default_template = template
         self.exif = exif
         self._templates: dict[Path, DescriptionTemplate] = {}
+        self._given: dict[Path, DescriptionTemplate] = {}  # by the path as written
+        self._folder = str(manifest.folder.resolve())
+        self._real_dirs: dict[str, str] = {}  # each folder of the batch resolved once
 
     def plan(self) -> Plan:
         """Every row checked; a batch-wide -template that cannot be read stops it here."""
@@ -130,14 +135,29 @@ class Planner:
         ``..`` and symbolic links that lead outside it are refused, so a
         manifest cannot make the bot publish files it was not handed.
         """
-        folder = self.manifest.folder.resolve()
-        path = (folder / row.file).resolve()
-        if not path.is_relative_to(folder):
+        folder = self._folder
+        path = self._resolve(os.path.join(folder, row.file))
+        if not path.startswith(folder.rstrip(os.sep) + os.sep):
             raise self._error(row, 'file', f'{row.file!r} leads outside the manifest\'s '
                               f'folder {folder}; only files inside it are uploaded')
-        if not path.is_file():
+        try:
+            found = stat.S_ISREG(os.stat(path).st_mode)
+        except OSError:
+            found = False
+        if not found:
             raise self._error(row, 'file', f'no such file: {path}')
-        return path
+        return Path(path)
+
+    def _resolve(self, joined: str) -> str:
+        """``os.path.realpath``, with each folder resolved once rather than once per row."""
+        head, tail = os.path.split(joined)
+        if tail in ('', '.', '..'):
+            return os.path.realpath(joined)
+        real_head = self._real_dirs.get(head)
+        if real_head is None:
+            real_head = self._real_dirs[head] = os.path.realpath(head)
+        path = os.path.join(real_head, tail)
+        return os.path.realpath(path) if os.path.islink(path) else path
 
     def _head(self, row: Row, path: Path) -> bytes:
         """The file's first bytes, which also proves it readable."""
@@ -167,12 +187,14 @@ class Planner:
         except InputError as problem:
             raise self._error(row, 'template', f'{path}: {problem.message}') from None
 
-    def _load(self, path: Path) -> DescriptionTemplate:
+    def _load(self, given: Path) -> DescriptionTemplate:
         """Each template is read and parsed once per batch."""
-        path = path.resolve()
-        if path not in self._templates:
-            self._templates[path] = DescriptionTemplate.from_file(path)
-        return self._templates[path]
+        if given not in self._given:
+            path = given.resolve()
+            if path not in self._templates:
+                self._templates[path] = DescriptionTemplate.from_file(path)
+            self._given[given] = self._templates[path]
+        return self._given[given]
 
     def _error(self, row: Row, column: str, message: str) -> InputError:
         return InputError(message, path=self.manifest.path, row=row.number, field=column)
