@@ -36,15 +36,18 @@ options:
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
+from .api import lookup
 from .api.transfer import SiteTransfer
 from .batch.manifest import read_manifest
 from .batch.plan import Plan, Planner
@@ -55,12 +58,13 @@ from .options import Options
 from .policy import Policy
 from .run import status
 from .run.bot import UploadBot
-from .run.lock import RunLock
-from .run.progress import Progress
+from .run.lock import AlreadyRunning, RunLock
+from .run.progress import Progress, Steps
 from .run.report import Report
-from .state import Outcome
+from .state import ATTENTION, Outcome
 from .upload.download import Downloader
 from .upload.forecast import forecast, table
+from .upload.hashes import Hashes
 from .upload.task import TaskSettings
 
 
@@ -105,7 +109,7 @@ def _run(options: Options) -> int:
     new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
                            write_timeout=(10.0, options.upload_timeout))
     if options.check or pywikibot.config.simulate:
-        return _check(plan, new_transfer(), site.username(), options)
+        return _check(plan, new_transfer, site, options, journal_path)
     if plan.problems:
         return _refuse(plan.problems)
     return _upload(plan, site, new_transfer, options, journal_path)
@@ -144,8 +148,10 @@ def _plan(options: Options) -> Plan:
     policy = Policy.load(options.policy) if options.policy else Policy.defaults()
     policy = policy.with_options(options.on)
     manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields)
-    return Planner(manifest, policy=policy, summary=options.summary,
-                   template=options.template, exif=options.exif).plan()
+    planner = Planner(manifest, policy=policy, summary=options.summary,
+                      template=options.template, exif=options.exif)
+    with Steps('planning', len(manifest.rows)) as steps:
+        return planner.plan(on_row=steps.advance)
 
 
 def _logged_in_site() -> pywikibot.site.APISite | None:
@@ -176,10 +182,20 @@ def _oversized_pages(plan: Plan, site: pywikibot.site.APISite) -> list[InputErro
             for item in plan.items if limit and len(item.text.encode()) > limit]
 
 
-def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options) -> int:
-    """Forecast every row with read queries; write nothing to the wiki."""
-    forecasts, repeats = forecast(transfer, plan.items, own_user=own_user,
-                                  manifest=str(plan.manifest_path))
+def _check(plan: Plan, new_transfer: Callable[[], SiteTransfer], site: pywikibot.site.APISite,
+           options: Options, journal_path: Path) -> int:
+    """Forecast every row with read queries; write nothing to the wiki.
+
+    The files' hashes are kept in the journal (the bot's own state, not the
+    wiki's), under the run lock, so the next -check or the upload reads no
+    file again.
+    """
+    with _hash_journal(journal_path) as journal:
+        forecasts, repeats = forecast(
+            new_transfer(), plan.items, own_user=site.username(),
+            manifest=str(plan.manifest_path), hashes=Hashes(journal), workers=options.workers,
+            transfers=new_transfer, progress=Steps,
+            per_query=lookup.titles_per_query(site.has_right('apihighlimits')))
     problems = plan.problems + repeats
     pywikibot.stdout(table(forecasts, problems))
     if pywikibot.config.simulate and options.report:
@@ -191,6 +207,25 @@ def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options) 
                                attempts=0))
         report.close()
     return ExitCode.BAD_INPUT if problems else ExitCode.OK
+
+
+@contextmanager
+def _hash_journal(journal_path: Path) -> Iterator[SQLiteJournal | None]:
+    """The journal, locked, for -check's hashes; None when another run holds it."""
+    held, journal = ExitStack(), None
+    try:
+        lock = held.enter_context(RunLock(journal_path))
+        journal = held.enter_context(SQLiteJournal(journal_path))
+        if lock.took_over:
+            pywikibot.warning(lock.takeover_message())
+    except AlreadyRunning as running:
+        pywikibot.warning(f'{running}; the files\' hashes are not kept this time')
+    except (OSError, sqlite3.Error) as error:
+        held.close()
+        journal = None
+        pywikibot.warning(f'cannot keep the files\' hashes in {journal_path}: {error}')
+    with held:
+        yield journal
 
 
 def _preview(plan: Plan, folder: Path) -> None:
@@ -206,7 +241,8 @@ def _status(journal_path: Path) -> int:
     if not journal_path.exists():
         raise InputError(f'no journal at {journal_path}: nothing has run on this batch yet')
     with SQLiteJournal(journal_path) as journal:
-        pywikibot.stdout(status.render(journal.records(), str(journal_path)))
+        pywikibot.stdout(status.render_counts(journal.counts(), journal.records_in(ATTENTION),
+                                              str(journal_path)))
     return ExitCode.OK
 
 

@@ -209,8 +209,14 @@ class SiteTransfer:
     # -- queries -------------------------------------------------------------
 
     def query(self, **params: Any) -> dict[str, Any]:
-        """One ``action=query`` request; the ``query`` part of its answer."""
+        """One ``action=query`` request; the ``query`` part of its answer.
+
+        When the answer goes on in another request, the parameters for it
+        (the API's ``continue``) are under the key ``continue``.
+        """
         data = self._send({'action': 'query', **params}, timeout=self.query_timeout)
+        if 'continue' in data:
+            return {**data.get('query', {}), 'continue': data['continue']}
         return data.get('query', {})
 
     # -- HTTP ----------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -49,13 +50,18 @@ class Planner:
         self._folder = str(manifest.folder.resolve())
         self._real_dirs: dict[str, str] = {}  # each folder of the batch resolved once
 
-    def plan(self) -> Plan:
-        """Every row checked; a batch-wide -template that cannot be read stops it here."""
+    def plan(self, on_row: Callable[[], None] | None = None) -> Plan:
+        """Every row checked; a batch-wide -template that cannot be read stops it here.
+
+        ``on_row`` is called after each row (progress).
+        """
         if self.default_template is not None:
             self._load(self.default_template)
         plan = Plan(manifest_path=self.manifest.path)
         targets: dict[str, int] = {}
         for row in self.manifest.rows:
+            if on_row is not None:
+                on_row()
             try:
                 item = self.item(row)
             except InputError as problem:
