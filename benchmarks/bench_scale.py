@@ -144,6 +144,7 @@ class Scale:
         self.template.write_text(TEMPLATE)
         self.box = self.info = self.server_log = None
         self.runs = 0
+        self.again_sizes: list[int] = []
 
     def manifest(self, count: int) -> Path:
         path = self.folder / f'check-{count}.csv'
@@ -219,15 +220,16 @@ class Scale:
                    f'-journal:{journal}', '-check', f'-workers:{workers}']
         try:
             for attempt in ('first', 'again'):
+                if attempt == 'again' and (latency or count not in self.again_sizes):
+                    break
                 offset = self.server_log.stat().st_size
                 result = measure(command, cwd=self.code, env=self.env, log=self.log())
                 result['requests'] = self.requests_since(offset)
                 work = (f'-check +{latency * 1000:.0f} ms -workers:{workers}' if latency
-                        else '-check' if attempt == 'first' else '-check again')
+                        else f'-check -workers:{workers}' if attempt == 'first'
+                        else f'-check again -workers:{workers}')
                 row = self.add(work, count, result)
                 row['req_per_row'] = result['requests'] / count
-                if latency or self.label == 'before':
-                    break
         finally:
             if proxy is not None:
                 proxy.close()
@@ -314,6 +316,10 @@ def main(argv: list[str]) -> int:
     numbers = lambda text: [int(n) for n in text.split(',') if n]  # noqa: E731
     parser.add_argument('--sizes', type=numbers, default=[2000, 20000, 100000])
     parser.add_argument('--check-sizes', type=numbers, default=[2000, 20000, 100000])
+    parser.add_argument('--check-workers', type=int, default=1,
+                        help='-workers:N for the -check runs without latency')
+    parser.add_argument('--again-sizes', type=numbers, default=[2000, 20000],
+                        help='check sizes whose -check runs a second time (hashes kept)')
     parser.add_argument('--latency-workers', type=numbers, default=[1, 4])
     parser.add_argument('--latency', type=float, default=0.05, help='seconds added per request')
     parser.add_argument('--stages', default='plan,check,latency,upload,status')
@@ -327,6 +333,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix='uploadbot-scale-', dir=args.tmp) as tmp:
         scale = Scale(Path(tmp), args.code.resolve(), args.label)
         scale.errors = []
+        scale.again_sizes = args.again_sizes
         try:
             for count in args.sizes if 'plan' in stages else ():
                 scale.plan(count)
@@ -335,7 +342,7 @@ def main(argv: list[str]) -> int:
             if 'status' in stages:
                 scale.status(100_000)
             for count in args.check_sizes if 'check' in stages else ():
-                scale.check(count)
+                scale.check(count, workers=args.check_workers)
             if 'latency' in stages:
                 count = max([n for n in args.check_sizes if n <= 20000] or [20000])
                 for workers in args.latency_workers:

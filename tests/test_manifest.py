@@ -590,3 +590,14 @@ def test_an_input_error_survives_pickling():
 
 def test_the_folder_of_a_directory_manifest_is_the_directory(tmp_path):
     assert read_directory(make_folder(tmp_path)).folder == tmp_path / "photos"
+
+
+def test_a_rows_fields_read_like_a_mapping_of_its_own_cells(tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text("file,description,author\na.jpg,One,\nb.jpg,,Me\n")
+    first, second = read_manifest(path).rows
+    assert dict(first.fields) == {"file": "a.jpg", "description": "One"}
+    assert (second.fields.get("description"), second.fields["author"]) == (None, "Me")
+    assert first.fields == {"description": "One", "file": "a.jpg"}
+    with pytest.raises(KeyError):
+        first.fields["author"]

@@ -72,6 +72,57 @@ class Row:
         return [name.strip() for name in names if name.strip()]
 
 
+class Fields(Mapping[str, str]):
+    """A row's fields, read-only: the names shared by every row, the values its own.
+
+    A dict per row would cost twice as much; a batch of 100,000 rows keeps
+    all its rows while it is planned.
+    """
+
+    __slots__ = ('_places', '_values')
+
+    def __init__(self, places: Mapping[str, int], values: tuple[str | None, ...]) -> None:
+        self._places, self._values = places, values
+
+    def __getitem__(self, name: str) -> str:
+        place = self._places.get(name)
+        value = None if place is None or place >= len(self._values) else self._values[place]
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        place = self._places.get(name)
+        if place is not None and place < len(self._values):
+            value = self._values[place]
+            if value is not None:
+                return value
+        return default
+
+    def __iter__(self) -> Iterator[str]:
+        values = self._values
+        return (name for name, place in self._places.items()
+                if place < len(values) and values[place] is not None)
+
+    def __len__(self) -> int:
+        return sum(value is not None for value in self._values)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class _Places(dict):
+    """Names to places in a row's values, shared by the rows of one manifest."""
+
+    def fields(self, values: Mapping[str, str]) -> Fields:
+        for name in values:
+            self.setdefault(name, len(self))
+        row: list[str | None] = [None] * len(self)
+        for name, value in values.items():
+            row[self[name]] = value
+        return Fields(self, tuple(row))
+
+
 @dataclass(frozen=True)
 class Manifest:
     path: Path
@@ -131,7 +182,7 @@ def _finish(path: Path, columns: Iterable[str], records: _Records,
     columns = tuple(columns)
     if 'file' not in columns:
         raise InputError("there is no 'file' column", path=path, field='file')
-    rows = []
+    rows, places = [], _Places()
     for number, record in records:
         fields = {}
         for key, value in record.items():
@@ -143,7 +194,7 @@ def _finish(path: Path, columns: Iterable[str], records: _Records,
         fields = {**merged, **fields}
         if not fields.get('file'):
             raise InputError('the file is missing', path=path, row=number, field='file')
-        rows.append(Row(number, MappingProxyType(fields)))
+        rows.append(Row(number, places.fields(fields)))
     if not rows:
         raise InputError('the manifest has no rows', path=path)
     return Manifest(path, rows, MappingProxyType(merged), columns)

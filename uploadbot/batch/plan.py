@@ -134,7 +134,7 @@ class Planner:
             raise self._error(row, 'filename', 'the URL names no file: give a filename')
         return row.file
 
-    def _source(self, row: Row) -> Path:
+    def _source(self, row: Row) -> str:
         """The row's file, which must stay inside the manifest's folder.
 
         A manifest names files relative to its own folder. Absolute paths,
@@ -152,7 +152,7 @@ class Planner:
             found = False
         if not found:
             raise self._error(row, 'file', f'no such file: {path}')
-        return Path(path)
+        return path
 
     def _resolve(self, joined: str) -> str:
         """``os.path.realpath``, with each folder resolved once rather than once per row."""
@@ -165,7 +165,7 @@ class Planner:
         path = os.path.join(real_head, tail)
         return os.path.realpath(path) if os.path.islink(path) else path
 
-    def _head(self, row: Row, path: Path) -> bytes:
+    def _head(self, row: Row, path: str) -> bytes:
         """The file's first bytes, which also proves it readable."""
         try:
             with open(path, 'rb') as source:
