@@ -280,7 +280,8 @@ class Scale:
 def table(rows: list[dict]) -> str:
     """A Markdown table of the rows (README-ready)."""
     columns = [('version', 'code', '{}'), ('work', 'work', '{}'), ('rows', 'rows', '{:,}'),
-               ('seconds', 'wall s', '{:.2f}'), ('plan_s', 'of which planning s', '{:.2f}'),
+               ('seconds', 'wall s', '{:.2f}'), ('cpu_s', 'CPU s', '{:.2f}'),
+               ('plan_s', 'of which planning s', '{:.2f}'),
                ('requests', 'requests', '{:,}'), ('req_per_row', 'req/row', '{:.3f}'),
                ('rss_mb', 'peak RSS MB', '{:.0f}'), ('ms_per_row', 'ms/row', '{:.3f}'),
                ('bytes_per_row', 'journal B/row', '{:.0f}')]

@@ -24,7 +24,7 @@ options:
                     take them with the filetype-unwanted-type warning)
 -exif               fill an empty date from the image's EXIF; add {{Location}} from its GPS
 -status             show the journal's state
--workers:N          upload N files at once (default 1)
+-workers:N          upload N files at once (default 1); with -check, N read queries
 -max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
 -commit-held        commit rows held in the stash, under the policy as it is now
 -async              let the wiki assemble and publish files in jobs; poll checkstatus
