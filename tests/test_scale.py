@@ -228,3 +228,12 @@ def test_planning_reports_each_row_it_checked(tmp_path):
     Planner(read_manifest(tmp_path / 'batch.csv'), policy=Policy.defaults(), summary='s',
             template=tmp_path / 't.wiki').plan(on_row=lambda: seen.append(1))
     assert len(seen) == 2
+
+
+def test_a_file_gone_since_planning_is_a_problem_of_its_row_not_a_crash(tmp_path):
+    items = items_in(tmp_path, 3)
+    items[1].path.unlink()
+    found, problems = forecast(Wiki(), items, own_user='Bot', manifest='batch.csv')
+    assert [(p.row, p.field, 'cannot read' in p.message) for p in problems] == [
+        (3, 'file', True)]
+    assert len(found) == 3

@@ -77,8 +77,12 @@ def forecast(wiki: lookup.Querier, items: Iterable[UploadItem], *, own_user: str
     watch = progress or _Quiet
     with _closing(watch('hashing', len(items), total_bytes=sum(_size(i) for i in items))) as w:
         sha1s = hashes.sha1s(items, on_file=w.advance)
-    problems, first_with = [], {}
+    problems = [InputError(message, path=manifest, row=row, field='file')
+                for row, message in hashes.unreadable.items()]
+    first_with: dict[str, int] = {}
     for item in items:
+        if item.row in hashes.unreadable:
+            continue
         earlier = first_with.setdefault(sha1s[item.row] or item.url, item.row)
         if earlier != item.row:
             problems.append(InputError(f'the same content as row {earlier}', path=manifest,

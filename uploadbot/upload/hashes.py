@@ -41,6 +41,7 @@ class Hashes:
         if journal is not None:
             self.known = {record.key: record for record in journal.records()}
         self.read = 0  # files read (hashed) by this object
+        self.unreadable: dict[int, str] = {}  # row -> why its file could not be read
         self._unsaved: list[Record] = []
 
     def sha1s(self, items: Iterable[UploadItem],
@@ -52,7 +53,12 @@ class Hashes:
         found = {}
         try:
             for item in items:
-                found[item.row], read = self._one(item) if item.path else ('', 0)
+                try:
+                    found[item.row], read = self._one(item) if item.path else ('', 0)
+                except OSError as error:  # gone or unreadable since it was planned
+                    found[item.row], read = '', 0
+                    self.unreadable[item.row] = f'cannot read {item.path}: ' \
+                                                f'{error.strerror or error}'
                 if on_file is not None:
                     on_file(1, read)
         finally:
