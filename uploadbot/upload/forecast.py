@@ -37,7 +37,7 @@ from .hashes import Hashes
 _THUMB_NAME = re.compile(r'^\d+px-')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Forecast:
     """What would become of one row."""
 
@@ -100,24 +100,37 @@ def forecast(wiki: lookup.Querier, items: Iterable[UploadItem], *, own_user: str
 
 def _holders(wiki: lookup.Querier, sha1s: list[str], workers: int,
              transfers: Callable[[], lookup.Querier] | None, watch: Watch) -> dict[str, list]:
-    """The files holding each content: one read query per SHA1, several at once."""
-    if workers <= 1 or transfers is None or len(sha1s) < 2:
-        found = {}
-        for sha1 in sha1s:
-            found[sha1] = lookup.files_with_sha1(wiki, sha1)
-            watch.advance()
-        return found
-    local = threading.local()
+    """The files holding each content (contents no file holds are left out): one read
+    query per SHA1, by ``workers`` threads that each take the next SHA1 when done, so
+    nothing waits in a queue however long the batch."""
+    found: dict[str, list] = {}
+    pending = iter(sha1s)
+    lock = threading.Lock()
+    stop = threading.Event()
 
-    def ask(sha1: str) -> list[str]:
-        querier = getattr(local, 'wiki', None)
-        if querier is None:
-            querier = local.wiki = transfers()
-        answer = lookup.files_with_sha1(querier, sha1)
-        watch.advance()
-        return answer
+    def work(querier: lookup.Querier) -> None:
+        while not stop.is_set():
+            with lock:
+                sha1 = next(pending, None)
+            if sha1 is None:
+                return
+            try:
+                holders = lookup.files_with_sha1(querier, sha1)
+            except BaseException:
+                stop.set()
+                raise
+            if holders:
+                with lock:
+                    found[sha1] = holders
+            watch.advance()
+    if workers <= 1 or transfers is None or len(sha1s) < 2:
+        work(wiki)
+        return found
     with ThreadPoolExecutor(workers, thread_name_prefix='check') as pool:
-        return dict(zip(sha1s, pool.map(ask, sha1s)))
+        done = [pool.submit(lambda: work(transfers())) for _ in range(workers)]
+    for future in done:
+        future.result()
+    return found
 
 
 def _size(item: UploadItem) -> int:

@@ -37,9 +37,6 @@ class Hashes:
 
     def __init__(self, journal: Journal | None = None) -> None:
         self.journal = journal
-        self.known: dict[tuple[str, str], Record] = {}
-        if journal is not None:
-            self.known = {record.key: record for record in journal.records()}
         self.read = 0  # files read (hashed) by this object
         self.unreadable: dict[int, str] = {}  # row -> why its file could not be read
         self._unsaved: list[Record] = []
@@ -67,7 +64,7 @@ class Hashes:
 
     def _one(self, item: UploadItem) -> tuple[str, int]:
         stat = os.stat(item.path)
-        record = self.known.get(item.key)
+        record = self.journal.get(*item.key) if self.journal is not None else None
         same = record is not None and (record.size, record.mtime_ns) == (stat.st_size,
                                                                           stat.st_mtime_ns)
         if same and record.sha1:
@@ -85,7 +82,6 @@ class Hashes:
             keep = replace(record, sha1=sha1)
         else:
             return sha1, stat.st_size
-        self.known[item.key] = keep
         self._unsaved.append(keep)
         if len(self._unsaved) >= SAVE_EVERY:
             self._save()
