@@ -302,9 +302,12 @@ def overhead(rows: list[dict]) -> list[str]:
         raw, ub = found.get('upload (raw (floor))'), found.get('upload (uploadbot)')
         if raw and ub:
             per_file = 1000 * (ub['seconds'] - raw['seconds']) / ub['rows']
-            lines.append(f'{version}: uploadbot {ub["seconds"]:.2f} s, floor '
-                         f'{raw["seconds"]:.2f} s for {ub["rows"]} files: overhead '
-                         f'{per_file:+.2f} ms per file')
+            cpu = 1000 * (ub['cpu_s'] - raw['cpu_s']) / ub['rows']
+            lines.append(f'{version}: uploadbot {ub["seconds"]:.2f} s ({ub["cpu_s"]:.2f} s CPU), '
+                         f'floor {raw["seconds"]:.2f} s ({raw["cpu_s"]:.2f} s CPU) for '
+                         f'{ub["rows"]} files: overhead {per_file:+.2f} ms of wall time and '
+                         f'{cpu:+.2f} ms of CPU time per file (CPU time is what the bot itself '
+                         'spends; wall time also moves with the server and the machine\'s load)')
     return lines
 
 
