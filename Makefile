@@ -64,3 +64,10 @@ BENCH_ARGS ?=
 .PHONY: bench
 bench: venv
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# `make bench-scale`: planning, -check, the journal and upload overhead at 2,000 to
+# 100,000 rows (see benchmarks/README.md); not part of `make test`.
+SCALE_ARGS ?=
+.PHONY: bench-scale
+bench-scale: venv
+	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)

@@ -116,6 +116,7 @@ class Bench:
         self.errors: list[str] = []
         self.runs = 0
         self.last_batch: dict | None = None
+        self.cwd = ROOT  # the tree whose uploadbot runs (bench_scale.py measures others)
 
     def manifest(self, items: list[dict], tag: str) -> dict:
         """An uploadbot batch: CSV manifest, fresh journal path."""
@@ -162,7 +163,7 @@ class Bench:
         offset = self.server_log.stat().st_size
         started, clock = time.time(), time.perf_counter()
         with open(output, 'wb') as out:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+            process = subprocess.Popen(command, cwd=self.cwd, env=env, stdout=out,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - clock

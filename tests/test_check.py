@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
 
 import pytest
+
+from uploadbot.journal.sqlite import SQLiteJournal, default_path
+from uploadbot.run.lock import RunLock
+from uploadbot.state import State
 
 from .files import jpeg_bytes
 
@@ -111,4 +117,53 @@ def test_simulate_reports_what_would_happen_and_writes_nothing(batch, wiki, admi
     assert rows[f'{name} taken.jpg']['outcome'] == 'skipped'
     assert rows[f'{name} new.jpg']['message'].startswith('simulated')
     assert wiki.file_info(f'{name} new.jpg') is None
-    assert not batch.manifest.with_name(batch.manifest.name + '.journal.sqlite').exists()
+    with SQLiteJournal(default_path(batch.manifest)) as journal:  # only the files' hashes
+        assert {(r.state, bool(r.sha1)) for r in journal.records()} == {(State.PENDING, True)}
+
+
+def test_a_second_check_takes_the_hashes_from_the_journal_and_reads_no_file(batch, wiki, name):
+    paths = [batch.add(f'{name} {n}.jpg', seed=n) for n in range(3)]
+    first = batch.run('-simulate', check=True)
+    sha1s = {f'{name} {n}.jpg': hashlib.sha1(p.read_bytes()).hexdigest()
+             for n, p in enumerate(paths)}
+    assert {k: row['sha1'] for k, row in batch.outcomes().items()} == sha1s, first.stderr
+    for path in paths:  # other bytes, same size and time: only reading would notice
+        stat = path.stat()
+        path.write_bytes(bytes(stat.st_size))
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    batch.run('-simulate', check=True)
+    assert {k: row['sha1'] for k, row in batch.outcomes().items()} == sha1s
+
+
+def test_check_shows_its_progress_in_a_log(batch, wiki, name):
+    for n in range(3):
+        batch.add(f'{name} {n}.jpg', seed=n)
+    batch.write()
+    result = run_check(batch, '-workers:2')
+    assert result.returncode == 0, result.stderr
+    for phase in ('planning', 'hashing', 'looking up names', 'looking up contents'):
+        assert f'{phase}: 3 rows' in result.stderr
+        assert f'{phase}: 3/3 rows done in ' in result.stderr
+
+
+def test_check_with_several_workers_tells_the_same_as_with_one(batch, wiki, admin, name):
+    admin.upload(f'{name} taken.jpg', jpeg_bytes(3000, seed=(name, 'theirs')))
+    batch.add(f'{name} taken.jpg')
+    batch.add(f'{name} copy.jpg', jpeg_bytes(3000, seed=(name, 'theirs')))
+    for n in range(4):
+        batch.add(f'{name} {n}.jpg', seed=n)
+    batch.write()
+    one, four = run_check(batch, '-workers:1'), run_check(batch, '-workers:4')
+    assert one.returncode == four.returncode == 0, one.stderr + four.stderr
+    assert one.stdout == four.stdout
+    assert 'skipped' in one.stdout and 'uploaded' in one.stdout
+
+
+def test_check_while_a_run_holds_the_journal_still_checks_and_keeps_no_hash(batch, wiki, name):
+    batch.add(f'{name}.jpg')
+    batch.write()
+    with RunLock(default_path(batch.manifest)):
+        result = run_check(batch)
+    assert result.returncode == 0, result.stderr
+    assert "hashes are not kept this time" in result.stderr
+    assert f'{name}.jpg' in result.stdout

@@ -482,3 +482,55 @@ def test_plain_values_are_used_verbatim(value):
     assert build("{{en|1={{{d}}}}}\n[[A|{{{d}}}]]", {"d": "x" + value}) == (
         "{{en|1=x" + value + "}}\n[[A|x" + value + "]]"
     )
+
+
+# The shortcut for plain values: the same page as the full build, without its cost
+
+SHORTCUT_TEMPLATES = [
+    INFORMATION,
+    PROPERTY_TEMPLATE,
+    "{{{a}}}{{{a}}} &{{{b}}}; http://example.org/{{{a}}} [http://example.org {{{b}}}]",
+    "{{{a}}}\n=={{{b}}}==\n{|\n| {{{a}}} || {{{b|x}}}\n|}\n[[Category:{{{a}}}]]",
+    "{{{a|{{{b|{{{c|none}}}}}}}}} [[Category:Kept]] <ref>{{{b|}}}</ref> ''{{{c|}}}''",
+]
+PLAIN_VALUE = st.text(alphabet=st.sampled_from("aZé9 ,.()-ß"), max_size=12)
+
+
+def full_build(template, values, categories):
+    """The same template's page without the shortcut (every row through the tree)."""
+    template._skeleton = lambda present: None
+    try:
+        return template.build(values, categories, row=4)
+    finally:
+        del template._skeleton
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(SHORTCUT_TEMPLATES),
+       st.fixed_dictionaries({}, optional={field: PLAIN_VALUE for field in ("a", "b", "c",
+                                                                             *FIELDS)}),
+       st.lists(st.sampled_from(["Kept", "New one", "a", "Zé"]), max_size=3))
+def test_a_row_of_plain_values_gets_the_page_the_full_build_gives(text, values, categories):
+    template = DescriptionTemplate.from_text(text)
+    try:
+        expected = full_build(template, values, categories)
+    except InputError as error:
+        with pytest.raises(InputError) as caught:
+            template.build(values, categories, row=4)
+        assert (caught.value.row, caught.value.field) == (error.row, error.field)
+        return
+    assert template.build(values, categories, row=4) == expected
+
+
+def test_plain_rows_reuse_one_skeleton_per_set_of_filled_fields():
+    template = DescriptionTemplate.from_text(INFORMATION)
+    for number in range(50):
+        template.build({"description": f"Photo {number}", "author": "Me"}, row=number)
+    template.build({"description": "Photo", "author": "Me", "date": "2020-01-02"}, row=60)
+    assert len(template._skeletons) == 2
+
+
+def test_a_value_with_markup_still_goes_through_the_full_build():
+    template = DescriptionTemplate.from_text(INFORMATION)
+    page = template.build({"description": "a | b", "author": "Me"}, row=2)
+    assert "a {{!}} b" in page and template._skeletons == {}

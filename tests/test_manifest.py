@@ -597,3 +597,14 @@ def test_a_sheet_for_a_folder_manifest_is_bad_input_not_ignored(tmp_path):
     error = error_of(read_manifest, folder, sheet="Batch")
     assert (error.path, "-sheet:" in error.message, "folder" in error.message) == \
         (folder, True, True)
+
+
+def test_a_rows_fields_read_like_a_mapping_of_its_own_cells(tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text("file,description,author\na.jpg,One,\nb.jpg,,Me\n")
+    first, second = read_manifest(path).rows
+    assert dict(first.fields) == {"file": "a.jpg", "description": "One"}
+    assert (second.fields.get("description"), second.fields["author"]) == (None, "Me")
+    assert first.fields == {"description": "One", "file": "a.jpg"}
+    with pytest.raises(KeyError):
+        first.fields["author"]

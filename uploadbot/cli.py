@@ -31,7 +31,7 @@ options:
                     take them with the filetype-unwanted-type warning)
 -exif               fill an empty date from the image's EXIF; add {{Location}} from its GPS
 -status             show the journal's state
--workers:N          upload N files at once (default 1)
+-workers:N          upload N files at once (default 1); with -check, N read queries
 -max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
 -commit-held        commit rows held in the stash, under the policy as it is now
 -retry-refused      send again rows the wiki refused for good in an earlier run,
@@ -81,14 +81,13 @@ from .journal.sqlite import SQLiteJournal, default_path
 from .names import extension
 from .options import Options
 from .policy import Policy
-from .run import mediainfo, preflight, status
+from .run import check, mediainfo, preflight, status
 from .run.bot import UploadBot
 from .run.lock import RunLock
-from .run.progress import Progress
+from .run.progress import Progress, Steps
 from .run.report import Report
-from .state import Outcome
+from .state import ATTENTION
 from .upload.download import Downloader
-from .upload.forecast import forecast, table
 from .upload.structured import DataSettings
 from .upload.task import TaskSettings
 
@@ -160,7 +159,9 @@ def _run(options: Options) -> int:
     plan = _plan(options)
     site, new_transfer, data = _prepared(plan, options, journal_path)
     if options.check or pywikibot.config.simulate:
-        return _check(plan, new_transfer(), site.username(), options, data)
+        return check.check(plan, new_transfer, site, data=data, journal_path=journal_path,
+                           workers=options.workers, max_rate=options.max_rate,
+                           report=options.report)
     if plan.problems:
         return _refuse(plan.problems)
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
@@ -190,7 +191,9 @@ def _run_shared(options: Options) -> int:
     plan = _plan(options) if options.manifest is not None else None
     site, new_transfer, data = _prepared(plan, options)
     if plan is not None and (options.check or pywikibot.config.simulate):
-        return _check(plan, new_transfer(), site.username(), options, data)
+        return check.check(plan, new_transfer, site, data=data, journal_path=None,
+                           workers=options.workers, max_rate=options.max_rate,
+                           report=options.report)
     if plan is not None and plan.problems:
         return _refuse(plan.problems)
     with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch, root=root,
@@ -216,7 +219,7 @@ def _prepared(plan: Plan | None, options: Options, journal_path: Path | None = N
     licences, categories, titles, structured data) add theirs to the plan.
     """
     if plan is not None and options.preview:
-        _preview(plan, options.preview)
+        check.preview(plan, options.preview)
     if plan is not None and plan.problems and not options.check:
         raise BadRows(plan.problems)
     site = _logged_in_site()
@@ -277,10 +280,12 @@ def _plan(options: Options) -> Plan:
     policy = policy.with_options(options.on)
     manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields,
                              recursive=options.recursive)
-    return Planner(manifest, policy=policy, summary=options.summary,
-                   template=options.template, exif=options.exif,
-                   depicts_property=options.depicts_property,
-                   tracking_categories=tuple(options.tracking_categories)).plan()
+    planner = Planner(manifest, policy=policy, summary=options.summary,
+                      template=options.template, exif=options.exif,
+                      depicts_property=options.depicts_property,
+                      tracking_categories=tuple(options.tracking_categories))
+    with Steps('planning', len(manifest.rows)) as steps:
+        return planner.plan(on_row=steps.advance)
 
 
 def _check_settings(options: Options) -> CheckSettings:
@@ -316,42 +321,12 @@ def _oversized_pages(plan: Plan, site: pywikibot.site.APISite) -> list[InputErro
             for item in plan.items if limit and len(item.text.encode()) > limit]
 
 
-def _check(plan: Plan, transfer: SiteTransfer, own_user: str, options: Options,
-           data: DataSettings | None = None) -> int:
-    """Forecast every row with read queries; write nothing to the wiki."""
-    forecasts, repeats = forecast(transfer, plan.items, own_user=own_user,
-                                  manifest=str(plan.manifest_path))
-    problems = plan.problems + repeats
-    pywikibot.stdout(table(forecasts, problems))
-    lines = mediainfo.check_lines(plan.items, transfer, data)
-    lines += preflight.pace_lines(transfer, len(plan.items), options.max_rate)
-    if lines:
-        pywikibot.stdout('\n'.join(lines))
-    if pywikibot.config.simulate and options.report:
-        report = Report(options.report)
-        for item in forecasts:
-            report.add(Outcome(row=item.row, file=item.source, filename=item.filename,
-                               outcome=item.outcome, warnings=item.warnings, sha1=item.sha1,
-                               message=f'simulated: {item.message}'.rstrip(': '),
-                               attempts=0))
-        report.close()
-    return ExitCode.BAD_INPUT if problems else ExitCode.OK
-
-
-def _preview(plan: Plan, folder: Path) -> None:
-    """Each row's description page as a file, for a person to read before uploading."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for item in plan.items:
-        (folder / f'row {item.row:05d} {item.filename}.wiki').write_text(item.text,
-                                                                         encoding='utf-8')
-    pywikibot.info(f'preview: {len(plan.items)} description pages written to {folder}')
-
-
 def _status(journal_path: Path) -> int:
     if not journal_path.exists():
         raise InputError(f'no journal at {journal_path}: nothing has run on this batch yet')
     with SQLiteJournal(journal_path) as journal:
-        pywikibot.stdout(status.render(journal.records(), str(journal_path)))
+        pywikibot.stdout(status.render_counts(journal.counts(), journal.records_in(ATTENTION),
+                                              str(journal_path)))
     return ExitCode.OK
 
 

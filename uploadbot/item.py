@@ -17,17 +17,19 @@ from .mediainfo import Caption, Statement, StructuredData
 from .policy import Policy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UploadItem:
     """Which bytes, under which name, with which description page and policy.
 
     ``source`` is what the journal and the report call the file (the path as
     the manifest wrote it, or the URL); ``url`` is set for a URL row, whose
-    ``path`` is None until the bot downloads it.
+    ``path`` is None until the bot downloads it. The planner gives ``path``
+    as a plain string: a :class:`~pathlib.Path` costs some 350 bytes more per
+    row, 35 MB in a batch of 100,000 rows that is held whole until it is done.
     """
 
     row: int
-    path: Path | None
+    path: str | os.PathLike[str] | None
     filename: str
     text: str
     comment: str

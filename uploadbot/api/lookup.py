@@ -1,8 +1,10 @@
 """Read-only questions to the wiki: files by title, files by SHA1, the stash, free names.
 
 Titles are asked about many per query (the API takes 50 titles at a time
-from ordinary accounts), so checking a finished batch of thousands of rows
-costs a few dozen requests, not one per row.
+from ordinary accounts, 500 from accounts with ``apihighlimits``, such as
+bots), so checking a finished batch of thousands of rows costs a few dozen
+requests, not one per row; an answer that the wiki continues is followed.
+A file by its SHA1 takes one query each: the API has no batched form.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from .transfer import APIError
 #: Titles per query: the API's limit for accounts without ``apihighlimits``.
 TITLES_PER_QUERY = 50
 
+#: Titles per query for accounts with ``apihighlimits`` (bots, administrators).
+HIGH_TITLES_PER_QUERY = 500
+
 #: How many numbered names one query tries when looking for a free one.
 CANDIDATES_PER_QUERY = 20
 
@@ -29,23 +34,39 @@ class Querier(Protocol):
     def query(self, **params: Any) -> dict[str, Any]: ...
 
 
-def file_pages(wiki: Querier, filenames: Iterable[str]) -> dict[str, dict[str, Any]]:
+def titles_per_query(high_limits: bool) -> int:
+    """How many titles one query may name: more when the account has ``apihighlimits``."""
+    return HIGH_TITLES_PER_QUERY if high_limits else TITLES_PER_QUERY
+
+
+def file_pages(wiki: Querier, filenames: Iterable[str], *, per_query: int = TITLES_PER_QUERY,
+               on_query: Callable[[int], None] | None = None) -> dict[str, dict[str, Any]]:
     """The ``File:`` page of each named file that has a page (with its current version).
 
     Keys are the names as given; names with no page are left out; a page
-    without a file has no ``imageinfo``.
+    without a file has no ``imageinfo``. ``on_query`` hears how many names
+    each finished group held.
     """
     names = list(dict.fromkeys(filenames))
     found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(names), TITLES_PER_QUERY):
-        group = names[start:start + TITLES_PER_QUERY]
+    for start in range(0, len(names), per_query):
+        group = names[start:start + per_query]
         by_title = {f'File:{normalize_title(name)}': name for name in group}
-        answer = wiki.query(titles='|'.join(by_title), prop='imageinfo',
-                            iiprop='sha1|size|user|timestamp|url')
-        for page in answer.get('pages', []):
-            name = by_title.get(page.get('title', ''))
-            if name is not None and not page.get('missing'):
-                found[name] = page
+        params = dict(titles='|'.join(by_title), prop='imageinfo',
+                      iiprop='sha1|size|user|timestamp|url')
+        answer = wiki.query(**params)
+        while True:
+            for page in answer.get('pages', []):
+                name = by_title.get(page.get('title', ''))
+                if name is not None and not page.get('missing'):
+                    found.setdefault(name, page)
+                    if page.get('imageinfo'):
+                        found[name]['imageinfo'] = page['imageinfo']
+            if not answer.get('continue'):
+                break
+            answer = wiki.query(**params, **answer['continue'])
+        if on_query is not None:
+            on_query(len(group))
     return found
 
 

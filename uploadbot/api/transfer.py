@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pywikibot
@@ -24,8 +23,7 @@ from pywikibot import config
 from pywikibot.comms import http
 from urllib3.exceptions import NewConnectionError
 
-from uploadbot.errors import RowFailure
-
+from .answers import APIError, Counters, Reply, RetryBudget
 from .multipart import MultipartBody
 from .pace import Pacer
 from .refusals import is_abusefilter_warning
@@ -43,66 +41,6 @@ JOB_TIMEOUT = 3600.0
 
 #: A file part of a request: form field name, file name, the bytes.
 Upload = tuple[str, str, bytes]
-
-
-class APIError(RowFailure):
-    """An ``error`` answer of the API, with its code and extra data."""
-
-    def __init__(self, code: str, info: str, data: Mapping[str, Any] | None = None) -> None:
-        super().__init__(f'{code}: {info}')
-        self.code = code
-        self.info = info
-        self.data = dict(data or {})
-
-    def __str__(self) -> str:
-        return f'the wiki refused it: {self.code}: {self.info}'
-
-    @property
-    def filekey(self) -> str | None:
-        """Recoverable errors stash the file and name its key."""
-        return self.data.get('filekey')
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One answer of ``action=upload``: ``Success``, ``Warning``, ``Continue`` or ``Poll``."""
-
-    result: str
-    filekey: str | None = None
-    offset: int | None = None
-    filename: str | None = None
-    warnings: Mapping[str, Any] = field(default_factory=dict)
-    imageinfo: Mapping[str, Any] = field(default_factory=dict)
-    stage: str | None = None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Reply:
-        upload = data['upload']
-        return cls(result=upload.get('result', ''), filekey=upload.get('filekey'),
-                   offset=upload.get('offset'), filename=upload.get('filename'),
-                   warnings=upload.get('warnings') or {},
-                   imageinfo=upload.get('imageinfo') or {}, stage=upload.get('stage'))
-
-
-@dataclass
-class RetryBudget:
-    """Seconds one row may still spend waiting to retry, spent as retries happen.
-
-    A request under way is never cut short (a large file's chunks take what
-    they take); only the waits between attempts, and the attempts that
-    failed, are charged.
-    """
-
-    seconds: float
-
-
-@dataclass
-class Counters:
-    """What went over the wire, for the report and the benchmarks."""
-
-    requests: int = 0
-    bytes_sent: int = 0
-    retries: int = 0
 
 
 class SiteTransfer:
@@ -223,8 +161,14 @@ class SiteTransfer:
     # -- queries -------------------------------------------------------------
 
     def query(self, **params: Any) -> dict[str, Any]:
-        """One ``action=query`` request; the ``query`` part of its answer."""
+        """One ``action=query`` request; the ``query`` part of its answer.
+
+        When the answer goes on in another request, the parameters for it
+        (the API's ``continue``) are under the key ``continue``.
+        """
         data = self._send({'action': 'query', **params}, timeout=self.query_timeout)
+        if 'continue' in data:
+            return {**data.get('query', {}), 'continue': data['continue']}
         return data.get('query', {})
 
     def api(self, action: str, *, write: bool = False, **params: Any) -> dict[str, Any]:

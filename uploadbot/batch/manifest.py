@@ -22,10 +22,10 @@ The XLSX and ODS cells are read in spreadsheets.py.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -39,7 +39,10 @@ from .cells import blank, cell_text
 
 KNOWN_COLUMNS = ('file', 'filename', 'policy', 'template', 'categories', 'summary')
 
-_Records = list[tuple[int, dict[str, Any]]]
+#: One line and its ending (\r\n, \r or \n), as csv reads lines from a file opened with newline=''.
+_LINE = re.compile(r'[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z')
+
+_Records = Iterable[tuple[int, dict[str, Any]]]
 _Reader = Callable[[Path, 'str | None'], tuple[list[str], _Records, dict]]
 
 
@@ -50,7 +53,7 @@ def _field(name: str) -> property:
     return property(get, doc=f"The {name!r} field; '' when absent.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One file to upload, with every field as text."""
 
@@ -67,6 +70,57 @@ class Row:
         """The ';'-separated categories, which a single cell can hold in every format."""
         names = self.fields.get('categories', '').split(';')
         return [name.strip() for name in names if name.strip()]
+
+
+class Fields(Mapping[str, str]):
+    """A row's fields, read-only: the names shared by every row, the values its own.
+
+    A dict per row would cost twice as much; a batch of 100,000 rows keeps
+    all its rows while it is planned.
+    """
+
+    __slots__ = ('_places', '_values')
+
+    def __init__(self, places: Mapping[str, int], values: tuple[str | None, ...]) -> None:
+        self._places, self._values = places, values
+
+    def __getitem__(self, name: str) -> str:
+        place = self._places.get(name)
+        value = None if place is None or place >= len(self._values) else self._values[place]
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        place = self._places.get(name)
+        if place is not None and place < len(self._values):
+            value = self._values[place]
+            if value is not None:
+                return value
+        return default
+
+    def __iter__(self) -> Iterator[str]:
+        values = self._values
+        return (name for name, place in self._places.items()
+                if place < len(values) and values[place] is not None)
+
+    def __len__(self) -> int:
+        return sum(value is not None for value in self._values)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class _Places(dict):
+    """Names to places in a row's values, shared by the rows of one manifest."""
+
+    def fields(self, values: Mapping[str, str]) -> Fields:
+        for name in values:
+            self.setdefault(name, len(self))
+        row: list[str | None] = [None] * len(self)
+        for name, value in values.items():
+            row[self[name]] = value
+        return Fields(self, tuple(row))
 
 
 @dataclass(frozen=True)
@@ -103,9 +157,9 @@ def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
                          path=path)
     try:
         columns, records, file_defaults = reader(path, sheet)
+        return _finish(path, columns, records, file_defaults, defaults or {})
     except OSError as error:
         raise InputError(f'cannot read the file: {error.strerror or error}', path=path) from error
-    return _finish(path, columns, records, file_defaults, defaults or {})
 
 
 def read_directory(path: str | os.PathLike[str], *, defaults: Mapping[str, str] | None = None,
@@ -154,7 +208,7 @@ def _finish(path: Path, columns: Iterable[str], records: _Records,
     columns = tuple(columns)
     if 'file' not in columns:
         raise InputError("there is no 'file' column", path=path, field='file')
-    rows = []
+    rows, places = [], _Places()
     for number, record in records:
         fields = {}
         for key, value in record.items():
@@ -166,7 +220,7 @@ def _finish(path: Path, columns: Iterable[str], records: _Records,
         fields = {**merged, **fields}
         if not fields.get('file'):
             raise InputError('the file is missing', path=path, row=number, field='file')
-        rows.append(Row(number, MappingProxyType(fields)))
+        rows.append(Row(number, places.fields(fields)))
     if not rows:
         raise InputError('the manifest has no rows', path=path)
     return Manifest(path, rows, MappingProxyType(merged), columns)
@@ -196,22 +250,27 @@ def _spreadsheets():
 
 
 def _grid(path: Path, lines: Iterable[tuple[int, list[Any]]]) -> tuple[list[str], _Records]:
-    """Header and records from numbered rows of cells; the first non-empty row is the header."""
+    """Header and records from numbered rows of cells; the first non-empty row is the header.
+
+    The records come as they are read, so a large table is never held twice.
+    """
+    lines = iter(lines)
     header: list[str] | None = None
-    records: _Records = []
     for number, cells in lines:
-        if header is None:
-            if not all(blank(cell) for cell in cells):
-                header = _header(path, number, cells)
-            continue
-        extra = [i for i, cell in enumerate(cells) if i >= len(header) and not blank(cell)]
-        if extra:
-            raise InputError(f'column {extra[0] + 1} has a value but no name in the header',
-                             path=path, row=number)
-        records.append((number, dict(zip(header, cells))))
+        if not all(blank(cell) for cell in cells):
+            header = _header(path, number, cells)
+            break
     if header is None:
         raise InputError('the file is empty: there is no header row', path=path)
-    return header, records
+
+    def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, cells in lines:
+            extra = [i for i, cell in enumerate(cells) if i >= len(header) and not blank(cell)]
+            if extra:
+                raise InputError(f'column {extra[0] + 1} has a value but no name in the header',
+                                 path=path, row=number)
+            yield number, dict(zip(header, cells))
+    return header, records()
 
 
 def _header(path: Path, number: int, cells: list[Any]) -> list[str]:
@@ -255,21 +314,27 @@ def _delimiter(text: str) -> str:
 def _read_delimited(path: Path, delimiter: str | None) -> tuple[list[str], _Records, dict]:
     text = _decode(path, lines_are_rows=True)
     delimiter = delimiter or _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=''), delimiter=delimiter, strict=True)
-    lines: list[tuple[int, list[str]]] = []
-    try:
-        for cells in reader:
-            lines.append((len(lines) + 1, cells))
-    except csv.Error as error:
-        problem = (f'a cell holds more than {csv.field_size_limit()} characters, more than '
-                   'a description page should' if 'field limit' in str(error)
-                   else f'broken quoting: {error}')
-        raise InputError(problem, path=path, row=len(lines) + 1) from error
-    return (*_grid(path, lines), {})
+    # Lines are cut from the text as read (like a file opened with newline=''): an
+    # io.StringIO would hold a second, four-bytes-per-character copy of the whole table.
+    reader = csv.reader((match.group(0) for match in _LINE.finditer(text)),
+                        delimiter=delimiter, strict=True)
+
+    def lines() -> Iterator[tuple[int, list[str]]]:
+        number = 0
+        try:
+            for cells in reader:
+                number += 1
+                yield number, cells
+        except csv.Error as error:
+            problem = (f'a cell holds more than {csv.field_size_limit()} characters, more '
+                       'than a description page should' if 'field limit' in str(error)
+                       else f'broken quoting: {error}')
+            raise InputError(problem, path=path, row=number + 1) from error
+    return (*_grid(path, lines()), {})
 
 
 def _read_jsonl(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict]:
-    records: _Records = []
+    records: list[tuple[int, dict[str, Any]]] = []
     for number, line in enumerate(_decode(path, lines_are_rows=True).split('\n'), start=1):
         if not line.strip():
             continue
@@ -302,7 +367,7 @@ def _read_yaml(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict
         items, file_defaults = document['rows'], document.get('defaults') or {}
     if not isinstance(items, list) or not isinstance(file_defaults, dict):
         raise InputError(shape, path=path)
-    records: _Records = []
+    records: list[tuple[int, dict[str, Any]]] = []
     for number, item in enumerate(items, start=1):
         if item is None:
             continue

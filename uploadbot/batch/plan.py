@@ -9,6 +9,9 @@ the row and the column.
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,15 +55,23 @@ class Planner:
         self.default_template = template
         self.exif = exif
         self._templates: dict[Path, DescriptionTemplate] = {}
+        self._given: dict[Path, DescriptionTemplate] = {}  # by the path as written
+        self._folder = str(manifest.folder.resolve())
+        self._real_dirs: dict[str, str] = {}  # each folder of the batch resolved once
 
-    def plan(self) -> Plan:
-        """Every row checked; a batch-wide -template that cannot be read stops it here."""
+    def plan(self, on_row: Callable[[], None] | None = None) -> Plan:
+        """Every row checked; a batch-wide -template that cannot be read stops it here.
+
+        ``on_row`` is called after each row (progress).
+        """
         if self.default_template is not None:
             self._load(self.default_template)
         plan = Plan(manifest_path=self.manifest.path,
                     rows={row.number: row for row in self.manifest.rows})
         targets: dict[str, int] = {}
         for row in self.manifest.rows:
+            if on_row is not None:
+                on_row()
             structured, problems = read_cells(row.fields, depicts_property=self.depicts_property)
             plan.problems += [self._error(row, column, text) for column, text in problems]
             try:
@@ -145,23 +156,38 @@ class Planner:
             raise self._error(row, 'filename', 'the URL names no file: give a filename')
         return row.file
 
-    def _source(self, row: Row) -> Path:
+    def _source(self, row: Row) -> str:
         """The row's file, which must stay inside the manifest's folder.
 
         A manifest names files relative to its own folder. Absolute paths,
         ``..`` and symbolic links that lead outside it are refused, so a
         manifest cannot make the bot publish files it was not handed.
         """
-        folder = self.manifest.folder.resolve()
-        path = (folder / row.file).resolve()
-        if not path.is_relative_to(folder):
+        folder = self._folder
+        path = self._resolve(os.path.join(folder, row.file))
+        if not path.startswith(folder.rstrip(os.sep) + os.sep):
             raise self._error(row, 'file', f'{row.file!r} leads outside the manifest\'s '
                               f'folder {folder}; only files inside it are uploaded')
-        if not path.is_file():
+        try:
+            found = stat.S_ISREG(os.stat(path).st_mode)
+        except OSError:
+            found = False
+        if not found:
             raise self._error(row, 'file', f'no such file: {path}')
         return path
 
-    def _head(self, row: Row, path: Path) -> bytes:
+    def _resolve(self, joined: str) -> str:
+        """``os.path.realpath``, with each folder resolved once rather than once per row."""
+        head, tail = os.path.split(joined)
+        if tail in ('', '.', '..'):
+            return os.path.realpath(joined)
+        real_head = self._real_dirs.get(head)
+        if real_head is None:
+            real_head = self._real_dirs[head] = os.path.realpath(head)
+        path = os.path.join(real_head, tail)
+        return os.path.realpath(path) if os.path.islink(path) else path
+
+    def _head(self, row: Row, path: str) -> bytes:
         """The file's first bytes, which also proves it readable."""
         try:
             with open(path, 'rb') as source:
@@ -189,12 +215,14 @@ class Planner:
         except InputError as problem:
             raise self._error(row, 'template', f'{path}: {problem.message}') from None
 
-    def _load(self, path: Path) -> DescriptionTemplate:
+    def _load(self, given: Path) -> DescriptionTemplate:
         """Each template is read and parsed once per batch."""
-        path = path.resolve()
-        if path not in self._templates:
-            self._templates[path] = DescriptionTemplate.from_file(path)
-        return self._templates[path]
+        if given not in self._given:
+            path = given.resolve()
+            if path not in self._templates:
+                self._templates[path] = DescriptionTemplate.from_file(path)
+            self._given[given] = self._templates[path]
+        return self._given[given]
 
     def _error(self, row: Row, column: str, message: str) -> InputError:
         return InputError(message, path=self.manifest.path, row=row.number, field=column)

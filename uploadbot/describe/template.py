@@ -48,6 +48,12 @@ from .markup import (
 )
 
 _CATEGORY_PREFIX = re.compile(r'^\s*:?\s*category\s*:', re.IGNORECASE)
+#: Values of letters, digits, spaces and ``,.()-`` only are the same wikitext in every
+#: context (no escaping changes them) and can form no markup with the text around them,
+#: so a row of such values needs neither the tree nor the check that the page is intact.
+_PLAIN = re.compile(r'(?:[^\W_]|[ ,.()\-])*')
+#: Stands for a field in a skeleton: letters only, so it is plain text everywhere.
+_MARK = 'UploadbotSkeletonField'
 _BAD_CATEGORY = re.compile(r'[\x00-\x1f\x7f#<>\[\]|{}]|~~~')
 
 
@@ -171,6 +177,7 @@ class DescriptionTemplate:
             for inner in outer.default.filter_arguments(recursive=True)
         }
         self.fields = frozenset(str(a.name).strip() for a in arguments)
+        self._skeletons: dict[tuple[str, ...], _Skeleton | None] = {}
         self.required = frozenset(
             str(a.name).strip() for a in arguments if a.default is None and id(a) not in in_defaults
         )
@@ -197,6 +204,12 @@ class DescriptionTemplate:
     ) -> str:
         """The page text for one row: fields filled, categories appended once each."""
         names = _clean_categories(categories, row)
+        present = tuple(sorted(name for name in self.fields
+                               if str(values.get(name) or '').strip()))
+        if all(_PLAIN.fullmatch(str(values[name])) for name in present):
+            skeleton = self._skeleton(present)
+            if skeleton is not None:
+                return skeleton.fill(values, names)
         page, tree, used = self._render(values, names, row)
         if intact(tree, page):
             return page
@@ -208,6 +221,12 @@ class DescriptionTemplate:
                                  "troublesome part in <nowiki>...</nowiki>", row=row, field=field)
         raise InputError(f"the values of {', '.join(dict.fromkeys(used))} together would "
                          "break the page's markup", row=row)
+
+    def _skeleton(self, present: tuple[str, ...]) -> _Skeleton | None:
+        """The page for rows that fill exactly ``present``, made once (None: no shortcut)."""
+        if present not in self._skeletons:
+            self._skeletons[present] = _Skeleton.make(self, present)
+        return self._skeletons[present]
 
     def _render(
         self, values: Mapping[str, str], categories: list[str], row: int | None
@@ -225,3 +244,53 @@ class DescriptionTemplate:
             page = str(tree)
             tree.append(('\n' if page and not page.endswith('\n') else '') + '\n'.join(lines))
         return str(tree), tree, filler.used
+
+
+class _Skeleton:
+    """A template's page for one set of filled fields, with the plain values to go in.
+
+    Made by filling the tree once with marker words, which are plain text
+    like the values that use it; :meth:`make` refuses (None) when the
+    template already holds a marker, a row would lack a required field, a
+    marker lands in a link (the categories already there would then depend
+    on the value), or the marked page is not intact.
+    """
+
+    def __init__(self, pieces: list[str], fields: list[str], seen: set[str | None]) -> None:
+        self.pieces, self.fields, self.seen = pieces, fields, seen
+
+    @classmethod
+    def make(cls, template: DescriptionTemplate, present: tuple[str, ...]) -> _Skeleton | None:
+        if _MARK in str(template._tree):
+            return None
+        marks = {name: f'{_MARK}{index}x' for index, name in enumerate(present)}
+        try:
+            page, tree, _ = template._render(marks, ['Skeleton check'], None)
+        except InputError:
+            return None  # the row's own build names the missing field
+        if not intact(tree, page):
+            return None
+        tree = parse(template._render(marks, [], None)[0])
+        if any(_MARK in str(link.title) for link in tree.filter_wikilinks(recursive=True)):
+            return None
+        pattern = re.compile('|'.join(re.escape(mark) for mark in marks.values()) or '(?!)')
+        by_mark = {mark: name for name, mark in marks.items()}
+        text = str(tree)
+        fields = [by_mark[match] for match in pattern.findall(text)]
+        seen = {_category_name(str(link.title)) for link in tree.filter_wikilinks(recursive=True)}
+        return cls(pattern.split(text), fields, seen)
+
+    def fill(self, values: Mapping[str, str], categories: list[str]) -> str:
+        """The page: the pieces with the values between them, then new categories."""
+        out = [self.pieces[0]]
+        for name, piece in zip(self.fields, self.pieces[1:]):
+            out += (str(values[name]), piece)
+        page = ''.join(out)
+        seen, lines = set(self.seen), []
+        for name in categories:
+            if name not in seen:
+                seen.add(name)
+                lines.append(f'[[Category:{name}]]')
+        if lines:
+            page += ('\n' if page and not page.endswith('\n') else '') + '\n'.join(lines)
+        return page

@@ -23,7 +23,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -108,6 +108,40 @@ class SQLiteJournal:
                 f'VALUES ({", ".join("?" for _ in COLUMNS)})',
                 [values[name] for name in COLUMNS])
         return record
+
+    def save_all(self, records: Iterable[Record]) -> None:
+        """Store many records in one transaction (``-check`` keeping thousands of hashes)."""
+        now = time.time()
+        rows = []
+        for record in records:
+            values = {**asdict(record), 'state': str(record.state),
+                      'created': record.created or now, 'updated': now}
+            rows.append([values[name] for name in COLUMNS])
+        with self._lock:
+            self._db.execute('BEGIN')
+            try:
+                self._db.executemany(
+                    f'INSERT OR REPLACE INTO rows ({", ".join(COLUMNS)}) '
+                    f'VALUES ({", ".join("?" for _ in COLUMNS)})', rows)
+            except BaseException:
+                self._db.execute('ROLLBACK')
+                raise
+            self._db.execute('COMMIT')
+
+    def counts(self) -> dict[str, int]:
+        """How many rows are in each state, counted by the database."""
+        with self._lock:
+            return dict(self._db.execute('SELECT state, COUNT(*) FROM rows GROUP BY state'))
+
+    def records_in(self, states: Iterable[str]) -> Iterator[Record]:
+        """The records in the given states, in row order (the rows ``-status`` lists)."""
+        states = [str(state) for state in states]
+        with self._lock:
+            rows = self._db.execute(
+                f'SELECT {", ".join(COLUMNS)} FROM rows WHERE state IN '
+                f'({", ".join("?" for _ in states)}) ORDER BY row, source', states).fetchall()
+        for row in rows:
+            yield Record(*row)
 
     def records(self) -> Iterator[Record]:
         with self._lock:

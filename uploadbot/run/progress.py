@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import pywikibot
@@ -61,3 +62,91 @@ class Progress:
         for bar in (self._rows, self._bytes):
             if bar is not None:
                 bar.close()
+
+
+class Steps:
+    """Progress of one stretch of waiting: planning, hashing, ``-check``'s queries.
+
+    On a terminal, a tqdm bar (rows, with bytes and the time left in its
+    postfix when the work is measured in bytes too). In a log, plain lines:
+    when the work starts, at each tenth of it or after ``every`` seconds
+    (whichever comes first), and when it ends, each with rows, bytes and an
+    estimate of the time left, so an unattended job's log shows it moving.
+    Safe to call from several threads.
+    """
+
+    def __init__(self, what: str, rows: int, *, total_bytes: int = 0, bars: bool | None = None,
+                 every: float = 30.0) -> None:
+        self.what, self.rows, self.total_bytes, self.every = what, rows, total_bytes, every
+        self.bars = sys.stderr.isatty() if bars is None else bars
+        self.done = self.bytes = 0
+        self._lock = threading.Lock()
+        self._started = self._said = time.monotonic()
+        self._tenth = 0
+        self._bar = None
+        if self.bars:
+            self._bar = tqdm(total=rows, unit='row', leave=False, desc=what,
+                             dynamic_ncols=True)
+        else:
+            pywikibot.info(f'{what}: {rows} rows{self._bytes_text()}')
+
+    def advance(self, rows: int = 1, nbytes: int = 0) -> None:
+        with self._lock:
+            self.done += rows
+            self.bytes += nbytes
+            if self._bar is not None:
+                self._bar.update(rows)
+                if self.total_bytes:
+                    self._bar.set_postfix_str(self._bytes_text().strip(', '), refresh=False)
+                return
+            tenth = self.done * 10 // max(self.rows, 1)
+            now = time.monotonic()
+            if self.done < self.rows and (tenth > self._tenth or now - self._said >= self.every):
+                self._tenth, self._said = tenth, now
+                pywikibot.info(self.line())
+
+    def line(self) -> str:
+        """Where the work stands: rows, bytes, time left."""
+        elapsed = time.monotonic() - self._started
+        share = self.done / self.rows if self.rows else 1.0
+        text = f'{self.what}: {self.done}/{self.rows} rows ({share:.0%}){self._bytes_text()}'
+        if 0 < self.done < self.rows:
+            text += f', about {_duration(elapsed * (self.rows - self.done) / self.done)} left'
+        return text
+
+    def _bytes_text(self) -> str:
+        if not self.total_bytes:
+            return ''
+        return f', {_size(self.bytes)} of {_size(self.total_bytes)}' if self.done \
+            else f', {_size(self.total_bytes)}'
+
+    def close(self) -> None:
+        """The last line: all done, and how long it took."""
+        if self._bar is not None:
+            self._bar.close()
+            return
+        elapsed = time.monotonic() - self._started
+        pywikibot.info(f'{self.what}: {self.done}/{self.rows} rows done in {_duration(elapsed)}')
+
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return f'{seconds} s'
+    if seconds < 3600:
+        return f'{seconds // 60} min {seconds % 60:02d} s'
+    return f'{seconds // 3600} h {seconds % 3600 // 60:02d} min'
+
+
+def _size(count: int) -> str:
+    for unit in ('B', 'KiB', 'MiB', 'GiB'):
+        if count < 1024 or unit == 'GiB':
+            return f'{count:.0f} {unit}' if unit == 'B' else f'{count:.1f} {unit}'
+        count /= 1024
+    return f'{count} B'

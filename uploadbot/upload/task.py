@@ -180,8 +180,12 @@ class UploadTask:
             reply = self._commit.direct(content)
             self.sent(size)
             return self._commit.settle(reply)
+        # A SHA1 in the record is of these very bytes (the record is of this size and
+        # modification time): -check or an earlier attempt read them already.
+        hashed = self.record.sha1
         self._save(state=State.HASHING, filekey='', offset=0)
-        self._save(sha1=file_sha1(self.item.path))
+        if not hashed:
+            self._save(sha1=file_sha1(self.item.path))
         known = self._commit.before_bytes()
         if known is not None:
             return known

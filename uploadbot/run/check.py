@@ -1,0 +1,91 @@
+"""``-check``, ``-simulate`` and ``-preview``: what a batch would do, nothing written to the wiki."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pywikibot
+
+from uploadbot.api import lookup
+from uploadbot.api.transfer import SiteTransfer
+from uploadbot.batch.plan import Plan
+from uploadbot.errors import ExitCode
+from uploadbot.journal.sqlite import SQLiteJournal
+from uploadbot.state import Outcome
+from uploadbot.upload.forecast import forecast, table
+from uploadbot.upload.hashes import Hashes
+from uploadbot.upload.structured import DataSettings
+
+from . import mediainfo, preflight
+from .lock import AlreadyRunning, RunLock
+from .progress import Steps
+from .report import Report
+
+
+def check(plan: Plan, new_transfer: Callable[[], SiteTransfer], site: pywikibot.site.APISite,
+          *, data: DataSettings | None, journal_path: Path | None, workers: int = 1,
+          max_rate: float | None = None, report: Path | None = None) -> ExitCode:
+    """Forecast every row with read queries; write nothing to the wiki.
+
+    The files' hashes are kept in the journal (the bot's own state, not the
+    wiki's), under the run lock, so the next -check or the upload reads no
+    file again (a batch on a server journal keeps none).
+    """
+    transfer = new_transfer()
+    with _hash_journal(journal_path) as journal:
+        forecasts, repeats = forecast(
+            transfer, plan.items, own_user=site.username(),
+            manifest=str(plan.manifest_path), hashes=Hashes(journal), workers=workers,
+            transfers=new_transfer, progress=Steps,
+            per_query=lookup.titles_per_query(site.has_right('apihighlimits')))
+    problems = plan.problems + repeats
+    pywikibot.stdout(table(forecasts, problems))
+    lines = mediainfo.check_lines(plan.items, transfer, data)
+    lines += preflight.pace_lines(transfer, len(plan.items), max_rate)
+    if lines:
+        pywikibot.stdout('\n'.join(lines))
+    if pywikibot.config.simulate and report:
+        simulated = Report(report)
+        for item in forecasts:
+            simulated.add(Outcome(row=item.row, file=item.source, filename=item.filename,
+                                  outcome=item.outcome, warnings=item.warnings,
+                                  sha1=item.sha1,
+                                  message=f'simulated: {item.message}'.rstrip(': '),
+                                  attempts=0))
+        simulated.close()
+    return ExitCode.BAD_INPUT if problems else ExitCode.OK
+
+
+@contextmanager
+def _hash_journal(journal_path: Path | None) -> Iterator[SQLiteJournal | None]:
+    """The journal, locked, for -check's hashes; None when another run holds it
+    (or the batch's journal is on a server, which keeps no hashes of -check)."""
+    held, journal = ExitStack(), None
+    if journal_path is None:
+        yield None
+        return
+    try:
+        lock = held.enter_context(RunLock(journal_path))
+        journal = held.enter_context(SQLiteJournal(journal_path))
+        if lock.took_over:
+            pywikibot.warning(lock.takeover_message())
+    except AlreadyRunning as running:
+        pywikibot.warning(f'{running}; the files\' hashes are not kept this time')
+    except (OSError, sqlite3.Error) as error:
+        held.close()
+        journal = None
+        pywikibot.warning(f'cannot keep the files\' hashes in {journal_path}: {error}')
+    with held:
+        yield journal
+
+
+def preview(plan: Plan, folder: Path) -> None:
+    """Each row's description page as a file, for a person to read before uploading."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in plan.items:
+        (folder / f'row {item.row:05d} {item.filename}.wiki').write_text(item.text,
+                                                                         encoding='utf-8')
+    pywikibot.info(f'preview: {len(plan.items)} description pages written to {folder}')
