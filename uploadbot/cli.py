@@ -86,7 +86,7 @@ from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
 from .run.report import Report
-from .state import ATTENTION
+from .state import ATTENTION, DataStep
 from .upload.download import Downloader
 from .upload.structured import DataSettings
 from .upload.task import TaskSettings
@@ -325,8 +325,9 @@ def _status(journal_path: Path) -> int:
     if not journal_path.exists():
         raise InputError(f'no journal at {journal_path}: nothing has run on this batch yet')
     with SQLiteJournal(journal_path) as journal:
-        pywikibot.stdout(status.render_counts(journal.counts(), journal.records_in(ATTENTION),
-                                              str(journal_path)))
+        attention = journal.records_in(ATTENTION, (DataStep.PENDING, DataStep.FAILED))
+        pywikibot.stdout(status.render_counts(journal.counts(), attention, str(journal_path),
+                                              data=journal.data_counts()))
     return ExitCode.OK
 
 

@@ -133,13 +133,24 @@ class SQLiteJournal:
         with self._lock:
             return dict(self._db.execute('SELECT state, COUNT(*) FROM rows GROUP BY state'))
 
-    def records_in(self, states: Iterable[str]) -> Iterator[Record]:
-        """The records in the given states, in row order (the rows ``-status`` lists)."""
-        states = [str(state) for state in states]
+    def data_counts(self) -> dict[str, int]:
+        """How many published rows are at each structured-data step."""
+        with self._lock:
+            return dict(self._db.execute("SELECT structured, COUNT(*) FROM rows WHERE "
+                                         "structured != '' GROUP BY structured"))
+
+    def records_in(self, states: Iterable[str],
+                   data_steps: Iterable[str] = ()) -> Iterator[Record]:
+        """The records in the given states, or at the given structured-data steps, in row
+        order (the rows ``-status`` lists)."""
+        states, steps = [str(state) for state in states], [str(step) for step in data_steps]
+        marks = ', '.join('?' for _ in states)
+        step_marks = ', '.join('?' for _ in steps) or "''"
         with self._lock:
             rows = self._db.execute(
-                f'SELECT {", ".join(COLUMNS)} FROM rows WHERE state IN '
-                f'({", ".join("?" for _ in states)}) ORDER BY row, source', states).fetchall()
+                f'SELECT {", ".join(COLUMNS)} FROM rows WHERE state IN ({marks}) '
+                f'OR structured IN ({step_marks}) ORDER BY row, source',
+                [*states, *steps]).fetchall()
         for row in rows:
             yield Record(*row)
 

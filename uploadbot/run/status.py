@@ -13,22 +13,27 @@ from uploadbot.state import ATTENTION, DataStep, State
 def render(records: Iterable[Record], journal_name: str) -> str:
     """Counts per state, then one line per row that needs attention."""
     records = list(records)
-    counts = Counter(str(record.state) for record in records)
-    attention = [record for record in records if record.state in ATTENTION
-                 or record.structured in (DataStep.PENDING, DataStep.FAILED)]
-    lines = [render_counts(counts, attention, journal_name)]
-    data = Counter(record.structured for record in records if record.structured)
-    lines += [f'  {data[step]:>7} with structured data {step}' for step in DataStep
-              if step and data[step]]
-    return '\n'.join(lines)
+    return render_counts(
+        Counter(str(record.state) for record in records),
+        [record for record in records if needs_attention(record)], journal_name,
+        data=Counter(str(record.structured) for record in records if record.structured))
+
+
+def needs_attention(record: Record) -> bool:
+    """Failed, held, refused or half-done, or a published file whose structured data waits."""
+    return record.state in ATTENTION or record.structured in (DataStep.PENDING,
+                                                              DataStep.FAILED)
 
 
 def render_counts(counts: Mapping[str, int], attention: Iterable[Record],
-                  journal_name: str) -> str:
+                  journal_name: str, *, data: Mapping[str, int] | None = None) -> str:
     """The same from counts the journal made itself and the rows that need attention
-    (a journal of 100,000 rows answers in well under a second this way)."""
+    (a journal of 100,000 rows answers in well under a second this way); ``data``
+    counts the structured-data steps."""
     lines = [f'journal {journal_name}: {sum(counts.values())} rows']
     lines += [f'  {counts[state]:>7} {state}' for state in State if counts.get(state)]
+    lines += [f'  {(data or {})[step]:>7} with structured data {step}' for step in DataStep
+              if step and (data or {}).get(step)]
     attention = list(attention)
     if attention:
         lines.append('rows that need attention:')
