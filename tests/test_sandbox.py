@@ -80,6 +80,27 @@ def test_stop_ends_the_server_and_job_runner_it_started(tmp_path):
         requests.get(info.api_url, timeout=5)
 
 
+def test_no_secret_is_in_the_arguments_of_any_process_the_sandbox_starts(tmp_path,
+                                                                        monkeypatch):
+    from uploadbot.sandbox import Sandbox, wiki
+    commands = []
+
+    def recording(real):
+        def call(command, *args, **kwargs):
+            commands.append(' '.join(map(str, command)))
+            return real(command, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(wiki.subprocess, 'run', recording(subprocess.run))
+    monkeypatch.setattr(wiki.subprocess, 'Popen', recording(subprocess.Popen))
+    box = Sandbox(tmp_path / 'watched', workers=1)
+    info = box.start()
+    box.stop()
+    secrets = [(box.directory / 'bot.secret').read_text().strip(), info.admin_password]
+    assert len(commands) > 5 and all(len(secret) >= 16 for secret in secrets)
+    assert [command for command in commands if any(s in command for s in secrets)] == []
+
+
 def gone(pid: int) -> bool:
     """The process has ended (it may linger as a zombie until its parent reaps it)."""
     try:

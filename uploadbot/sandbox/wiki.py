@@ -43,6 +43,7 @@ BOT_GRANTS = ('basic', 'highvolume', 'editpage', 'createeditmovepage',
               'uploadfile', 'uploadeditmovefile', 'delete')
 TEMPLATES_DIR = Path(__file__).parent / 'templates'
 JOB_LOOP = Path(__file__).parent / 'jobloop.php'
+BOT_ACCOUNT = Path(__file__).parent / 'botaccount.php'
 DEFAULT_WORKERS = 4
 
 
@@ -156,9 +157,13 @@ class Sandbox:
         """A further BotPassword ``user@appid`` with only ``grants``; returns its secret.
 
         Tests use it for a login with fewer rights than the bot's (no upload,
-        no overwriting others' files). MediaWiki makes up the secret, so it
-        never appears in a process's arguments.
+        no overwriting others' files).
         """
+        return self._new_bot_password(appid, grants, user)
+
+    def _new_bot_password(self, appid: str, grants: Iterable[str], user: str) -> str:
+        """MediaWiki makes up the secret and prints it, so it is never in a process's
+        arguments (where every account on the machine could read it)."""
         output = self._run([*self._maintenance('createBotPassword.php'), '--appid', appid,
                             '--grants', ','.join(grants), user])
         found = re.search(r"password:'([^']+)'", output)
@@ -195,13 +200,9 @@ class Sandbox:
             stamp.write_text(''.join(f'{made_name}\n' for made_name in sorted(made)))
 
     def _create_accounts(self) -> None:
-        """A bot account with a BotPassword for uploads; the admin can delete."""
-        bot_password = secrets.token_hex(16)  # never starts with "-" (an option to PHP)
-        self._run([*self._maintenance('createAndPromote.php'), '--bot', BOT, bot_password])
-        secret = secrets.token_hex(16)
-        self._run([*self._maintenance('createBotPassword.php'),
-                   '--appid', BOT_PASSWORD_NAME, '--grants', ','.join(BOT_GRANTS),
-                   BOT, secret])
+        """A bot account, with no password but a BotPassword for uploads; the admin can delete."""
+        self._run(['php', str(BOT_ACCOUNT), BOT], MW_INSTALL_PATH=packages.MEDIAWIKI_DIR)
+        secret = self._new_bot_password(BOT_PASSWORD_NAME, BOT_GRANTS, BOT)
         pwbconfig.write_private(self.directory / 'bot.secret', secret)
 
     def _import_templates(self) -> None:
@@ -248,9 +249,9 @@ class Sandbox:
     def _env(self, **extra: str) -> dict[str, str]:
         return dict(os.environ, MW_CONFIG_FILE=str(self.settings_file), **extra)
 
-    def _run(self, command: list[str], *, env_config: bool = True) -> str:
+    def _run(self, command: list[str], *, env_config: bool = True, **extra: str) -> str:
         """Run a maintenance script; returns its output."""
-        env = self._env() if env_config else dict(os.environ)
+        env = self._env(**extra) if env_config else dict(os.environ)
         result = subprocess.run(command, env=env, capture_output=True, text=True,
                                 cwd=packages.MEDIAWIKI_DIR, check=False)
         if result.returncode != 0:
