@@ -99,6 +99,28 @@ def test_fifty_files_through_every_kind_of_fault_land_exactly_once(
         assert recorded[filename] == digest
 
 
+def asks_who_the_bot_is(request: Request) -> bool:
+    return b'userinfo' in request.body or 'userinfo' in request.path
+
+
+def test_a_session_the_wiki_missed_for_a_moment_costs_a_retry_not_the_row(
+        batch, wiki, proxy, tmp_path, name):
+    """The wiki misses the session on an upload and on the bot's question who it is, so
+    pywikibot logs in again; the wiki, which has the session again, refuses that login."""
+    path = batch.add(f'{name}.jpg')
+    missed = proxy.add('drop-cookie', is_upload)
+    asked = proxy.add('drop-cookie', lambda r: missed.hit > 0 and asks_who_the_bot_is(r))
+    result = run_through(batch, proxy, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (missed.hit, asked.hit) == (1, 1)
+    first_upload = next(n for n, request in enumerate(proxy.seen) if is_upload(request))
+    assert any(request.action == 'login' for request in proxy.seen[first_upload:]), \
+        'the bot asked the wiki for a login over its live session'
+    assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
+    digest = hashlib.sha1(path.read_bytes()).hexdigest()
+    assert [version['sha1'] for version in wiki.file_versions(f'{name}.jpg')] == [digest]
+
+
 def test_a_wiki_refusing_the_checks_before_upload_ends_the_run_without_a_traceback(
         batch, wiki, proxy, tmp_path, name):
     proxy.add('status', lambda r: r.param('list') == 'categorymembers', times=100, status=403)

@@ -304,7 +304,7 @@ class SiteTransfer:
         try:
             return self.site.tokens['csrf']
         except pywikibot.exceptions.Error as error:
-            raise GaveUp(f'cannot get a CSRF token: {error}') from None
+            raise self._login_trouble('cannot get a CSRF token', error) from None
 
     def _log_in_again(self) -> None:
         """The wiki saw no session: let pywikibot log in again, and fetch a fresh token.
@@ -316,7 +316,25 @@ class SiteTransfer:
         try:
             self.site._relogin()
         except pywikibot.exceptions.Error as error:
-            raise GaveUp(f'cannot log in again: {error}') from None
+            raise self._login_trouble('cannot log in again', error) from None
+
+    def _login_trouble(self, what: str, error: Exception) -> Exception:
+        """A login that failed while the wiki knows the bot after all is tried again.
+
+        A wiki under load can miss a session for a moment (its session store
+        busy), and another worker may have logged in meanwhile; the wiki then
+        refuses a login over the session it has again ("Cannot log in when
+        using ... sessions"). Only when the wiki still does not know the bot
+        is the row given up.
+        """
+        try:
+            self.site.login(cookie_only=True)  # re-reads who the wiki takes the bot for
+            known = self.site.logged_in()
+        except pywikibot.exceptions.Error:
+            known = False
+        if known:
+            return Retryable(f'{what}: {error}; the wiki knows the bot again')
+        return GaveUp(f'{what}: {error}')
 
     def _log_retry(self, error: Exception, wait: float) -> None:
         self.counters.retries += 1
