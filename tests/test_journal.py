@@ -27,6 +27,14 @@ def test_records_are_keyed_by_source_and_target_not_row(tmp_path):
         ('Other.jpg', 3, 'pending'), ('A.jpg', 9, 'uploaded')]
 
 
+def test_records_in_states_alone_leaves_out_rows_without_structured_data(tmp_path):
+    with SQLiteJournal(tmp_path / 'j.sqlite') as journal:
+        journal.save(Record('a.jpg', 'A.jpg', row=2, state='uploaded'))
+        journal.save(Record('b.jpg', 'B.jpg', row=3, state='failed'))
+        picked = list(journal.records_in(['failed']))
+    assert [record.filename for record in picked] == ['B.jpg']
+
+
 def test_saving_stamps_created_once_and_updated_each_time(tmp_path):
     with SQLiteJournal(tmp_path / 'j.sqlite') as journal:
         first = journal.save(Record('a.jpg', 'A.jpg'))

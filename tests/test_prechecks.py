@@ -110,6 +110,26 @@ def test_check_flags_licence_categories_and_blacklisted_names_by_row_and_column(
     assert 'Traceback' not in output
 
 
+def test_every_soft_redirect_is_found_when_one_answer_cannot_list_them_all(
+        tmp_path, commons, name):
+    admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
+    old = [f'{name} old {number}' for number in range(12)]  # a query lists 10 unless told more
+    for category in old:
+        admin.edit(f'Category:{category}',
+                   '{{Category redirect|Towers}}\n[[Category:Category redirects]]')
+    wait_for(lambda: {f'Category:{category}' for category in old}
+             <= members(admin, 'Category redirects'), 'the redirect categories')
+    batch = Batch(tmp_path, commons)
+    batch.template.write_text(TEMPLATE)
+    for number, category in enumerate(old):
+        batch.add(f'{name} {number}.jpg', categories=category)
+    result = batch.run('-check', '-no-title-check')
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert sorted(int(line.split(', row ')[1].split(',')[0]) for line in output.splitlines()
+                  if "is a redirect to 'Towers'" in line) == list(range(2, 14)), output
+
+
 def test_a_run_refuses_such_rows_before_uploading_anything(tmp_path, commons, name):
     batch = commons_batch(tmp_path, commons, name)
     result = batch.run()
@@ -159,6 +179,27 @@ def test_rows_the_journal_has_finished_are_not_checked_again(tmp_path, commons, 
     assert again.returncode == 0, again.stdout + again.stderr
     batch.add(f'{name} late.jpg', categories=name)
     late = batch.run()
+    assert late.returncode == 2, late.stdout + late.stderr
+    problems = [line for line in late.stderr.splitlines() if 'does not exist' in line]
+    assert len(problems) == 1 and 'row 3' in problems[0], late.stderr
+
+
+@pytest.mark.database
+def test_rows_a_shared_journal_has_finished_are_not_checked_again(tmp_path, commons, name,
+                                                                  mariadb):
+    admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
+    admin.edit(f'Category:{name}', 'For a while.')
+    batch = Batch(tmp_path, commons)
+    batch.template.write_text(TEMPLATE)
+    shared = (f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}',
+              f'-batch:{name}')
+    batch.add(f'{name} early.jpg', categories=name)
+    batch.run(*shared, check=True)
+    admin.delete(f'Category:{name}')
+    again = batch.run(*shared)
+    assert again.returncode == 0, again.stdout + again.stderr
+    batch.add(f'{name} late.jpg', categories=name)
+    late = batch.run(*shared)
     assert late.returncode == 2, late.stdout + late.stderr
     problems = [line for line in late.stderr.splitlines() if 'does not exist' in line]
     assert len(problems) == 1 and 'row 3' in problems[0], late.stderr

@@ -234,3 +234,40 @@ def test_tables_of_an_earlier_version_get_the_new_columns(journal_at, engine_url
         record = later.get('2.jpg', 'File 2.jpg')
         assert later.save(replace(record, refused_for='abc')).refused_for == 'abc'
         assert later.get('2.jpg', 'File 2.jpg').refused_for == 'abc'
+
+
+def settle(journal: ServerJournal, number: int, state: State, step: DataStep = DataStep.NONE):
+    record = journal.get(f'{number}.jpg', f'File {number}.jpg')
+    journal.save(replace(record, state=state, structured=step))
+
+
+def test_the_database_counts_the_batchs_rows_by_state_and_data_step(journal_at, tmp_path):
+    with journal_at(tmp_path) as journal:
+        journal.enlist(items(tmp_path, 4))
+        journal.claim(4)
+        settle(journal, 2, State.UPLOADED, DataStep.DONE)
+        settle(journal, 3, State.UPLOADED, DataStep.PENDING)
+        settle(journal, 4, State.FAILED)
+        assert journal.counts() == {'uploaded': 2, 'failed': 1, 'pending': 1}
+        assert journal.data_counts() == {'done': 1, 'pending': 1}
+
+
+def test_records_in_picks_rows_by_state_or_by_data_step_in_row_order(journal_at, tmp_path):
+    with journal_at(tmp_path) as journal:
+        journal.enlist(items(tmp_path, 4))
+        journal.claim(4)
+        settle(journal, 2, State.UPLOADED, DataStep.DONE)
+        settle(journal, 3, State.UPLOADED, DataStep.PENDING)
+        settle(journal, 4, State.FAILED)
+        picked = journal.records_in([State.FAILED], [DataStep.PENDING])
+        assert [record.row for record in picked] == [3, 4]
+        assert [record.row for record in journal.records_in([State.PENDING])] == [5]
+
+
+def test_another_batchs_rows_are_neither_counted_nor_picked(engine_url, tmp_path):
+    with ServerJournal(engine_url(), f'one-{time.time()}', tmp_path) as one, \
+            ServerJournal(engine_url(), f'other-{time.time()}', tmp_path) as other:
+        one.enlist(items(tmp_path, 2))
+        other.enlist(items(tmp_path, 3))
+        assert one.counts() == {'pending': 2}
+        assert len(list(one.records_in([State.PENDING]))) == 2

@@ -68,6 +68,7 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
+from .api import lookup
 from .api.pace import Pacer
 from .api.retry import GaveUp
 from .api.session import logged_in, under_retries
@@ -86,7 +87,6 @@ from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
 from .run.report import Report
-from .state import ATTENTION, DataStep
 from .upload.download import Downloader
 from .upload.structured import DataSettings
 from .upload.task import TaskSettings
@@ -157,7 +157,7 @@ def _run(options: Options) -> int:
     if options.status:
         return _status(journal_path)
     plan = _plan(options)
-    site, new_transfer, data = _prepared(plan, options, journal_path)
+    site, new_transfer, data = _prepared(plan, options, _settled_in(journal_path))
     if options.check or pywikibot.config.simulate:
         return check.check(plan, new_transfer, site, data=data, journal_path=journal_path,
                            workers=options.workers, max_rate=options.max_rate,
@@ -189,17 +189,19 @@ def _run_shared(options: Options) -> int:
             return shared.show_status(journal, f'{batch!r} on the journal server')
     root = shared.root_folder(options.manifest, options.root)
     plan = _plan(options) if options.manifest is not None else None
-    site, new_transfer, data = _prepared(plan, options)
     if plan is not None and (options.check or pywikibot.config.simulate):
+        site, new_transfer, data = _prepared(plan, options)
         return check.check(plan, new_transfer, site, data=data, journal_path=None,
                            workers=options.workers, max_rate=options.max_rate,
                            report=options.report)
-    if plan is not None and plan.problems:
-        return _refuse(plan.problems)
     with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch, root=root,
                              commit_held=options.commit_held,
                              retry_refused=options.retry_refused,
                              lease=options.lease or shared.LEASE_SECONDS) as journal:
+        settled = preflight.settled_files(journal) if plan is not None else None
+        site, new_transfer, data = _prepared(plan, options, settled)
+        if plan is not None and plan.problems:
+            return _refuse(plan.problems)
         if plan is None:  # the settings of the batch's structured data, from what it holds
             data, problems = _structured_data(journal.items(), site, new_transfer, options,
                                               manifest=None)
@@ -210,13 +212,14 @@ def _run_shared(options: Options) -> int:
                                     workers=options.workers, max_runtime=options.max_runtime)
 
 
-def _prepared(plan: Plan | None, options: Options, journal_path: Path | None = None,
+def _prepared(plan: Plan | None, options: Options, settled: preflight.Settled | None = None,
               ) -> tuple[pywikibot.site.APISite, Callable[[], SiteTransfer], DataSettings | None]:
     """The logged-in site, the transfers' factory and the structured-data settings.
 
     Bad rows found before logging in end the run here, unless ``-check`` lists
     them; the checks that need the wiki (file types, page sizes, tags,
-    licences, categories, titles, structured data) add theirs to the plan.
+    licences, categories, titles, structured data) add theirs to the plan,
+    for the rows the journal has not ``settled``.
     """
     if plan is not None and options.preview:
         check.preview(plan, options.preview)
@@ -234,9 +237,9 @@ def _prepared(plan: Plan | None, options: Options, journal_path: Path | None = N
     if not options.any_extension:
         plan.problems += _unknown_extensions(plan, site)
     plan.problems += _oversized_pages(plan, site)
-    findings = preflight.wiki_checks(plan, reader, _check_settings(options),
+    findings = preflight.wiki_checks(plan, reader, _check_settings(options, site),
                                      copy_uploads=site.has_right('upload_by_url'),
-                                     journal=journal_path)
+                                     settled=settled)
     plan.problems += findings.problems
     for note in findings.notes:
         pywikibot.warning(note)
@@ -288,11 +291,13 @@ def _plan(options: Options) -> Plan:
         return planner.plan(on_row=steps.advance)
 
 
-def _check_settings(options: Options) -> CheckSettings:
+def _check_settings(options: Options, site: pywikibot.site.APISite) -> CheckSettings:
     given = options.licence_templates
     return CheckSettings(licences=options.licence_check, categories=options.category_check,
                          titles=options.title_check,
-                         licence_templates=None if given is None else tuple(given))
+                         licence_templates=None if given is None else tuple(given),
+                         titles_per_query=lookup.titles_per_query(
+                             site.has_right('apihighlimits')))
 
 
 def _logged_in_site() -> pywikibot.site.APISite:
@@ -321,13 +326,19 @@ def _oversized_pages(plan: Plan, site: pywikibot.site.APISite) -> list[InputErro
             for item in plan.items if limit and len(item.text.encode()) > limit]
 
 
+def _settled_in(journal_path: Path) -> preflight.Settled:
+    """The rows a journal file has settled; none before the batch's first run."""
+    if not journal_path.exists():
+        return {}
+    with SQLiteJournal(journal_path) as journal:
+        return preflight.settled_files(journal)
+
+
 def _status(journal_path: Path) -> int:
     if not journal_path.exists():
         raise InputError(f'no journal at {journal_path}: nothing has run on this batch yet')
     with SQLiteJournal(journal_path) as journal:
-        attention = journal.records_in(ATTENTION, (DataStep.PENDING, DataStep.FAILED))
-        pywikibot.stdout(status.render_counts(journal.counts(), attention, str(journal_path),
-                                              data=journal.data_counts()))
+        pywikibot.stdout(status.render(journal, str(journal_path)))
     return ExitCode.OK
 
 

@@ -1,7 +1,8 @@
 """What the wiki says about itself before a batch: licence tags, categories, refusals, limits.
 
 Read queries only, each batched where the API has a batched form (categories
-50 titles at a time, category members and tags with continuation). The title
+50 titles at a time, or 500 for an account with ``apihighlimits``; every
+answer the wiki continues is followed). The title
 blacklist has no batched form: one ``action=titleblacklist`` per name.
 """
 
@@ -79,24 +80,31 @@ class CategoryState:
     target: str = ''
 
 
-def category_states(wiki: Reader, names: Iterable[str]) -> dict[str, CategoryState]:
-    """The named categories that are missing or redirects (hard or Commons' soft ones)."""
+def category_states(wiki: Reader, names: Iterable[str], *,
+                    per_query: int = TITLES_PER_QUERY) -> dict[str, CategoryState]:
+    """The named categories that are missing or redirects (hard or Commons' soft ones).
+
+    A query lists at most ``cllimit`` categories over all its pages, so an
+    answer with many soft redirects is continued, and followed.
+    """
     names = list(dict.fromkeys(normalize_title(name) for name in names))
     found: dict[str, CategoryState] = {}
-    soft: list[str] = []
-    for start in range(0, len(names), TITLES_PER_QUERY):
-        group = names[start:start + TITLES_PER_QUERY]
-        answer = wiki.query(titles='|'.join(f'Category:{name}' for name in group),
-                            prop='categories|info', clcategories=f'Category:{SOFT_REDIRECT_CATEGORY}')
-        for page in answer.get('pages', []):
+    soft: dict[str, None] = {}
+    for start in range(0, len(names), per_query):
+        group = names[start:start + per_query]
+        for page in continued(wiki, 'pages',
+                              titles='|'.join(f'Category:{name}' for name in group),
+                              prop='categories|info', cllimit='max',
+                              clcategories=f'Category:{SOFT_REDIRECT_CATEGORY}'):
             name = page.get('title', '').partition(':')[2]
             if page.get('missing'):
                 found[name] = CategoryState(name, missing=True)
             elif page.get('redirect'):
                 found[name] = CategoryState(name, target=_hard_target(wiki, name))
             elif page.get('categories'):
-                soft.append(name)
-    for name, text in page_texts(wiki, [f'Category:{name}' for name in soft]).items():
+                soft[name] = None
+    texts = page_texts(wiki, [f'Category:{name}' for name in soft], per_query=per_query)
+    for name, text in texts.items():
         match = SOFT_REDIRECT_TEMPLATE.search(text)
         name = name.partition(':')[2]
         found[name] = CategoryState(name, target=normalize_title(match[1]) if match else '?')
@@ -109,14 +117,18 @@ def _hard_target(wiki: Reader, name: str) -> str:
     return targets[-1].partition(':')[2] if targets else '?'
 
 
-def page_texts(wiki: Reader, titles: Iterable[str]) -> dict[str, str]:
-    """The current text of each named page that exists."""
+def page_texts(wiki: Reader, titles: Iterable[str], *,
+               per_query: int = TITLES_PER_QUERY) -> dict[str, str]:
+    """The current text of each named page that exists.
+
+    The wiki sends the texts of a group of pages until its answer is full,
+    then continues: a page without its revision in one answer has it in a later one.
+    """
     titles = list(titles)
     texts: dict[str, str] = {}
-    for start in range(0, len(titles), TITLES_PER_QUERY):
-        answer = wiki.query(titles='|'.join(titles[start:start + TITLES_PER_QUERY]),
-                            prop='revisions', rvprop='content', rvslots='main')
-        for page in answer.get('pages', []):
+    for start in range(0, len(titles), per_query):
+        for page in continued(wiki, 'pages', titles='|'.join(titles[start:start + per_query]),
+                              prop='revisions', rvprop='content', rvslots='main'):
             revisions = page.get('revisions') or []
             if revisions:
                 texts[page['title']] = revisions[0].get('slots', {}).get('main', {}).get(

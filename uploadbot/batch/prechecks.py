@@ -32,6 +32,8 @@ class CheckSettings:
     categories: bool = True
     titles: bool = True
     licence_templates: tuple[str, ...] | None = None
+    #: Titles per query (see :func:`uploadbot.api.lookup.titles_per_query`).
+    titles_per_query: int = TITLES_PER_QUERY
 
 
 @dataclass
@@ -129,8 +131,9 @@ class PreChecks:
         """Those of ``names`` that are redirects to a licence template."""
         names = sorted(name for name in names if ':' not in name and not name.startswith('#'))
         found = set()
-        for start in range(0, len(names), TITLES_PER_QUERY):
-            group = names[start:start + TITLES_PER_QUERY]
+        per_query = self.settings.titles_per_query
+        for start in range(0, len(names), per_query):
+            group = names[start:start + per_query]
             answer = self.wiki.query(titles='|'.join(f'Template:{name}' for name in group),
                                      redirects=True)
             for entry in answer.get('redirects', []):
@@ -143,7 +146,8 @@ class PreChecks:
     def _categories(self, findings: Findings) -> None:
         per_row = {item.row: categories_in(item.text) for item in self.plan.items}
         states = facts.category_states(self.wiki, [name for names in per_row.values()
-                                                   for name in names])
+                                                   for name in names],
+                                       per_query=self.settings.titles_per_query)
         bare = [str(item.row) for item in self.plan.items if not per_row[item.row]]
         if bare:
             more = f' and {len(bare) - 10} more' if len(bare) > 10 else ''

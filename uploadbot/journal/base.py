@@ -18,7 +18,7 @@ The rest of the bot sees only the :class:`Journal` interface; the stores
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Protocol
 
@@ -79,6 +79,17 @@ class Journal(Protocol):
 
     def records(self) -> Iterator[Record]:
         """Every record, in row order."""
+
+    def records_in(self, states: Iterable[str],
+                   data_steps: Iterable[str] = ()) -> Iterator[Record]:
+        """The records in ``states`` or at ``data_steps``, in row order: the database picks
+        them, so a batch of a million rows is not read whole to find a few."""
+
+    def counts(self) -> dict[str, int]:
+        """How many rows are in each state."""
+
+    def data_counts(self) -> dict[str, int]:
+        """How many published rows are at each structured-data step."""
 
     def close(self) -> None:
         """Let go of the store."""

@@ -166,6 +166,36 @@ class ServerJournal:
                 .where(rows.c.batch == self.batch).order_by(rows.c.row, rows.c.key)).all()
         return iter([Record(*values) for values in found])
 
+    @_guarded
+    def counts(self) -> dict[str, int]:
+        """How many of the batch's rows are in each state, counted by the database."""
+        return self._count_by(rows.c.state)
+
+    @_guarded
+    def data_counts(self) -> dict[str, int]:
+        """How many published rows are at each structured-data step."""
+        return self._count_by(rows.c.structured, rows.c.structured != '')
+
+    @_guarded
+    def records_in(self, states: Iterable[str],
+                   data_steps: Iterable[str] = ()) -> Iterator[Record]:
+        """The records in the given states or at the given structured-data steps, in row order."""
+        wanted = rows.c.state.in_([str(state) for state in states])
+        steps = [str(step) for step in data_steps]
+        if steps:
+            wanted = or_(wanted, rows.c.structured.in_(steps))
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                select(*(rows.c[name] for name in COLUMNS))
+                .where(rows.c.batch == self.batch, wanted).order_by(rows.c.row, rows.c.key)).all()
+        return iter([Record(*values) for values in found])
+
+    def _count_by(self, column: Any, *where: Any) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            return dict(connection.execute(
+                select(column, func.count()).where(rows.c.batch == self.batch, *where)
+                .group_by(column)).all())
+
     def close(self) -> None:
         """Stop the heartbeat and give back the rows this run holds (their leases would
         run out anyway: a database gone by now is only a warning)."""

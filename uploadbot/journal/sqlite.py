@@ -144,12 +144,12 @@ class SQLiteJournal:
         """The records in the given states, or at the given structured-data steps, in row
         order (the rows ``-status`` lists)."""
         states, steps = [str(state) for state in states], [str(step) for step in data_steps]
-        marks = ', '.join('?' for _ in states)
-        step_marks = ', '.join('?' for _ in steps) or "''"
+        wanted = f'state IN ({", ".join("?" for _ in states)})'
+        if steps:
+            wanted += f' OR structured IN ({", ".join("?" for _ in steps)})'
         with self._lock:
             rows = self._db.execute(
-                f'SELECT {", ".join(COLUMNS)} FROM rows WHERE state IN ({marks}) '
-                f'OR structured IN ({step_marks}) ORDER BY row, source',
+                f'SELECT {", ".join(COLUMNS)} FROM rows WHERE {wanted} ORDER BY row, source',
                 [*states, *steps]).fetchall()
         for row in rows:
             yield Record(*row)

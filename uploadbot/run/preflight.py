@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 
 from uploadbot.api import facts
 from uploadbot.batch.plan import Plan
 from uploadbot.batch.prechecks import CheckSettings, Findings, PreChecks
 from uploadbot.errors import InputError
 from uploadbot.item import UploadItem
-from uploadbot.journal.sqlite import SQLiteJournal
+from uploadbot.journal.base import Journal
 from uploadbot.state import State
 
 
@@ -39,29 +39,32 @@ def check_tags(wiki: facts.Reader, tags: list[str]) -> None:
                              'and cannot be applied by a bot; nothing was uploaded')
 
 
+#: A row in one of these states is not uploaded again (a held row waits for a person).
+NOT_AGAIN = (*(state for state in State if state.settled), State.HELD)
+
+#: Each such row's key, with the size and time its file was read at.
+Settled = Mapping[tuple[str, str], tuple[int, int]]
+
+
 def wiki_checks(plan: Plan, wiki: facts.Reader, settings: CheckSettings, *,
-                copy_uploads: bool, journal: Path | None = None) -> Findings:
+                copy_uploads: bool, settled: Settled | None = None) -> Findings:
     """The licence, category, title and copy-source checks of the rows still to upload.
 
     Rows the journal has settled (or holds) are not uploaded again, so they
     are not checked again: a growing folder on a schedule costs the checks of
-    its new files only.
+    its new files only, on one machine as on several.
     """
-    done = settled_keys(journal) if journal is not None else set()
-    todo = [item for item in plan.items if not _settled(item, done)]
+    todo = [item for item in plan.items if not _settled(item, settled or {})]
     return PreChecks(replace(plan, items=todo), wiki, settings).run(copy_uploads=copy_uploads)
 
 
-def settled_keys(journal: Path) -> dict[tuple[str, str], tuple[int, int]]:
-    """Keys of the journal's settled and held rows, with the size and time they were read at."""
-    if not journal.exists():
-        return {}
-    with SQLiteJournal(journal) as records:
-        return {record.key: (record.size, record.mtime_ns) for record in records.records()
-                if record.state.settled or record.state is State.HELD}
+def settled_files(journal: Journal) -> Settled:
+    """The rows of ``journal`` that no run uploads again (see :data:`Settled`)."""
+    return {record.key: (record.size, record.mtime_ns)
+            for record in journal.records_in(NOT_AGAIN)}
 
 
-def _settled(item: UploadItem, done: dict[tuple[str, str], tuple[int, int]]) -> bool:
+def _settled(item: UploadItem, done: Settled) -> bool:
     """A settled row whose file is still the one it was (a changed file is new content)."""
     if item.key not in done:
         return False

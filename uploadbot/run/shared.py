@@ -82,5 +82,5 @@ def upload_shared(items: list[UploadItem] | None, journal: ServerJournal,
 
 
 def show_status(journal: ServerJournal, where: str) -> ExitCode:
-    pywikibot.stdout(status.render(journal.records(), where))
+    pywikibot.stdout(status.render(journal, where))
     return ExitCode.OK

@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
-from uploadbot.journal.base import Record
+from uploadbot.journal.base import Journal, Record
 from uploadbot.state import ATTENTION, DataStep, State
 
 
-def render(records: Iterable[Record], journal_name: str) -> str:
-    """Counts per state, then one line per row that needs attention."""
-    records = list(records)
-    return render_counts(
-        Counter(str(record.state) for record in records),
-        [record for record in records if needs_attention(record)], journal_name,
-        data=Counter(str(record.structured) for record in records if record.structured))
+def render(journal: Journal, journal_name: str) -> str:
+    """Counts per state, then one line per row that needs attention: failed, held,
+    refused or half-done, or published with its structured data still to send.
 
-
-def needs_attention(record: Record) -> bool:
-    """Failed, held, refused or half-done, or a published file whose structured data waits."""
-    return record.state in ATTENTION or record.structured in (DataStep.PENDING,
-                                                              DataStep.FAILED)
-
-
-def render_counts(counts: Mapping[str, int], attention: Iterable[Record],
-                  journal_name: str, *, data: Mapping[str, int] | None = None) -> str:
-    """The same from counts the journal made itself and the rows that need attention
-    (a journal of 100,000 rows answers in well under a second this way); ``data``
-    counts the structured-data steps."""
+    The journal counts and picks the rows itself: a batch of 100,000 rows
+    answers in well under a second, on SQLite as on a server.
+    """
+    counts, data = journal.counts(), journal.data_counts()
     lines = [f'journal {journal_name}: {sum(counts.values())} rows']
     lines += [f'  {counts[state]:>7} {state}' for state in State if counts.get(state)]
-    lines += [f'  {(data or {})[step]:>7} with structured data {step}' for step in DataStep
-              if step and (data or {}).get(step)]
-    attention = list(attention)
+    lines += [f'  {data[step]:>7} with structured data {step}' for step in DataStep
+              if step and data.get(step)]
+    attention = list(journal.records_in(ATTENTION, (DataStep.PENDING, DataStep.FAILED)))
     if attention:
         lines.append('rows that need attention:')
         lines += [_line(record) for record in attention]
