@@ -48,9 +48,10 @@ test: venv
 test-slow: venv
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
-# Everything not marked `wiki` or `database`: no PHP, no database server, seconds.
+# Everything not marked `wiki`, `database` or `mount`: no PHP, no database server,
+# no package to install, seconds.
 test-fast: venv
-	$(BIN)/python -m pytest -m 'not wiki and not database and not slow' $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m 'not wiki and not database and not mount and not slow' $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check uploadbot tests benchmarks examples families scripts
