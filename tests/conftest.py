@@ -110,10 +110,12 @@ class Batch:
         return self.manifest
 
     def run(self, *args: str, check: bool = False, timeout: float = 600,
-            ) -> subprocess.CompletedProcess:
-        """Run ``python -m uploadbot`` on this batch, as an operator would."""
+            pywikibot_dir: Path | str | None = None) -> subprocess.CompletedProcess:
+        """Run ``python -m uploadbot`` on this batch, as an operator would (with another
+        ``pywikibot_dir``, one whose family points at a proxy, say)."""
         self.write()
-        command = [sys.executable, '-m', 'uploadbot', f'-dir:{self.sandbox.pywikibot_dir}',
+        pwb = pywikibot_dir or self.sandbox.pywikibot_dir
+        command = [sys.executable, '-m', 'uploadbot', f'-dir:{pwb}',
                    f'-manifest:{self.manifest}', f'-template:{self.template}',
                    f'-report:{self.report}', *args]
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from uploadbot.journal.connect import read_option_file
 from uploadbot.sandbox.db import DatabaseInfo, DatabaseServer, MariaDB, PostgreSQL
 from uploadbot.sandbox.db.process import process_tree, still_running
 
@@ -47,3 +48,10 @@ def mariadb(database_folder) -> Iterator[DatabaseInfo]:
 @pytest.fixture(scope='session')
 def postgres(database_folder) -> Iterator[DatabaseInfo]:
     yield from serve(PostgreSQL(database_folder / 'postgresql'))
+
+
+def password_of(info: DatabaseInfo) -> str:
+    """The password the sandbox wrote for the journal user (tests look for leaks of it)."""
+    if info.kind == 'mysql':
+        return read_option_file(info.credentials).password
+    return Path(info.credentials).read_text().splitlines()[0].split(':')[4]

@@ -20,22 +20,16 @@ from uploadbot.journal.connect import (
     JournalConnectionError,
     check_connection,
     create_journal_engine,
-    read_option_file,
 )
 from uploadbot.sandbox.db import MariaDB, PostgreSQL
 from uploadbot.sandbox.db.process import process_tree, still_running
+
+from .dbfixtures import password_of
 
 pytestmark = pytest.mark.database
 
 #: The wrong password the failing logins send (the logs test looks for it too).
 WRONG = 'Wr0ng-' + secrets.token_urlsafe(12)
-
-
-def password_of(info) -> str:
-    """The password the sandbox wrote for the journal user (tests look for leaks of it)."""
-    if info.kind == 'mysql':
-        return read_option_file(info.credentials).password
-    return Path(info.credentials).read_text().splitlines()[0].split(':')[4]
 
 
 def scalar(engine, sql: str):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from pathlib import Path
 
 import pytest
 
 from uploadbot.sandbox import Sandbox
 
 from .conftest import Batch
+from .proxy import FaultProxy, pywikibot_dir_through
 from .wikiapi import WikiAPI
 
 pytestmark = pytest.mark.wiki
@@ -108,6 +110,25 @@ def test_check_flags_licence_categories_and_blacklisted_names_by_row_and_column(
     assert "at the account's upload limit of 3 per 60 s, 9 upload(s) take at least 2 min" \
         in output
     assert 'Traceback' not in output
+
+
+def test_a_wiki_without_the_title_blacklist_is_asked_about_no_title(tmp_path, sandbox, name):
+    """Which extensions a wiki has comes from pywikibot's siteinfo; the test above shows
+    the titles put to a wiki that has TitleBlacklist."""
+    proxy = FaultProxy(sandbox.port)
+    try:
+        pwb = pywikibot_dir_through(proxy, Path(sandbox.pywikibot_dir), tmp_path / 'pwb')
+        batch = Batch(tmp_path, sandbox)
+        batch.add(f'{name} one.jpg')
+        batch.add(f'{name} two.jpg')
+        result = batch.run('-check', '-no-licence-check', '-no-category-check',
+                           pywikibot_dir=pwb)
+    finally:
+        proxy.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert any(request.param('list') == 'allimages' for request in proxy.seen), \
+        'the check did not reach the wiki through the proxy'
+    assert [request for request in proxy.seen if request.action == 'titleblacklist'] == []
 
 
 def test_every_soft_redirect_is_found_when_one_answer_cannot_list_them_all(

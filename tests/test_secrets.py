@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from .dbfixtures import password_of
+
 pytestmark = [pytest.mark.wiki, pytest.mark.last]
 
 #: A CSRF or login token: hex digits, then ``+\``.
@@ -71,3 +73,17 @@ def test_journal_and_report_hold_no_secret(batch, sandbox, name):
         data = path.read_bytes()
         assert not any(secret in data for secret in secrets_of(sandbox))
         assert not TOKEN.search(data)
+
+
+@pytest.mark.database
+def test_a_batch_on_a_database_journal_logs_no_database_password(batch, sandbox, mariadb, name):
+    password = password_of(mariadb)
+    batch.add(f'{name} shared.jpg')
+    result = batch.run('-log', f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}',
+                       f'-batch:{name}', check=True)
+    logs = [path.read_text(errors='replace')
+            for path in (Path(sandbox.pywikibot_dir) / 'logs').glob('*.log')]
+    assert len(password) >= 16
+    assert any(f"batch '{name}'" in log for log in logs), 'the log holds this run'
+    assert [text for text in (result.stdout + result.stderr, batch.report.read_text(), *logs)
+            if password in text] == []

@@ -241,27 +241,28 @@ def settle(journal: ServerJournal, number: int, state: State, step: DataStep = D
     journal.save(replace(record, state=state, structured=step))
 
 
-def test_the_database_counts_the_batchs_rows_by_state_and_data_step(journal_at, tmp_path):
+@pytest.fixture
+def mixed_batch(journal_at, tmp_path):
+    """Rows 2 to 5: uploaded with its data done, uploaded with its data pending, failed,
+    and one still pending."""
     with journal_at(tmp_path) as journal:
         journal.enlist(items(tmp_path, 4))
         journal.claim(4)
         settle(journal, 2, State.UPLOADED, DataStep.DONE)
         settle(journal, 3, State.UPLOADED, DataStep.PENDING)
         settle(journal, 4, State.FAILED)
-        assert journal.counts() == {'uploaded': 2, 'failed': 1, 'pending': 1}
-        assert journal.data_counts() == {'done': 1, 'pending': 1}
+        yield journal
 
 
-def test_records_in_picks_rows_by_state_or_by_data_step_in_row_order(journal_at, tmp_path):
-    with journal_at(tmp_path) as journal:
-        journal.enlist(items(tmp_path, 4))
-        journal.claim(4)
-        settle(journal, 2, State.UPLOADED, DataStep.DONE)
-        settle(journal, 3, State.UPLOADED, DataStep.PENDING)
-        settle(journal, 4, State.FAILED)
-        picked = journal.records_in([State.FAILED], [DataStep.PENDING])
-        assert [record.row for record in picked] == [3, 4]
-        assert [record.row for record in journal.records_in([State.PENDING])] == [5]
+def test_the_database_counts_the_batchs_rows_by_state_and_data_step(mixed_batch):
+    assert mixed_batch.counts() == {'uploaded': 2, 'failed': 1, 'pending': 1}
+    assert mixed_batch.data_counts() == {'done': 1, 'pending': 1}
+
+
+def test_records_in_picks_rows_by_state_or_by_data_step_in_row_order(mixed_batch):
+    picked = mixed_batch.records_in([State.FAILED], [DataStep.PENDING])
+    assert [record.row for record in picked] == [3, 4]
+    assert [record.row for record in mixed_batch.records_in([State.PENDING])] == [5]
 
 
 def test_another_batchs_rows_are_neither_counted_nor_picked(engine_url, tmp_path):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from .dbfixtures import password_of
 from .files import jpeg_bytes
 
 pytestmark = [pytest.mark.wiki, pytest.mark.database]
@@ -67,13 +68,6 @@ def command_lines(processes) -> str:
         except OSError:
             continue
     return '\n'.join(lines)
-
-
-def password_of(mariadb) -> str:
-    for line in Path(mariadb.credentials).read_text().splitlines():
-        if line.strip().startswith('password'):
-            return line.partition('=')[2].strip().strip('"\'')
-    raise AssertionError('no password in the credentials file')
 
 
 def test_four_runs_share_a_batch_and_survivors_take_over_two_killed_runs(batch, wiki, name,

@@ -68,7 +68,7 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
-from .api import lookup
+from .api import facts, lookup
 from .api.pace import Pacer
 from .api.retry import GaveUp
 from .api.session import logged_in, under_retries
@@ -297,7 +297,8 @@ def _check_settings(options: Options, site: pywikibot.site.APISite) -> CheckSett
                          titles=options.title_check,
                          licence_templates=None if given is None else tuple(given),
                          titles_per_query=lookup.titles_per_query(
-                             site.has_right('apihighlimits')))
+                             site.has_right('apihighlimits')),
+                         extensions=facts.extensions(site))
 
 
 def _logged_in_site() -> pywikibot.site.APISite:

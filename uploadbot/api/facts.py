@@ -47,10 +47,21 @@ def continued(wiki: Reader, key: str, **params: Any) -> Iterator[dict[str, Any]]
         extra = answer['continue']
 
 
-def extensions(wiki: Reader) -> set[str]:
-    """Names of the wiki's installed extensions (siteinfo)."""
-    answer = wiki.query(meta='siteinfo', siprop='extensions')
-    return {entry.get('name', '') for entry in answer.get('extensions', [])}
+#: Days pywikibot may keep the list of a wiki's extensions (its default is 30). A list
+#: a day old at worst misses an extension installed since, whose refusals the wiki
+#: then gives at upload.
+EXTENSIONS_MAX_AGE_DAYS = 1.0
+
+
+def extensions(site: Any) -> frozenset[str]:
+    """Names of the extensions a pywikibot site's siteinfo lists.
+
+    pywikibot asks the wiki once and keeps the answer, so every check that
+    depends on an extension (the title blacklist, structured data) reads
+    the same list without a request of its own.
+    """
+    listed = site.siteinfo.get('extensions', expiry=EXTENSIONS_MAX_AGE_DAYS)
+    return frozenset(entry.get('name', '') for entry in listed or [])
 
 
 def licence_templates(wiki: Reader, category: str = LICENCE_CATEGORY) -> set[str]:

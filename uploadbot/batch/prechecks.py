@@ -34,6 +34,9 @@ class CheckSettings:
     licence_templates: tuple[str, ...] | None = None
     #: Titles per query (see :func:`uploadbot.api.lookup.titles_per_query`).
     titles_per_query: int = TITLES_PER_QUERY
+    #: The wiki's installed extensions (:func:`uploadbot.api.facts.extensions`): the
+    #: title check runs only where TitleBlacklist is one of them.
+    extensions: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -171,7 +174,7 @@ class PreChecks:
     # -- names ---------------------------------------------------------------
 
     def _titles(self, findings: Findings) -> None:
-        if 'TitleBlacklist' not in facts.extensions(self.wiki):
+        if 'TitleBlacklist' not in self.settings.extensions:
             return
         for item in self.plan.items:
             refusal = facts.title_refusal(self.wiki, item.filename)

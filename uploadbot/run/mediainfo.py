@@ -19,7 +19,7 @@ from typing import Any
 
 import pywikibot
 
-from uploadbot.api import wikibase
+from uploadbot.api import facts, wikibase
 from uploadbot.api.retry import GaveUp
 from uploadbot.api.transfer import APIError, SiteTransfer
 from uploadbot.describe.datavalues import WIKIDATA_ENTITY
@@ -34,7 +34,7 @@ EXTENSION = 'WikibaseMediaInfo'
 
 def has_mediainfo(site: pywikibot.site.APISite) -> bool:
     """Whether the wiki says (siteinfo ``extensions``) that it keeps MediaInfo entities."""
-    return any(entry.get('name') == EXTENSION for entry in site.siteinfo.get('extensions') or [])
+    return EXTENSION in facts.extensions(site)
 
 
 def prepare(items: Sequence[UploadItem], site: pywikibot.site.APISite, *, manifest: Path | None,
