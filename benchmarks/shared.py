@@ -14,8 +14,9 @@ each N, a fresh batch of small distinct JPEGs is uploaded twice over:
   sharing one batch through the MariaDB journal (rows claimed, leases).
 
 Reported: wall time from the start to the last exit, files per second, the
-ratio to one process with one worker, requests per file, and where the CPU
-time went: the bot's processes (``wait4``), the wiki's PHP server and job
+ratio to one process with one worker, requests per file, what MariaDB was
+sent per file (statements, pings, commits, and its fsyncs, from its
+``SHOW GLOBAL STATUS``), and where the CPU time went: the bot's processes (``wait4``), the wiki's PHP server and job
 runner, MariaDB (both from ``/proc``), the delaying proxy (this process), and
 how busy the machine's cores were (``/proc/stat``). On a small machine the
 last column says why a row stops scaling. Every run's journal must show
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from tests.files import jpeg_bytes  # noqa: E402
 from tests.proxy import FaultProxy, pywikibot_dir_through  # noqa: E402
 from uploadbot.sandbox import Sandbox  # noqa: E402
-from uploadbot.sandbox.db import MariaDB  # noqa: E402
+from uploadbot.sandbox.db import DatabaseInfo, MariaDB  # noqa: E402
 
 TEMPLATE = '{{{description}}}\n'
 
@@ -172,7 +173,7 @@ def main() -> int:
             for count in counts:
                 tag = f'{kind}-{count}-{time.time():.0f}'
                 manifest = make_batch(folder / tag, args.files, tag)
-                before = _readings(box, db.pid, proxy)
+                before = _readings(box, db, proxy)
                 base = [sys.executable, '-m', 'uploadbot', f'-dir:{pwb}',
                         f'-manifest:{manifest}', f'-template:{manifest.parent / "page.wiki"}']
                 if kind == 'threads':
@@ -186,14 +187,15 @@ def main() -> int:
                     seconds, codes, bot_cpu = run([[*base, *server] for _ in range(count)],
                                                   manifest.parent)
                     done = uploaded_in_server(db.url(), db.credentials, tag)
-                after = _readings(box, db.pid, proxy)
+                after = _readings(box, db, proxy)
                 spent = {key: after[key] - before[key] for key in after}
                 row = {'kind': kind, 'n': count, 'files': args.files, 'seconds': seconds,
                        'files_per_s': args.files / seconds, 'uploaded': done,
                        'exit_codes': sorted(set(codes)),
-                       'requests_per_file': spent.pop('requests') / args.files,
-                       'cpu_bot': bot_cpu, **{f'cpu_{key}': value for key, value in spent.items()
-                                              if key not in ('busy', 'total')},
+                       **{f'{key}_per_file': spent[key] / args.files
+                          for key in ('requests', *DATABASE_COUNTERS)},
+                       'cpu_bot': bot_cpu,
+                       **{f'cpu_{key}': spent[key] for key in ('wiki', 'mariadb', 'proxy')},
                        'cores_busy': spent['busy'] / spent['total'] * os.cpu_count()}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
@@ -204,15 +206,18 @@ def main() -> int:
     base = next((row for row in rows if row['kind'] == 'threads' and row['n'] == 1), None)
     print(f'\n{args.files} files, {args.latency * 1000:.0f} ms added to every request, '
           f'{args.server_workers} PHP server workers\n')
-    print('| journal | N | wall s | files/s | ÷ 1 worker | requests/file | CPU s: bot '
+    print('| journal | N | wall s | files/s | ÷ 1 worker | requests/file '
+          '| DB statements, pings, commits, fsyncs /file | CPU s: bot '
           '| wiki | MariaDB | proxy | cores busy | every row uploaded |')
-    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
+    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
     for row in rows:
         journal = ('SQLite, one process, -workers:N' if row['kind'] == 'threads'
                    else 'MariaDB, N processes')
         print(f"| {journal} | {row['n']} | {row['seconds']:.1f} | {row['files_per_s']:.2f} | "
               f"{_ratio(row, base)} | "
-              f"{row['requests_per_file']:.2f} | {row['cpu_bot']:.0f} | {row['cpu_wiki']:.0f} | "
+              f"{row['requests_per_file']:.2f} | "
+              f"{_per_file(row, DATABASE_COUNTERS)} | "
+              f"{row['cpu_bot']:.0f} | {row['cpu_wiki']:.0f} | "
               f"{row['cpu_mariadb']:.0f} | {row['cpu_proxy']:.0f} | "
               f"{row['cores_busy']:.2f} of {os.cpu_count()} | "
               f"{'yes' if row['uploaded'] == row['files'] else row['uploaded']} |")
@@ -221,15 +226,37 @@ def main() -> int:
     return 0
 
 
+def _per_file(row: dict, counters: dict[str, str]) -> str:
+    return ', '.join(f"{row[key + '_per_file']:.1f}" for key in counters)
+
+
 def _ratio(row: dict, base: dict | None) -> str:
     """Files per second against one process with one worker, when this run measured it."""
     return f"{row['files_per_s'] / base['files_per_s']:.2f}" if base else '—'
 
 
-def _readings(box: Sandbox, database_pid: int, proxy: FaultProxy) -> dict[str, float]:
+#: MariaDB's counters of what its clients sent (``SHOW GLOBAL STATUS``), by our name.
+DATABASE_COUNTERS = {'statements': 'Questions', 'pings': 'Com_admin_commands',
+                     'commits': 'Com_commit', 'fsyncs': 'Innodb_data_fsyncs'}
+
+
+def database_counters(db: DatabaseInfo) -> dict[str, int]:
+    """The server's counters now (the few statements of asking count too: noise)."""
+    import sqlalchemy
+
+    from uploadbot.journal.connect import create_journal_engine
+    engine = create_journal_engine(db.url(), db.credentials)
+    with engine.connect() as connection:
+        status = dict(connection.execute(sqlalchemy.text('SHOW GLOBAL STATUS')).all())
+    engine.dispose()
+    return {ours: int(status[theirs]) for ours, theirs in DATABASE_COUNTERS.items()}
+
+
+def _readings(box: Sandbox, db: DatabaseInfo, proxy: FaultProxy) -> dict[str, float]:
     busy, total = machine_cpu()
-    return {'wiki': process_cpu(wiki_pids(box)), 'mariadb': process_cpu([database_pid]),
-            'proxy': own_cpu(), 'busy': busy, 'total': total, 'requests': proxy.seen.count}
+    return {'wiki': process_cpu(wiki_pids(box)), 'mariadb': process_cpu([db.pid]),
+            'proxy': own_cpu(), 'busy': busy, 'total': total, 'requests': proxy.seen.count,
+            **database_counters(db)}
 
 
 class _Count:
