@@ -16,10 +16,11 @@ each N, a fresh batch of small distinct JPEGs is uploaded twice over:
 Reported: wall time from the start to the last exit, files per second, the
 ratio to one process with one worker, requests per file, what MariaDB was
 sent per file (statements, pings, commits, and its fsyncs, from its
-``SHOW GLOBAL STATUS``), and where the CPU time went: the bot's processes (``wait4``), the wiki's PHP server and job
-runner, MariaDB (both from ``/proc``), the delaying proxy (this process), and
-how busy the machine's cores were (``/proc/stat``). On a small machine the
-last column says why a row stops scaling. Every run's journal must show
+``SHOW GLOBAL STATUS``), and where the CPU time went: the bot's processes
+(``wait4``), the wiki's PHP server and job runner, MariaDB (both from
+``/proc``), the delaying proxy (this process), and how busy the machine's
+cores were (``/proc/stat``). On a small machine the last column says why a
+row stops scaling. Every run's journal must show
 every row uploaded, or the benchmark says so. Nothing is asserted.
 """
 

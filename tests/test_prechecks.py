@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from uploadbot.api import facts
+from uploadbot.errors import ExitCode
 from uploadbot.sandbox import Sandbox
 
 from .conftest import Batch
+from .files import jpeg_bytes
 from .proxy import FaultProxy, pywikibot_dir_through
 from .wikiapi import WikiAPI
 
@@ -112,6 +115,23 @@ def test_check_flags_licence_categories_and_blacklisted_names_by_row_and_column(
     assert 'Traceback' not in output
 
 
+def test_a_held_row_is_checked_again_before_commit_held_publishes_it(tmp_path, sandbox, name):
+    admin = WikiAPI(sandbox.api_url).login(sandbox.admin, sandbox.admin_password)
+    admin.edit(f'Category:{name}', 'For a while.')
+    admin.upload(f'{name}.jpg', jpeg_bytes(3000, seed=(name, 'theirs')))
+    admin.delete(f'File:{name}.jpg')
+    batch = Batch(tmp_path, sandbox)
+    batch.add(f'{name}.jpg', categories=name)
+    unchecked = ('-no-licence-check', '-no-title-check')
+    assert batch.run(*unchecked).returncode == ExitCode.HELD  # was-deleted: held
+    admin.delete(f'Category:{name}')
+    assert batch.run(*unchecked).returncode == ExitCode.HELD  # left alone, unchecked
+    published = batch.run(*unchecked, '-commit-held', '-on:was-deleted=upload')
+    assert published.returncode == ExitCode.BAD_INPUT, published.stdout + published.stderr
+    assert f"the category {name!r} does not exist" in published.stderr
+    assert admin.file_info(f'{name}.jpg') is None
+
+
 def test_a_wiki_without_the_title_blacklist_is_asked_about_no_title(tmp_path, sandbox, name):
     """Which extensions a wiki has comes from pywikibot's siteinfo; the test above shows
     the titles put to a wiki that has TitleBlacklist."""
@@ -129,6 +149,42 @@ def test_a_wiki_without_the_title_blacklist_is_asked_about_no_title(tmp_path, sa
     assert any(request.param('list') == 'allimages' for request in proxy.seen), \
         'the check did not reach the wiki through the proxy'
     assert [request for request in proxy.seen if request.action == 'titleblacklist'] == []
+
+
+class SmallAnswers:
+    """The real wiki as a :class:`~uploadbot.api.facts.Reader`, asked for ``cllimit=2``
+    whatever the caller asks, so that it continues its answers after two categories."""
+
+    def __init__(self, wiki: WikiAPI) -> None:
+        self.wiki = wiki
+        self.continued = 0
+
+    def api(self, action: str, **params) -> dict:
+        if 'cllimit' in params:
+            params['cllimit'] = 2
+        self.continued += 'clcontinue' in params
+        return self.wiki.post(action=action, **params)
+
+    def query(self, **params) -> dict:
+        answer = self.api('query', **params)
+        return {**answer.get('query', {}), **({'continue': answer['continue']}
+                                               if 'continue' in answer else {})}
+
+
+def test_category_states_follow_the_wikis_continued_answers(commons, name):
+    admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
+    old = [f'{name} moved {number}' for number in range(5)]
+    for category in old:
+        admin.edit(f'Category:{category}',
+                   '{{Category redirect|Bridges}}\n[[Category:Category redirects]]')
+    wait_for(lambda: {f'Category:{category}' for category in old}
+             <= members(admin, 'Category redirects'), 'the redirect categories')
+    wiki = SmallAnswers(admin)
+    states = facts.category_states(wiki, [*old, 'Bridges', f'{name} nowhere'])
+    assert wiki.continued >= 2
+    assert {name: state.target for name, state in states.items() if state.target} == \
+        {category: 'Bridges' for category in old}
+    assert states[f'{name} nowhere'].missing and 'Bridges' not in states
 
 
 def test_every_soft_redirect_is_found_when_one_answer_cannot_list_them_all(
@@ -188,39 +244,28 @@ def test_a_clean_batch_passes_the_checks_and_uploads(tmp_path, commons, name):
     assert '[[Category:Bridges]]' in WikiAPI(commons.api_url).page_text(f'File:{name}.jpg')
 
 
-def test_rows_the_journal_has_finished_are_not_checked_again(tmp_path, commons, name):
+@pytest.mark.parametrize('journal', ['sqlite', pytest.param('mariadb',
+                                                          marks=pytest.mark.database)])
+def test_rows_the_journal_has_finished_are_not_checked_again(tmp_path, commons, name, journal,
+                                                            request):
+    """Neither by a run nor by -check, on one machine's journal as on a shared one."""
     admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
     admin.edit(f'Category:{name}', 'For a while.')
     batch = Batch(tmp_path, commons)
     batch.template.write_text(TEMPLATE)
-    batch.add(f'{name} early.jpg', categories=name)
-    batch.run(check=True)
-    admin.delete(f'Category:{name}')
-    again = batch.run()
-    assert again.returncode == 0, again.stdout + again.stderr
-    batch.add(f'{name} late.jpg', categories=name)
-    late = batch.run()
-    assert late.returncode == 2, late.stdout + late.stderr
-    problems = [line for line in late.stderr.splitlines() if 'does not exist' in line]
-    assert len(problems) == 1 and 'row 3' in problems[0], late.stderr
-
-
-@pytest.mark.database
-def test_rows_a_shared_journal_has_finished_are_not_checked_again(tmp_path, commons, name,
-                                                                  mariadb):
-    admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
-    admin.edit(f'Category:{name}', 'For a while.')
-    batch = Batch(tmp_path, commons)
-    batch.template.write_text(TEMPLATE)
-    shared = (f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}',
-              f'-batch:{name}')
+    shared: tuple[str, ...] = ()
+    if journal == 'mariadb':
+        mariadb = request.getfixturevalue('mariadb')
+        shared = (f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}',
+                  f'-batch:{name}')
     batch.add(f'{name} early.jpg', categories=name)
     batch.run(*shared, check=True)
     admin.delete(f'Category:{name}')
-    again = batch.run(*shared)
-    assert again.returncode == 0, again.stdout + again.stderr
+    for again in (batch.run(*shared, '-check'), batch.run(*shared)):
+        assert again.returncode == 0, again.stdout + again.stderr
     batch.add(f'{name} late.jpg', categories=name)
-    late = batch.run(*shared)
-    assert late.returncode == 2, late.stdout + late.stderr
-    problems = [line for line in late.stderr.splitlines() if 'does not exist' in line]
-    assert len(problems) == 1 and 'row 3' in problems[0], late.stderr
+    for late in (batch.run(*shared, '-check'), batch.run(*shared)):
+        assert late.returncode == 2, late.stdout + late.stderr
+        output = late.stdout + late.stderr  # -check lists problems in its forecast
+        problems = [line for line in output.splitlines() if 'does not exist' in line]
+        assert len(problems) == 1 and 'row 3' in problems[0], output

@@ -157,7 +157,7 @@ def _run(options: Options) -> int:
     if options.status:
         return _status(journal_path)
     plan = _plan(options)
-    site, new_transfer, data = _prepared(plan, options, _settled_in(journal_path))
+    site, new_transfer, data = _prepared(plan, options, _settled_in(journal_path, options))
     if options.check or pywikibot.config.simulate:
         return check.check(plan, new_transfer, site, data=data, journal_path=journal_path,
                            workers=options.workers, max_rate=options.max_rate,
@@ -189,17 +189,17 @@ def _run_shared(options: Options) -> int:
             return shared.show_status(journal, f'{batch!r} on the journal server')
     root = shared.root_folder(options.manifest, options.root)
     plan = _plan(options) if options.manifest is not None else None
-    if plan is not None and (options.check or pywikibot.config.simulate):
-        site, new_transfer, data = _prepared(plan, options)
-        return check.check(plan, new_transfer, site, data=data, journal_path=None,
-                           workers=options.workers, max_rate=options.max_rate,
-                           report=options.report)
     with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch, root=root,
                              commit_held=options.commit_held,
                              retry_refused=options.retry_refused,
                              lease=options.lease or shared.LEASE_SECONDS) as journal:
-        settled = preflight.settled_files(journal) if plan is not None else None
+        settled = (preflight.settled_files(journal, commit_held=options.commit_held)
+                   if plan is not None else None)
         site, new_transfer, data = _prepared(plan, options, settled)
+        if plan is not None and (options.check or pywikibot.config.simulate):
+            return check.check(plan, new_transfer, site, data=data, journal_path=None,
+                               workers=options.workers, max_rate=options.max_rate,
+                               report=options.report)
         if plan is not None and plan.problems:
             return _refuse(plan.problems)
         if plan is None:  # the settings of the batch's structured data, from what it holds
@@ -327,12 +327,13 @@ def _oversized_pages(plan: Plan, site: pywikibot.site.APISite) -> list[InputErro
             for item in plan.items if limit and len(item.text.encode()) > limit]
 
 
-def _settled_in(journal_path: Path) -> preflight.Settled:
-    """The rows a journal file has settled; none before the batch's first run."""
+def _settled_in(journal_path: Path, options: Options) -> preflight.Settled:
+    """The rows a journal file holds that this run does not send again; none before the
+    batch's first run."""
     if not journal_path.exists():
         return {}
     with SQLiteJournal(journal_path) as journal:
-        return preflight.settled_files(journal)
+        return preflight.settled_files(journal, commit_held=options.commit_held)
 
 
 def _status(journal_path: Path) -> int:

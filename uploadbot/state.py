@@ -66,6 +66,12 @@ PUBLISHED = frozenset({State.UPLOADED, State.RENAMED, State.NEW_VERSION})
 #: Outcomes that leave nothing for a person or a later run to do.
 SETTLED = PUBLISHED | {State.UNCHANGED, State.SKIPPED}
 
+def not_sent_again(*, commit_held: bool) -> frozenset[State]:
+    """The states whose rows a run leaves alone: settled ones, and held ones unless the
+    run commits what waits in the stash (``-commit-held``)."""
+    return SETTLED if commit_held else SETTLED | {State.HELD}
+
+
 #: States ``-status`` lists row by row: they need a person or another run.
 ATTENTION = (State.FAILED, State.REFUSED, State.HELD, *IN_FLIGHT)
 

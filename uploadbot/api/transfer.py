@@ -328,7 +328,8 @@ class SiteTransfer:
         is the row given up.
         """
         try:
-            self.site.login(cookie_only=True)  # re-reads who the wiki takes the bot for
+            del self.site.userinfo  # not what pywikibot remembers: what the wiki says now
+            self.site.userinfo  # noqa: B018 (the property asks the wiki)
             known = self.site.logged_in()
         except pywikibot.exceptions.Error:
             known = False

@@ -18,7 +18,7 @@ from uploadbot.batch.prechecks import CheckSettings, Findings, PreChecks
 from uploadbot.errors import InputError
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal
-from uploadbot.state import State
+from uploadbot.state import not_sent_again
 
 
 def check_tags(wiki: facts.Reader, tags: list[str]) -> None:
@@ -39,10 +39,8 @@ def check_tags(wiki: facts.Reader, tags: list[str]) -> None:
                              'and cannot be applied by a bot; nothing was uploaded')
 
 
-#: A row in one of these states is not uploaded again (a held row waits for a person).
-NOT_AGAIN = (*(state for state in State if state.settled), State.HELD)
-
-#: Each such row's key, with the size and time its file was read at.
+#: The rows a run does not send again (:func:`settled_files`): each one's key, with
+#: the size and time its file was read at.
 Settled = Mapping[tuple[str, str], tuple[int, int]]
 
 
@@ -50,18 +48,18 @@ def wiki_checks(plan: Plan, wiki: facts.Reader, settings: CheckSettings, *,
                 copy_uploads: bool, settled: Settled | None = None) -> Findings:
     """The licence, category, title and copy-source checks of the rows still to upload.
 
-    Rows the journal has settled (or holds) are not uploaded again, so they
-    are not checked again: a growing folder on a schedule costs the checks of
+    Rows the journal has settled (or holds, without ``-commit-held``) are not
+    uploaded again, so they are not checked again: a growing folder on a schedule costs the checks of
     its new files only, on one machine as on several.
     """
     todo = [item for item in plan.items if not _settled(item, settled or {})]
     return PreChecks(replace(plan, items=todo), wiki, settings).run(copy_uploads=copy_uploads)
 
 
-def settled_files(journal: Journal) -> Settled:
-    """The rows of ``journal`` that no run uploads again (see :data:`Settled`)."""
+def settled_files(journal: Journal, *, commit_held: bool) -> Settled:
+    """The rows of ``journal`` that this run does not send again (see :data:`Settled`)."""
     return {record.key: (record.size, record.mtime_ns)
-            for record in journal.records_in(NOT_AGAIN)}
+            for record in journal.records_in(not_sent_again(commit_held=commit_held))}
 
 
 def _settled(item: UploadItem, done: Settled) -> bool:

@@ -34,7 +34,7 @@ from uploadbot.api.transfer import APIError
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal, Record
-from uploadbot.state import PUBLISHED, DataStep, Outcome, State
+from uploadbot.state import PUBLISHED, DataStep, Outcome, State, not_sent_again
 
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .download import Downloader
@@ -91,7 +91,7 @@ class UploadTask:
         try:
             self.record = self._load()
             state = State(self.record.state)
-            if state.settled or (state is State.HELD and not self.settings.commit_held) \
+            if state in not_sent_again(commit_held=self.settings.commit_held) \
                     or self._still_refused():
                 if self._data_due():  # published earlier; its structured data still to do
                     self._structured_data()
