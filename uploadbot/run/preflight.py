@@ -49,8 +49,9 @@ def wiki_checks(plan: Plan, wiki: facts.Reader, settings: CheckSettings, *,
     """The licence, category, title and copy-source checks of the rows still to upload.
 
     Rows the journal has settled (or holds, without ``-commit-held``) are not
-    uploaded again, so they are not checked again: a growing folder on a schedule costs the checks of
-    its new files only, on one machine as on several.
+    uploaded again, so they are not checked again: a growing folder on a
+    schedule costs the checks of its new files only, on one machine as on
+    several.
     """
     todo = [item for item in plan.items if not _settled(item, settled or {})]
     return PreChecks(replace(plan, items=todo), wiki, settings).run(copy_uploads=copy_uploads)
