@@ -154,16 +154,13 @@ class Sandbox:
                 f'(api {info.api_url}, pywikibot dir {info.pywikibot_dir}{extensions})')
 
     def add_bot_password(self, appid: str, grants: Iterable[str], *, user: str = BOT) -> str:
-        """A further BotPassword ``user@appid`` with only ``grants``; returns its secret.
+        """A BotPassword ``user@appid`` with only ``grants``; returns its secret.
 
-        Tests use it for a login with fewer rights than the bot's (no upload,
-        no overwriting others' files).
+        The bot's own login is one; tests add others with fewer rights (no
+        upload, no overwriting others' files). MediaWiki makes up the secret
+        and prints it, so it is never in a process's arguments, where every
+        account on the machine could read it.
         """
-        return self._new_bot_password(appid, grants, user)
-
-    def _new_bot_password(self, appid: str, grants: Iterable[str], user: str) -> str:
-        """MediaWiki makes up the secret and prints it, so it is never in a process's
-        arguments (where every account on the machine could read it)."""
         output = self._run([*self._maintenance('createBotPassword.php'), '--appid', appid,
                             '--grants', ','.join(grants), user])
         found = re.search(r"password:'([^']+)'", output)
@@ -202,7 +199,7 @@ class Sandbox:
     def _create_accounts(self) -> None:
         """A bot account, with no password but a BotPassword for uploads; the admin can delete."""
         self._run(['php', str(BOT_ACCOUNT), BOT], MW_INSTALL_PATH=packages.MEDIAWIKI_DIR)
-        secret = self._new_bot_password(BOT_PASSWORD_NAME, BOT_GRANTS, BOT)
+        secret = self.add_bot_password(BOT_PASSWORD_NAME, BOT_GRANTS)
         pwbconfig.write_private(self.directory / 'bot.secret', secret)
 
     def _import_templates(self) -> None:
