@@ -1,10 +1,11 @@
-"""Bad input: refused before anything is sent, or a clear outcome for its row.
+"""Bad input: a clear outcome for its row, or for the batch before anything is sent.
 
-What can be seen before the batch starts (a path leaving the manifest's
-folder, a manifest that is not UTF-8, a page too large for the wiki) stops
-the whole batch with one line naming the file, the row and the column, and
-nothing is uploaded. What only shows while the batch runs (a file deleted
-or changed under the bot, an empty file) fails that row, and the batch goes on.
+What can be seen of one row before the batch starts (a path leaving the
+manifest's folder, a page too large for the wiki) settles that row
+``invalid`` or ``refused`` with one line naming the file, the row and the
+column, and the other rows go on. What only shows while the batch runs (a
+file deleted or changed under the bot, an empty file) fails that row, and
+the batch goes on.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ def test_path_leaving_the_manifest_folder_is_refused(batch, wiki, name):
     batch.rows.append({'file': f'../{outside.name}', 'filename': f'{name} out.jpg',
                        'description': 'x'})
     result = batch.run()
-    assert result.returncode == 2
-    assert "row 3, column 'file'" in result.stderr and 'outside' in result.stderr
-    assert wiki.file_info(f'{name} inside.jpg') is None
+    assert result.returncode == 6, result.stdout + result.stderr
+    row = batch.outcomes()[f'{name} out.jpg']
+    assert (row['row'], row['outcome']) == ('3', 'invalid')
+    assert "column 'file'" in row['message'] and 'outside' in row['message']
     assert wiki.file_info(f'{name} out.jpg') is None
+    assert wiki.file_info(f'{name} inside.jpg') is not None
 
 
 def test_symlink_inside_the_folder_is_followed(batch, wiki, name):
@@ -53,7 +56,8 @@ def test_symlink_leading_outside_the_folder_is_refused(batch, wiki, name, tmp_pa
     (batch.folder / 'link.jpg').symlink_to(elsewhere)
     batch.rows.append({'file': 'link.jpg', 'filename': f'{name}.jpg', 'description': 'x'})
     result = batch.run()
-    assert result.returncode == 2 and "row 2, column 'file'" in result.stderr
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert "row 2: invalid" in result.stderr and "column 'file'" in result.stderr
     assert wiki.file_info(f'{name}.jpg') is None
 
 

@@ -50,6 +50,6 @@ def test_a_blacklisted_title_is_refused_once_and_not_sent_by_the_next_run(
     refused = rows[f'{name} Forbidden.jpg']
     assert (refused['outcome'], refused['attempts'], refused['sent']) == ('refused', '1', '0')
     assert refused['message'].startswith('refused by an earlier run')
-    assert '1 row(s) refused by the wiki in an earlier run wait for a person' in second.stderr
+    assert '1 row(s) refused or found invalid by an earlier run wait for a person' in second.stderr
     assert wiki.file_info(f'{name} Forbidden.jpg') is None
     assert len(wiki.upload_log(f'{name} fine.jpg')) == 1

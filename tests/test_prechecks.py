@@ -7,7 +7,6 @@ licence category, the categories and the blacklist it needs.
 
 from __future__ import annotations
 
-import secrets
 import time
 from pathlib import Path
 
@@ -79,7 +78,7 @@ def commons(tmp_path_factory):
 def commons_batch(tmp_path, commons, name: str) -> Batch:
     batch = Batch(tmp_path, commons)
     batch.template.write_text(TEMPLATE)
-    camera = f'DSC_{secrets.randbelow(10 ** 8):08d}.jpg'
+    camera = 'DSC_00000001.jpg'  # refused by the blacklist, so never on the wiki
     batch.add(f'{name} good.jpg', categories='Bridges')                               # row 2
     batch.add(f'{name} nolicence.jpg', categories='Bridges', license='All rights mine')  # 3
     batch.add(f'{name} beans.jpg', categories='Beans')                                # row 4
@@ -127,8 +126,10 @@ def test_a_held_row_is_checked_again_before_commit_held_publishes_it(tmp_path, s
     admin.delete(f'Category:{name}')
     assert batch.run(*unchecked).returncode == ExitCode.HELD  # left alone, unchecked
     published = batch.run(*unchecked, '-commit-held', '-on:was-deleted=upload')
-    assert published.returncode == ExitCode.BAD_INPUT, published.stdout + published.stderr
-    assert f"the category {name!r} does not exist" in published.stderr
+    assert published.returncode == ExitCode.REFUSED, published.stdout + published.stderr
+    row = batch.outcomes()[f'{name}.jpg']
+    assert row['outcome'] == 'invalid'
+    assert f"the category {name!r} does not exist" in row['message']
     assert admin.file_info(f'{name}.jpg') is None
 
 
@@ -207,10 +208,13 @@ def test_every_soft_redirect_is_found_when_one_answer_cannot_list_them_all(
                   if "is a redirect to 'Towers'" in line) == list(range(2, 14)), output
 
 
-def test_a_run_refuses_such_rows_before_uploading_anything(tmp_path, commons, name):
+def test_all_or_nothing_refuses_such_rows_before_uploading_anything(tmp_path, commons, name):
     batch = commons_batch(tmp_path, commons, name)
-    result = batch.run()
+    result = batch.run('-all-or-nothing')
     assert result.returncode == 2, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert sorted(int(line.split(', row ')[1].split(',')[0]) for line in output.splitlines()
+                  if ', row ' in line) == [3, 4, 5, 6, 7], output
     assert 'nothing was uploaded' in result.stderr
     assert WikiAPI(commons.api_url).file_info(f'{name} good.jpg') is None
 
@@ -264,8 +268,9 @@ def test_rows_the_journal_has_finished_are_not_checked_again(tmp_path, commons, 
     for again in (batch.run(*shared, '-check'), batch.run(*shared)):
         assert again.returncode == 0, again.stdout + again.stderr
     batch.add(f'{name} late.jpg', categories=name)
-    for late in (batch.run(*shared, '-check'), batch.run(*shared)):
-        assert late.returncode == 2, late.stdout + late.stderr
+    for late, code in ((batch.run(*shared, '-check'), ExitCode.BAD_INPUT),
+                       (batch.run(*shared), ExitCode.REFUSED)):
+        assert late.returncode == code, late.stdout + late.stderr
         output = late.stdout + late.stderr  # -check lists problems in its forecast
         problems = [line for line in output.splitlines() if 'does not exist' in line]
         assert len(problems) == 1 and 'row 3' in problems[0], output

@@ -46,9 +46,16 @@ def test_importing_the_package_does_not_import_pywikibot():
     assert result.stdout.strip() == 'False'
 
 
+@pytest.fixture
+def plots(admin) -> None:
+    """The category the README's script files its plots in (a script gets the category
+    check as the command line does)."""
+    admin.edit('Category:Plots', 'Plots uploaded by scripts.')
+
+
 @pytest.mark.wiki
 def test_the_readme_script_uploads_a_folder_and_a_second_run_sends_nothing(tmp_path, sandbox,
-                                                                           wiki, name):
+                                                                           wiki, name, plots):
     script = tmp_path / 'upload_plots.py'
     script.write_text(readme_script(), encoding='utf-8')
     folder = tmp_path / 'plots'
@@ -76,7 +83,8 @@ def test_the_readme_script_uploads_a_folder_and_a_second_run_sends_nothing(tmp_p
 
 
 @pytest.mark.wiki
-def test_a_script_tags_its_uploads_and_sets_their_pace(tmp_path, sandbox, wiki, admin, name):
+def test_a_script_tags_its_uploads_and_sets_their_pace(tmp_path, sandbox, wiki, admin, name,
+                                                       plots):
     tag = f'uploadbot-{name.split()[0]}-script'
     admin.create_tag(tag)
     script = tmp_path / 'upload_plots.py'
@@ -93,6 +101,34 @@ def test_a_script_tags_its_uploads_and_sets_their_pace(tmp_path, sandbox, wiki, 
     assert result.returncode == 0, result.stdout + result.stderr
     for stem in ('a', 'b'):
         assert wiki.upload_tags(f'Plot {name} {stem}.png') == [[tag]]
+
+
+@pytest.mark.wiki
+def test_a_scripts_row_with_a_problem_is_that_rows_outcome(tmp_path, sandbox, wiki, name, plots):
+    """The checks before sending and their row outcomes are the command line's: the row
+    whose category does not exist ends invalid, the other lands, and a second run
+    leaves the row alone and exits 0."""
+    script = tmp_path / 'upload_plots.py'
+    filed = "categories=['Plots'])"
+    assert filed in readme_script()
+    script.write_text(readme_script().replace(filed, (
+        "categories=['Plots' if path.stem.endswith(' a') else 'No such plots'])")),
+        encoding='utf-8')
+    folder = tmp_path / 'plots'
+    folder.mkdir()
+    for stem in ('a', 'b'):
+        (folder / f'{name} {stem}.png').write_bytes(png_bytes((name, stem)))
+    command = [sys.executable, str(script), f'-dir:{sandbox.pywikibot_dir}', str(folder)]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == uploadbot.ExitCode.REFUSED, first.stdout + first.stderr
+    assert f"row 2: invalid     Plot {name} b.png - column 'template': the category " \
+        "'No such plots' does not exist on the wiki" in first.stderr
+    assert wiki.file_info(f'Plot {name} a.png') is not None
+    assert wiki.file_info(f'Plot {name} b.png') is None
+    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert 'row 2: invalid     Plot' in second.stderr
+    assert 'found by an earlier run, unchanged since' in second.stderr
 
 
 def test_the_command_line_starts_without_the_server_extra():

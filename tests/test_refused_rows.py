@@ -59,7 +59,7 @@ def test_a_banned_file_type_is_refused_once_and_not_sent_by_the_next_run(
     row = batch.outcomes()[f'{name}.txt']
     assert (row['outcome'], row['attempts']) == ('refused', '1')
     assert row['message'].startswith('refused by an earlier run')
-    assert '1 row(s) refused by the wiki in an earlier run wait for a person' in second.stderr
+    assert '1 row(s) refused or found invalid by an earlier run wait for a person' in second.stderr
     assert wiki.file_info(f'{name}.txt') is None
 
 

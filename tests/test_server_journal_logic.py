@@ -137,8 +137,10 @@ def test_times_keep_their_fraction_of_a_second(journal_at, tmp_path):
 
 
 def refuse_row(journal) -> None:
+    """As the upload task records a refusal of the wiki: with the row's fingerprint."""
     record = journal.get('2.jpg', 'File 2.jpg')
-    journal.save(record.__class__(**{**record.__dict__, 'state': State.REFUSED}))
+    journal.save(record.__class__(**{**record.__dict__, 'state': State.REFUSED,
+                                     'refused_for': items(Path(journal.root), 1)[0].fingerprint}))
 
 
 def test_a_refused_row_waits_for_a_person(journal_at, tmp_path):

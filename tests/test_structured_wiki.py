@@ -199,9 +199,11 @@ def test_check_names_every_invalid_structured_data_cell(batch, standin, through,
 def test_a_wiki_without_structured_data_refuses_such_rows(batch, name):
     batch.add(f'{name}.jpg', **{'caption.en': 'A cat'})
     result = batch.run()
-    assert result.returncode == 2
-    assert "row 2, column 'caption.en'" in result.stderr
-    assert 'WikibaseMediaInfo is not installed' in result.stderr
+    assert result.returncode == 6, result.stdout + result.stderr
+    row = batch.outcomes()[f'{name}.jpg']
+    assert (row['outcome'], row['sent']) == ('invalid', '0')
+    assert "column 'caption.en'" in row['message']
+    assert 'WikibaseMediaInfo is not installed' in row['message']
 
 
 def test_check_shows_what_the_edit_would_add_to_a_file_already_there(

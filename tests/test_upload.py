@@ -102,8 +102,10 @@ def test_extension_not_matching_content_is_refused_before_uploading(batch, wiki,
     from .files import jpeg_bytes
     batch.add(f'{name}.png', content=jpeg_bytes(3000, seed=(name, 99)))
     result = batch.run()
-    assert result.returncode == 2
-    assert "row 2, column 'filename'" in result.stderr and '.png' in result.stderr
+    assert result.returncode == 6, result.stdout + result.stderr
+    row = batch.outcomes()[f'{name}.png']
+    assert row['outcome'] == 'refused' and row['sent'] == '0'
+    assert "column 'filename'" in row['message'] and '.png' in row['message']
     assert 'Traceback' not in result.stderr
     assert wiki.file_info(f'{name}.png') is None
 

@@ -156,5 +156,6 @@ def test_malformed_url_is_refused_before_anything(tmp_path, sandbox, name):
     batch = UrlBatch(tmp_path, sandbox)
     batch.add_url(f'{name}.jpg', 'http://exa mple.org/a.jpg')
     result = batch.run()
-    assert result.returncode == 2
-    assert "row 2, column 'file'" in result.stderr and 'not a valid URL' in result.stderr
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert 'row 2: invalid' in result.stderr
+    assert "column 'file'" in result.stderr and 'not a valid URL' in result.stderr

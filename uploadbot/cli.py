@@ -68,21 +68,19 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
-from .api import facts, lookup
 from .api.pace import Pacer
 from .api.retry import GaveUp
 from .api.session import logged_in, under_retries
 from .api.transfer import SiteTransfer
 from .batch.manifest import read_manifest
 from .batch.plan import Plan, Planner
-from .batch.prechecks import CheckSettings
 from .errors import BatchStop, ExitCode, InputError, RowFailure
 from .item import UploadItem
+from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
-from .names import extension
 from .options import Options
 from .policy import Policy
-from .run import check, mediainfo, preflight, status
+from .run import check, preflight, problems, status
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
@@ -93,11 +91,16 @@ from .upload.task import TaskSettings
 
 
 class BadRows(InputError):
-    """Rows that fail their checks: each is printed on a line of its own."""
+    """Problems that stop the run before anything is sent: each printed on a line of its own.
 
-    def __init__(self, problems: list[InputError]) -> None:
-        super().__init__(f'{len(problems)} row(s) have problems')
+    ``whole``: some are problems of the batch as a whole (else ``-all-or-nothing``
+    made rows' problems stop it).
+    """
+
+    def __init__(self, problems: list[InputError], *, whole: bool) -> None:
+        super().__init__(f'{len(problems)} problem(s)')
         self.problems = problems
+        self.whole = whole
 
 
 class LoginFailed(BatchStop):
@@ -117,7 +120,7 @@ def main(*args: str) -> int:
     try:
         return _run(Options.parse(local_args))
     except BadRows as bad:
-        return _refuse(bad.problems)
+        return _refuse(bad)
     except InputError as error:
         pywikibot.error(str(error))
         return ExitCode.BAD_INPUT
@@ -157,20 +160,22 @@ def _run(options: Options) -> int:
     if options.status:
         return _status(journal_path)
     plan = _plan(options)
-    site, new_transfer, data = _prepared(plan, options, _settled_in(journal_path, options))
+    _stop_for(plan, plan.problems, options)  # found without the wiki: before logging in
+    site, new_transfer = _connect(options)
     if options.check or pywikibot.config.simulate:
-        return check.check(plan, new_transfer, site, data=data, journal_path=journal_path,
-                           workers=options.workers, max_rate=options.max_rate,
-                           report=options.report)
-    if plan.problems:
-        return _refuse(plan.problems)
+        screening = preflight.screen(plan, site, new_transfer, _preflight(options),
+                                     settled=_settled_in(journal_path, options))
+        return _check(plan, screening, site, new_transfer, options, journal_path)
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
         if lock.took_over:
             pywikibot.warning(lock.takeover_message())
-        progress = Progress(len(plan.items), sum(item.size for item in plan.items))
-        bot = UploadBot(plan.items, new_transfer, Report(options.report), journal=journal,
-                        settings=_settings(options, site, data), workers=options.workers,
-                        max_runtime=options.max_runtime, progress=progress)
+        screening = preflight.screen(plan, site, new_transfer, _preflight(options),
+                                     settled=_settled(journal, options))
+        rows = _row_problems(plan, screening, options)
+        bot = UploadBot(screening.items, new_transfer, Report(options.report), journal=journal,
+                        settings=_settings(options, site, screening.data),
+                        workers=options.workers, max_runtime=options.max_runtime,
+                        problems=rows, progress=_progress(screening.items))
         bot.run()
     return bot.exit_code()
 
@@ -188,74 +193,93 @@ def _run_shared(options: Options) -> int:
                                  root=Path('.')) as journal:
             return shared.show_status(journal, f'{batch!r} on the journal server')
     root = shared.root_folder(options.manifest, options.root)
-    plan = _plan(options) if options.manifest is not None else None
+    plan = _plan(options) if options.manifest is not None else Plan()
+    _stop_for(plan, plan.problems, options)
     with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch, root=root,
                              commit_held=options.commit_held,
                              retry_refused=options.retry_refused,
                              lease=options.lease or shared.LEASE_SECONDS) as journal:
-        settled = (preflight.settled_files(journal, commit_held=options.commit_held)
-                   if plan is not None else None)
-        site, new_transfer, data = _prepared(plan, options, settled)
-        if plan is not None and (options.check or pywikibot.config.simulate):
-            return check.check(plan, new_transfer, site, data=data, journal_path=None,
-                               workers=options.workers, max_rate=options.max_rate,
-                               report=options.report)
-        if plan is not None and plan.problems:
-            return _refuse(plan.problems)
-        if plan is None:  # the settings of the batch's structured data, from what it holds
-            data, problems = _structured_data(journal.items(), site, new_transfer, options,
-                                              manifest=None)
-            if problems:
-                return _refuse(problems)
-        return shared.upload_shared(plan.items if plan else None, journal, new_transfer,
-                                    _settings(options, site, data), report=options.report,
-                                    workers=options.workers, max_runtime=options.max_runtime)
+        site, new_transfer = _connect(options)
+        if options.manifest is None:  # the batch's structured data, from what it holds
+            plan.items = journal.items()
+        screening = preflight.screen(plan, site, new_transfer, _preflight(options),
+                                     settled=_settled(journal, options))
+        if options.check or pywikibot.config.simulate:
+            return _check(plan, screening, site, new_transfer, options, None)
+        rows = _row_problems(plan, screening, options)
+        planned = screening.items if options.manifest is not None else None
+        return shared.upload_shared(planned, journal, new_transfer,
+                                    _settings(options, site, screening.data),
+                                    report=options.report, workers=options.workers,
+                                    max_runtime=options.max_runtime, problems=rows)
 
 
-def _prepared(plan: Plan | None, options: Options, settled: preflight.Settled | None = None,
-              ) -> tuple[pywikibot.site.APISite, Callable[[], SiteTransfer], DataSettings | None]:
-    """The logged-in site, the transfers' factory and the structured-data settings.
-
-    Bad rows found before logging in end the run here, unless ``-check`` lists
-    them; the checks that need the wiki (file types, page sizes, tags,
-    licences, categories, titles, structured data) add theirs to the plan,
-    for the rows the journal has not ``settled``.
-    """
-    if plan is not None and options.preview:
-        check.preview(plan, options.preview)
-    if plan is not None and plan.problems and not options.check:
-        raise BadRows(plan.problems)
+def _connect(options: Options) -> tuple[pywikibot.site.APISite, Callable[[], SiteTransfer]]:
+    """The logged-in site and the factory of transfers, each with the run's timeouts and pace."""
     site = _logged_in_site()
     pacer = Pacer(options.max_rate) if options.max_rate else None
-    new_transfer = partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
-                           write_timeout=(10.0, options.upload_timeout),
-                           tags=tuple(options.tags), pacer=pacer)
-    reader = new_transfer()
-    preflight.check_tags(reader, options.tags)
-    if plan is None:
-        return site, new_transfer, None
-    if not options.any_extension:
-        plan.problems += _unknown_extensions(plan, site)
-    plan.problems += _oversized_pages(plan, site)
-    findings = preflight.wiki_checks(plan, reader, _check_settings(options, site),
-                                     copy_uploads=site.has_right('upload_by_url'),
-                                     settled=settled)
-    plan.problems += findings.problems
-    for note in findings.notes:
+    return site, partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
+                         write_timeout=(10.0, options.upload_timeout),
+                         tags=tuple(options.tags), pacer=pacer)
+
+
+def _check(plan: Plan, screening: preflight.Screening, site: pywikibot.site.APISite,
+           new_transfer: Callable[[], SiteTransfer], options: Options,
+           journal_path: Path | None) -> int:
+    """``-check`` and ``-simulate``: every problem listed, every row forecast."""
+    if options.preview:
+        check.preview(plan, options.preview)
+    for note in screening.notes:
         pywikibot.warning(note)
-    data, problems = _structured_data(plan.items + plan.refused, site, new_transfer, options,
-                                      manifest=plan.manifest_path)
-    plan.problems += problems
-    return site, new_transfer, data
+    plan.problems = screening.problems
+    return check.check(plan, new_transfer, site, data=screening.data, journal_path=journal_path,
+                       workers=options.workers, max_rate=options.max_rate,
+                       report=options.report)
 
 
-def _structured_data(items: list[UploadItem], site: pywikibot.site.APISite,
-                     new_transfer: Callable[[], SiteTransfer], options: Options, *,
-                     manifest: Path | None) -> tuple[DataSettings | None, list[InputError]]:
-    return mediainfo.prepare(items, site, manifest=manifest, forced=options.mediainfo,
-                             replace_captions=options.replace_captions,
-                             tags=tuple(options.tags),
-                             summary=options.summary, new_transfer=new_transfer)
+def _row_problems(plan: Plan, screening: preflight.Screening,
+                  options: Options) -> list[problems.RowProblem]:
+    """The rows the checks found a problem in, each to be settled as its row's outcome.
+
+    A problem of the batch as a whole stops the run here, before anything is
+    sent; so does any row's problem with ``-all-or-nothing``.
+    """
+    if options.preview:
+        check.preview(plan, options.preview)
+    _stop_for(plan, screening.problems, options)
+    for note in screening.notes:
+        pywikibot.warning(note)
+    return problems.sort_out(plan, screening.problems)[1]
+
+
+def _stop_for(plan: Plan, found: list[InputError], options: Options) -> None:
+    """Stop before anything is sent for a problem of the batch as a whole, or for any
+    row's problem with ``-all-or-nothing``; ``-check`` lists them all instead."""
+    if options.check or pywikibot.config.simulate:
+        return
+    batch, rows = problems.sort_out(plan, found)
+    if batch or (rows and options.all_or_nothing):
+        raise BadRows(found, whole=bool(batch))
+
+
+def _refuse(bad: BadRows) -> int:
+    """Bad input: every problem on a line of its own, and nothing uploaded."""
+    for problem in bad.problems:
+        pywikibot.error(str(problem))
+    why = 'the batch has problems' if bad.whole else \
+        f'{len(bad.problems)} problem(s) in rows, and -all-or-nothing'
+    pywikibot.error(f'{why}; nothing was uploaded')
+    return ExitCode.BAD_INPUT
+
+
+def _preflight(options: Options) -> preflight.Preflight:
+    given = options.licence_templates
+    return preflight.Preflight(
+        licences=options.licence_check, categories=options.category_check,
+        titles=options.title_check, licence_templates=None if given is None else tuple(given),
+        any_extension=options.any_extension, tags=tuple(options.tags),
+        mediainfo=options.mediainfo, replace_captions=options.replace_captions,
+        commit_held=options.commit_held, retry_refused=options.retry_refused)
 
 
 def _settings(options: Options, site: pywikibot.site.APISite,
@@ -269,12 +293,8 @@ def _settings(options: Options, site: pywikibot.site.APISite,
         copy_uploads=site.has_right('upload_by_url'), data=data)
 
 
-def _refuse(problems: list[InputError]) -> int:
-    """Bad input: every problem on a line of its own, and nothing uploaded."""
-    for problem in problems:
-        pywikibot.error(str(problem))
-    pywikibot.error(f'{len(problems)} row(s) have problems; nothing was uploaded')
-    return ExitCode.BAD_INPUT
+def _progress(items: list[UploadItem]) -> Progress:
+    return Progress(len(items), sum(item.size for item in items))
 
 
 def _plan(options: Options) -> Plan:
@@ -291,16 +311,6 @@ def _plan(options: Options) -> Plan:
         return planner.plan(on_row=steps.advance)
 
 
-def _check_settings(options: Options, site: pywikibot.site.APISite) -> CheckSettings:
-    given = options.licence_templates
-    return CheckSettings(licences=options.licence_check, categories=options.category_check,
-                         titles=options.title_check,
-                         licence_templates=None if given is None else tuple(given),
-                         titles_per_query=lookup.titles_per_query(
-                             site.has_right('apihighlimits')),
-                         extensions=facts.extensions(site))
-
-
 def _logged_in_site() -> pywikibot.site.APISite:
     """The logged-in site, set up under the same retries as every request (see api/session.py)."""
     try:
@@ -309,31 +319,18 @@ def _logged_in_site() -> pywikibot.site.APISite:
         raise LoginFailed(f'cannot log in to the wiki: {error}') from None
 
 
-def _unknown_extensions(plan: Plan, site: pywikibot.site.APISite) -> list[InputError]:
-    """Rows whose file type the wiki does not take (siteinfo ``fileextensions``)."""
-    allowed = {entry['ext'].lower() for entry in site.siteinfo.get('fileextensions', [])}
-    return [InputError(f'the wiki does not take .{extension(item.filename)} files '
-                       f'(it takes {", ".join(sorted(allowed))})', path=plan.manifest_path,
-                       row=item.row, field='filename')
-            for item in plan.items if allowed and extension(item.filename) not in allowed]
-
-
-def _oversized_pages(plan: Plan, site: pywikibot.site.APISite) -> list[InputError]:
-    """Rows whose description page is larger than the wiki stores ($wgMaxArticleSize)."""
-    limit = int(site.siteinfo.get('maxarticlesize') or 0)
-    return [InputError(f'the description page would be {len(item.text.encode())} bytes; '
-                       f'the wiki stores at most {limit}', path=plan.manifest_path,
-                       row=item.row)
-            for item in plan.items if limit and len(item.text.encode()) > limit]
-
-
 def _settled_in(journal_path: Path, options: Options) -> preflight.Settled:
-    """The rows a journal file holds that this run does not send again; none before the
-    batch's first run."""
+    """The rows a journal file holds that this run leaves alone; none before the batch's
+    first run."""
     if not journal_path.exists():
         return {}
     with SQLiteJournal(journal_path) as journal:
-        return preflight.settled_files(journal, commit_held=options.commit_held)
+        return _settled(journal, options)
+
+
+def _settled(journal: Journal, options: Options) -> preflight.Settled:
+    return preflight.settled_files(journal, commit_held=options.commit_held,
+                                   retry_refused=options.retry_refused)
 
 
 def _status(journal_path: Path) -> int:

@@ -3,8 +3,10 @@
 Three families, each caught in one place:
 
 * :class:`InputError` — bad input from the operator (a manifest cell, an
-  option, a template, a policy file). The command line prints it as one line
-  and exits with :attr:`ExitCode.BAD_INPUT` before anything is sent.
+  option, a template, a policy file). A problem of the batch as a whole stops
+  the run before anything is sent (one line, :attr:`ExitCode.BAD_INPUT`); a
+  problem of one row settles that row (``invalid``, or ``refused`` for a
+  :class:`Refusal`) and the others go on.
 * :class:`RowFailure` — one row cannot go on (the wiki refused it, retries ran
   out, the file changed or could not be fetched). The upload task records it
   as that row's outcome and the batch goes on.
@@ -30,8 +32,10 @@ class ExitCode(IntEnum):
     HELD = 3
     ABORTED = 4
     ALREADY_RUNNING = 5
-    #: The wiki refused rows for good in this run (rows refused by an earlier
-    #: run and unchanged since do not count: they wait for a person).
+    #: Rows were settled ``refused`` or ``invalid`` in this run: the wiki refused
+    #: them for good, or the checks before sending found a problem in them. Rows
+    #: settled so by an earlier run and unchanged since do not count: they wait
+    #: for a person, and the run that finds nothing new exits 0.
     REFUSED = 6
 
 
@@ -99,6 +103,15 @@ class InputError(UploadbotError):
             row=self.row if self.row is not None else row,
             field=self.field,
         )
+
+
+class Refusal(InputError):
+    """Bad input the wiki itself would refuse: its title blacklist, a file type or a name
+    it does not take, a page larger than it stores.
+
+    Found before sending, such a row ends ``refused``, as when the wiki refuses
+    it at upload; any other problem of a row ends it ``invalid``.
+    """
 
 
 def _rebuild(cls, message, path, row, field):

@@ -116,6 +116,7 @@ class Options:
     depicts_property: str = 'P180'
     replace_captions: bool = False
     mediainfo: bool = False
+    all_or_nothing: bool = False
 
     #: Options that only mean something with a server journal (``-journal:URL``).
     SHARED_ONLY = {'journal_cnf': '-journal-cnf:', 'batch': '-batch:', 'root': '-root:',
@@ -147,7 +148,7 @@ class Options:
                  '-retry-refused': 'retry_refused',
                  '-async': 'asynchronous', '-allow-local-urls': 'allow_local_urls',
                  '-exif': 'exif', '-any-extension': 'any_extension', '-mediainfo': 'mediainfo',
-                 '-recursive': 'recursive'}
+                 '-recursive': 'recursive', '-all-or-nothing': 'all_or_nothing'}
         checks = {'-no-licence-check': 'licence_check', '-no-category-check': 'category_check',
                   '-no-title-check': 'title_check'}
         if name == '-journal' and is_server_url(value):

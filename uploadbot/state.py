@@ -29,6 +29,7 @@ class State(StrEnum):
     HELD = 'held'
     FAILED = 'failed'
     REFUSED = 'refused'
+    INVALID = 'invalid'
     ABORTED = 'aborted'
 
     @property
@@ -56,15 +57,22 @@ IN_FLIGHT = (State.HASHING, State.STASHING, State.STASHED, State.COMMITTING)
 
 #: Every way a row can end. ``aborted`` means not attempted: the batch stopped first.
 #: ``failed`` is passing trouble (the next run tries again); ``refused`` is a
-#: permanent refusal of the wiki (later runs leave the row alone until it changes).
+#: permanent refusal of the wiki, at upload or foreseen before sending;
+#: ``invalid`` is a problem the checks before sending found in the row (a missing
+#: file, category or licence, a bad cell). Later runs send neither until it changes.
 OUTCOMES = (State.UPLOADED, State.RENAMED, State.NEW_VERSION, State.UNCHANGED,
-            State.SKIPPED, State.HELD, State.FAILED, State.REFUSED, State.ABORTED)
+            State.SKIPPED, State.HELD, State.FAILED, State.REFUSED, State.INVALID,
+            State.ABORTED)
+
+#: Outcomes that wait for a person to change the row.
+NEEDS_CHANGE = frozenset({State.REFUSED, State.INVALID})
 
 #: Outcomes that publish the file.
 PUBLISHED = frozenset({State.UPLOADED, State.RENAMED, State.NEW_VERSION})
 
 #: Outcomes that leave nothing for a person or a later run to do.
 SETTLED = PUBLISHED | {State.UNCHANGED, State.SKIPPED}
+
 
 def not_sent_again(*, commit_held: bool) -> frozenset[State]:
     """The states whose rows a run leaves alone: settled ones, and held ones unless the
@@ -73,7 +81,7 @@ def not_sent_again(*, commit_held: bool) -> frozenset[State]:
 
 
 #: States ``-status`` lists row by row: they need a person or another run.
-ATTENTION = (State.FAILED, State.REFUSED, State.HELD, *IN_FLIGHT)
+ATTENTION = (State.FAILED, State.REFUSED, State.INVALID, State.HELD, *IN_FLIGHT)
 
 
 @dataclass

@@ -1,10 +1,11 @@
 """From a manifest to upload items, every row checked before any byte is sent.
 
-Bad input must stop a batch before it touches the wiki, so the whole
+Bad input must be found before the batch touches the wiki, so the whole
 manifest is turned into :class:`~uploadbot.item.UploadItem` objects first:
 each row's file is found, its target name checked and its description page
 built. Every problem is collected (not just the first), each naming the file,
-the row and the column.
+the row and the column; a row's problem keeps that row from being sent, not
+the others (see :mod:`uploadbot.run.problems`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from uploadbot import names
 from uploadbot.describe.exif import PhotoFacts, add_location, read_exif
 from uploadbot.describe.structured import DEPICTS, is_structured_column, read_cells
 from uploadbot.describe.template import DescriptionTemplate
-from uploadbot.errors import InputError
+from uploadbot.errors import InputError, Refusal
 from uploadbot.item import UploadItem
 from uploadbot.policy import Policy
 
@@ -123,7 +124,7 @@ class Planner:
         column = 'filename' if row.filename else 'file'
         refusals = names.name_refusals(filename)
         if refusals:
-            raise self._error(row, column, refusals[0])
+            raise Refusal(refusals[0], path=self.manifest.path, row=row.number, field=column)
         if head is not None:
             self._check_content(row, head, filename)
         template = self._template(row)
@@ -200,8 +201,9 @@ class Planner:
         extension = names.extension(filename)
         if names.content_matches_extension(extension, head) is False:
             found = names.detect_content_type(head)
-            raise self._error(row, 'filename', f'the name ends in .{extension} but the file is '
-                              f'{found or "something else"}; MediaWiki would refuse it')
+            raise Refusal(f'the name ends in .{extension} but the file is '
+                          f'{found or "something else"}; MediaWiki would refuse it',
+                          path=self.manifest.path, row=row.number, field='filename')
 
     def _template(self, row: Row) -> DescriptionTemplate:
         if not row.template:

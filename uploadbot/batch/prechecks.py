@@ -5,7 +5,10 @@ Commons deletes files without a licence, and a category that does not exist
 The title blacklist refuses generic camera names (``DSC_0001.JPG``) only when
 the file is sent. So before anything is sent (with ``-check`` and before
 every run's first upload) each row's page and name are checked here, and
-each problem is reported by row and column like any bad input.
+each problem is reported by row and column like any bad input: a name the
+title blacklist refuses as a :class:`~uploadbot.errors.Refusal` (the row ends
+``refused``, as if the wiki had refused it at upload), the others as rows
+that are ``invalid`` until a person changes them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import mwparserfromhell
 
 from uploadbot.api import facts
 from uploadbot.api.lookup import TITLES_PER_QUERY
-from uploadbot.errors import InputError
+from uploadbot.errors import InputError, Refusal
 from uploadbot.item import UploadItem
 from uploadbot.names import normalize_title
 
@@ -41,7 +44,7 @@ class CheckSettings:
 
 @dataclass
 class Findings:
-    """Problems (bad input: nothing is uploaded) and notes (for the operator to read)."""
+    """Problems (each settles its row before sending) and notes (for the operator to read)."""
 
     problems: list[InputError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -181,7 +184,8 @@ class PreChecks:
             if refusal:
                 row = self.plan.rows.get(item.row)
                 column = 'filename' if row is not None and row.filename else 'file'
-                findings.problems.append(self._error(item, column, refusal))
+                findings.problems.append(Refusal(refusal, path=self.plan.manifest_path,
+                                                 row=item.row, field=column))
 
     # -- URL rows ------------------------------------------------------------
 

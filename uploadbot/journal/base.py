@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Protocol
 
-from uploadbot.state import State
+from uploadbot.state import State, not_sent_again
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,22 @@ class Record:
     @property
     def key(self) -> tuple[str, str]:
         return (self.source, self.filename)
+
+
+def left_alone(record: Record, fingerprint: str, *, commit_held: bool,
+               retry_refused: bool) -> bool:
+    """The one rule for a row a run does not send again, given its record of this file.
+
+    Settled rows (and held ones, unless ``-commit-held``) are done; a row the
+    wiki refused at upload waits for a person while ``fingerprint`` (what the
+    wiki judged: see :attr:`uploadbot.item.UploadItem.fingerprint`) is the one
+    it refused. A row settled ``refused`` or ``invalid`` by the checks before
+    sending is not left alone: it is checked again, and sent once it passes.
+    """
+    if record.state in not_sent_again(commit_held=commit_held):
+        return True
+    return (record.state is State.REFUSED and not retry_refused
+            and bool(record.refused_for) and record.refused_for == fingerprint)
 
 
 #: The record's fields in order: the columns every store keeps.

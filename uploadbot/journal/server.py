@@ -245,24 +245,30 @@ class ServerJournal:
     def _replan(self, planned: list[tuple[str, str]]) -> None:
         """Rows already there: pending ones take the new plan; refused ones reopen if changed.
 
-        A refused row counts as changed when what the wiki judged changed — its
-        name, page, comment or policy, or its file (size, modification time) —
-        not when it merely moved to another line of the manifest.
+        A row the wiki refused counts as changed when what the wiki judged
+        changed — its name, page, comment or policy, or its file (size,
+        modification time) — not when it merely moved to another line of the
+        manifest. A row the checks before sending settled (``invalid``, or
+        ``refused`` with no fingerprint) reopens whenever a run plans it: it is
+        planned only once it passes them.
         """
         new_items = dict(planned)
+        reopened = [str(State.PENDING), str(State.REFUSED), str(State.INVALID)]
         with self.engine.begin() as connection:
             for start in range(0, len(planned), 500):
                 keys = [key for key, _ in planned[start:start + 500]]
                 found = connection.execute(
-                    select(rows.c.key, rows.c.item, rows.c.state).where(
-                        rows.c.key.in_(keys),
-                        rows.c.state.in_([str(State.PENDING), str(State.REFUSED)]))).all()
-                for key, item, state in found:
-                    if item == new_items[key]:
+                    select(rows.c.key, rows.c.item, rows.c.state, rows.c.refused_for).where(
+                        rows.c.key.in_(keys), rows.c.state.in_(reopened))).all()
+                for key, item, state, refused_for in found:
+                    checked = state == State.INVALID or (state == State.REFUSED
+                                                         and not refused_for)
+                    if item == new_items[key] and not checked:
                         continue
                     values = {'item': new_items[key]}
-                    if state == State.REFUSED:
-                        if not _judged_differently(item, new_items[key], self.root):
+                    if state != State.PENDING:
+                        if not checked and not _judged_differently(item, new_items[key],
+                                                                   self.root):
                             continue
                         values['state'] = str(State.PENDING)
                     connection.execute(update(rows).where(rows.c.key == key).values(values))
@@ -348,9 +354,10 @@ class ServerJournal:
             ([str(State.REFUSED)] if self.retry_refused else [])
         data_due = and_(rows.c.state.in_([str(state) for state in PUBLISHED]),
                         rows.c.structured.in_([str(DataStep.PENDING), str(DataStep.FAILED)]))
-        condition = or_(rows.c.state.in_(states),
-                        and_(or_(rows.c.state.in_(retried), data_due),
-                             rows.c.updated < self.started))
+        condition = and_(rows.c.item != '{}',  # a row settled before it was ever planned
+                         or_(rows.c.state.in_(states),
+                             and_(or_(rows.c.state.in_(retried), data_due),
+                                  rows.c.updated < self.started)))
         if now is None:
             return condition
         return and_(condition, or_(rows.c.lease_until.is_(None), rows.c.lease_until < now))

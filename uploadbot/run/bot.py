@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
 import pywikibot
 from pywikibot.bot import BaseBot
@@ -22,16 +23,18 @@ from uploadbot.api.pace import Pacer
 from uploadbot.api.protocol import Transfer
 from uploadbot.api.session import guard_pywikibot_requests
 from uploadbot.api.transfer import SiteTransfer
+from uploadbot.batch.plan import Plan
 from uploadbot.errors import ExitCode, InputError
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal
-from uploadbot.state import DataStep, Outcome, State
+from uploadbot.state import NEEDS_CHANGE, DataStep, Outcome, State
 from uploadbot.upload.commit import BatchAborted
-from uploadbot.upload.structured import DEFAULT_SUMMARY, DataSettings
 from uploadbot.upload.task import TaskSettings
 from uploadbot.upload.urltask import task_for
 
-from . import mediainfo, preflight
+from . import preflight
+from .preflight import Preflight
+from .problems import RowProblem, settle, sort_out, without
 from .progress import Progress
 from .report import Report
 
@@ -43,9 +46,12 @@ class UploadBot(BaseBot):
                  report: Report, *, journal: Journal, settings: TaskSettings, workers: int = 1,
                  max_runtime: float | None = None, progress: Progress | None = None,
                  claims: NameClaims | None = None, on_abort: Callable[[], None] | None = None,
-                 **kwargs) -> None:
+                 problems: Sequence[RowProblem] = (), **kwargs) -> None:
+        #: Rows the checks before sending found a problem in: settled first, never sent.
+        self.problems = list(problems)
         #: A list (a planned batch) or a lazy iterable (rows claimed from a shared journal).
-        self.items = items if isinstance(items, Sequence) else iter(items)
+        self.items = without(items, self.problems) if isinstance(items, Sequence) \
+            else iter(items)
         super().__init__(generator=self._until_stopped(), **kwargs)
         self.treat_page_type = UploadItem
         self.new_transfer = transfers
@@ -71,31 +77,51 @@ class UploadBot(BaseBot):
     def on_site(cls, site: pywikibot.site.APISite, items: Iterable[UploadItem], *,
                 journal: Journal, report: Report | None = None, chunk_size: int = 4 * 2 ** 20,
                 tags: Iterable[str] = (), max_rate: float | None = None,
+                checks: Preflight | None = None, all_or_nothing: bool = False,
                 **options) -> UploadBot:
         """A bot for a logged-in pywikibot site, with the settings a script rarely changes.
 
-        ``tags`` go on every upload (each must be a tag the wiki has, active:
-        :class:`~uploadbot.errors.InputError` otherwise, before anything is
-        sent); ``max_rate`` paces publishing requests (per second, all workers).
-        ``options`` go to :class:`~uploadbot.upload.task.TaskSettings` (``commit_held``,
-        ``asynchronous``, ``downloader``) or to the bot (``workers``, ``max_runtime``).
-        Items with structured data are checked against the wiki first
-        (``mediainfo=True``: the wiki keeps it though its siteinfo does not say so).
+        The items go through the same checks before sending as on the command
+        line (``checks``, by default all of them): a row with a problem is
+        settled ``invalid`` or ``refused`` when the bot runs, and the others go
+        on; with ``all_or_nothing`` any row problem raises
+        :class:`~uploadbot.errors.InputError` instead, before anything is sent, as
+        does a problem of the batch as a whole (a tag the wiki does not have).
+        ``tags`` go on every upload; ``max_rate`` paces publishing requests (per
+        second, all workers). ``options`` go to
+        :class:`~uploadbot.upload.task.TaskSettings` (``commit_held``,
+        ``asynchronous``, ``downloader``, ``retry_refused``) or to the bot
+        (``workers``, ``max_runtime``); ``mediainfo=True`` says the wiki keeps
+        structured data though its siteinfo does not.
         """
         guard_pywikibot_requests()  # pywikibot's own requests under the bot's retries
         bot_options = {key: options.pop(key) for key in ('workers', 'max_runtime', 'progress')
                        if key in options}
-        items = list(items)
         tags = tuple(tags)
-        preflight.check_tags(SiteTransfer(site), list(tags))
-        forced = options.pop('mediainfo', False)
-        if 'data' not in options and any(item.structured for item in items):
-            options['data'] = _structured_data_settings(site, items, forced=forced, tags=tags)
-        settings = TaskSettings(chunk_size=chunk_size, own_user=site.username(),
-                                copy_uploads=site.has_right('upload_by_url'), **options)
+        checks = replace(checks or Preflight(), tags=tags,
+                         mediainfo=options.pop('mediainfo', False) or bool(checks and checks.mediainfo),
+                         commit_held=options.get('commit_held', False),
+                         retry_refused=options.get('retry_refused', False))
         pacer = Pacer(max_rate) if max_rate else None
-        return cls(items, lambda: SiteTransfer(site, tags=tags, pacer=pacer), report or Report(),
-                   journal=journal, settings=settings, **bot_options)
+
+        def new_transfer() -> SiteTransfer:
+            return SiteTransfer(site, tags=tags, pacer=pacer)
+
+        plan = Plan(items=list(items))
+        screening = preflight.screen(plan, site, new_transfer, checks,
+                                     settled=preflight.settled_files(
+                                         journal, commit_held=checks.commit_held,
+                                         retry_refused=checks.retry_refused))
+        batch, rows = sort_out(plan, screening.problems)
+        if batch or (rows and all_or_nothing):
+            raise InputError('; '.join(str(problem) for problem in screening.problems))
+        for note in screening.notes:
+            pywikibot.warning(note)
+        settings = TaskSettings(chunk_size=chunk_size, own_user=site.username(),
+                                copy_uploads=site.has_right('upload_by_url'),
+                                data=screening.data, **options)
+        return cls(screening.items, new_transfer, report or Report(), journal=journal,
+                   settings=settings, problems=rows, **bot_options)
 
     def skip_page(self, item: UploadItem) -> bool:
         return False
@@ -123,9 +149,18 @@ class UploadBot(BaseBot):
             self._slots.release()
 
     def run(self) -> None:
+        self._settle_problems()
         super().run()
         if self._broken is not None:
             raise self._broken
+
+    def _settle_problems(self) -> None:
+        """Each row with a problem ends ``invalid`` or ``refused``, recorded before any upload."""
+        for problem in self.problems:
+            outcome = settle(self.journal, problem, commit_held=self.settings.commit_held,
+                             retry_refused=self.settings.retry_refused)
+            if outcome is not None:
+                self.record(outcome)
 
     def should_stop(self) -> bool:
         """Whether to start no more rows: aborted, out of time, or a worker broke."""
@@ -190,10 +225,10 @@ class UploadBot(BaseBot):
         requests = sum(transfer.counters.requests for transfer in self._transfers)
         pywikibot.info(self.report.summary(sent, requests))
         waiting = sum(1 for outcome in self.report.outcomes
-                      if outcome.outcome == State.REFUSED and outcome.earlier)
+                      if outcome.outcome in NEEDS_CHANGE and outcome.earlier)
         if waiting:
-            pywikibot.info(f'{waiting} row(s) refused by the wiki in an earlier run wait for a '
-                           'person to change them (or -retry-refused); -status lists them')
+            pywikibot.info(f'{waiting} row(s) refused or found invalid by an earlier run wait '
+                           'for a person to change them (or -retry-refused); -status lists them')
 
     def _remaining(self) -> list[UploadItem]:
         """Planned rows not yet done (rows claimed from a shared journal stay there)."""
@@ -205,9 +240,10 @@ class UploadBot(BaseBot):
     def exit_code(self) -> ExitCode:
         """The run's exit code; rows refused by an earlier run do not make it non-zero.
 
-        A scheduled job so mails once per new problem: a refusal is reported
-        (code 6) by the run that met it, and later runs, which leave the row
-        alone, exit 0 and only say how many rows wait for a person.
+        A scheduled job so mails once per new problem: a refusal, or a problem
+        the checks before sending found, is reported (code 6) by the run that
+        met it, and later runs, which leave the row alone, exit 0 and only say
+        how many rows wait for a person.
         """
         counts = self.report.counts()
         if self.aborted:
@@ -215,22 +251,9 @@ class UploadBot(BaseBot):
         if counts[State.FAILED] or any(outcome.structured in (DataStep.PENDING, DataStep.FAILED)
                                        for outcome in self.report.outcomes):
             return ExitCode.FAILED
-        if any(outcome.outcome == State.REFUSED and not outcome.earlier
+        if any(outcome.outcome in NEEDS_CHANGE and not outcome.earlier
                for outcome in self.report.outcomes):
             return ExitCode.REFUSED
         if counts[State.HELD]:
             return ExitCode.HELD
         return ExitCode.OK
-
-
-
-def _structured_data_settings(site: pywikibot.site.APISite, items: list[UploadItem], *,
-                              forced: bool, tags: tuple[str, ...]) -> DataSettings | None:
-    """Items with captions or statements, checked against the wiki as the command line does."""
-    data, problems = mediainfo.prepare(items, site, manifest=None, forced=forced,
-                                       replace_captions=False, tags=tags,
-                                       summary=DEFAULT_SUMMARY,
-                                       new_transfer=lambda: SiteTransfer(site))
-    if problems:
-        raise InputError('; '.join(str(problem) for problem in problems))
-    return data

@@ -38,7 +38,7 @@ def has_mediainfo(site: pywikibot.site.APISite) -> bool:
 
 
 def prepare(items: Sequence[UploadItem], site: pywikibot.site.APISite, *, manifest: Path | None,
-            forced: bool, replace_captions: bool, tags: tuple[str, ...], summary: str,
+            forced: bool, replace_captions: bool, tags: tuple[str, ...],
             new_transfer: Callable[..., SiteTransfer],
             ) -> tuple[DataSettings | None, list[InputError]]:
     """The batch's structured-data settings and every structured-data cell that is wrong."""
@@ -83,7 +83,7 @@ def prepare(items: Sequence[UploadItem], site: pywikibot.site.APISite, *, manife
                 problems.append(problem(item, statement.column,
                                         f'{entity} does not exist on {repo_site}'))
     settings = DataSettings(datatypes=datatypes, concept_base=concept_base,
-                            replace_captions=replace_captions, tags=tags, summary=summary)
+                            replace_captions=replace_captions, tags=tags)
     return settings, problems
 
 

@@ -1,27 +1,115 @@
-"""What is asked of the wiki once per run before the first upload: tags, checks, the pace.
+"""The checks before sending: one pipeline for the command line and the Python API.
 
-A missing change tag, a page without a licence, a category that does not
-exist and a blacklisted name are all bad input: found here, before a byte is
-sent, rather than by the wiki half-way through a batch.
+Every problem that can be found before a byte is sent is found here, once
+per run, for the rows the journal has not settled: the file types and page
+sizes the wiki takes, the change tags, the licence, category and title
+checks (:mod:`uploadbot.batch.prechecks`) and the structured-data cells
+(:mod:`uploadbot.run.mediainfo`). A problem of the batch as a whole (a tag
+the wiki lacks) stops the run; a row's problem becomes that row's outcome
+(:mod:`uploadbot.run.problems`), so a scheduled job over a growing folder
+never stops because one new file has a camera's default name.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
-from uploadbot.api import facts
+import pywikibot
+
+from uploadbot.api import facts, lookup
+from uploadbot.api.transfer import SiteTransfer
 from uploadbot.batch.plan import Plan
-from uploadbot.batch.prechecks import CheckSettings, Findings, PreChecks
-from uploadbot.errors import InputError
+from uploadbot.batch.prechecks import CheckSettings, PreChecks
+from uploadbot.errors import InputError, Refusal
 from uploadbot.item import UploadItem
-from uploadbot.journal.base import Journal
-from uploadbot.state import not_sent_again
+from uploadbot.journal.base import Journal, left_alone
+from uploadbot.mediainfo import StructuredData
+from uploadbot.names import extension
+from uploadbot.state import State, not_sent_again
+from uploadbot.upload.structured import DataSettings
+
+from . import mediainfo
 
 
-def check_tags(wiki: facts.Reader, tags: list[str]) -> None:
+@dataclass(frozen=True)
+class Preflight:
+    """Which checks run before sending, and what the rows' structured data needs."""
+
+    licences: bool = True
+    categories: bool = True
+    titles: bool = True
+    #: Licence templates that replace the wiki's ``Category:License tags``.
+    licence_templates: tuple[str, ...] | None = None
+    #: Take file types outside the wiki's list (``-any-extension``).
+    any_extension: bool = False
+    tags: tuple[str, ...] = ()
+    #: The wiki keeps structured data though its siteinfo does not say so (``-mediainfo``).
+    mediainfo: bool = False
+    replace_captions: bool = False
+    commit_held: bool = False
+    retry_refused: bool = False
+
+
+#: The rows a run leaves alone (:func:`settled_files`): each one's key, with the size
+#: and time its file was read at and, for a row the wiki refused at upload, the
+#: fingerprint it refused.
+Settled = Mapping[tuple[str, str], tuple[int, int, str]]
+
+
+@dataclass
+class Screening:
+    """What the checks found: every problem, notes to read, the structured-data settings."""
+
+    problems: list[InputError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data: DataSettings | None = None
+    #: The items to hand to the bot (rows with problems are settled apart).
+    items: list[UploadItem] = field(default_factory=list)
+
+
+def screen(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], SiteTransfer],
+           settings: Preflight, *, settled: Settled | None = None) -> Screening:
+    """Check the rows of ``plan`` that the journal has not ``settled`` against the wiki.
+
+    Rows the journal has settled are not checked again: a growing folder on a
+    schedule costs the checks of its new files only, on one machine as on
+    several.
+    """
+    reader = new_transfer()
+    check_tags(reader, settings.tags)
+    done = {item.row for item in plan.items if _left_alone(item, settled or {})}
+    todo = [item for item in plan.items if item.row not in done]
+    found = Screening(problems=list(plan.problems))
+    if not settings.any_extension:
+        found.problems += unknown_extensions(todo, site, plan)
+    found.problems += oversized_pages(todo, site, plan)
+    checks = CheckSettings(
+        licences=settings.licences, categories=settings.categories, titles=settings.titles,
+        licence_templates=settings.licence_templates,
+        titles_per_query=lookup.titles_per_query(site.has_right('apihighlimits')),
+        extensions=facts.extensions(site))
+    findings = PreChecks(replace(plan, items=todo), reader, checks).run(
+        copy_uploads=site.has_right('upload_by_url'))
+    found.problems += findings.problems
+    found.notes += findings.notes
+    found.data, cells = mediainfo.prepare(
+        plan.items + plan.refused, site, manifest=plan.manifest_path, forced=settings.mediainfo,
+        replace_captions=settings.replace_captions, tags=settings.tags,
+        new_transfer=new_transfer)
+    found.problems += [problem for problem in cells if problem.row not in done]
+    # A row done earlier whose cells are wrong now keeps its outcome; its data is not sent.
+    stale = {problem.row: problem for problem in cells if problem.row in done}
+    found.notes += [f'{problem}; the row was done by an earlier run, so its structured data '
+                    'is left as it is' for problem in stale.values()]
+    found.items = [replace(item, structured=StructuredData()) if item.row in stale else item
+                   for item in plan.items]
+    return found
+
+
+def check_tags(wiki: facts.Reader, tags: tuple[str, ...] | list[str]) -> None:
     """Every ``-tag:`` must be a tag the wiki has, active and applicable by hand."""
     if not tags:
         return
@@ -39,33 +127,42 @@ def check_tags(wiki: facts.Reader, tags: list[str]) -> None:
                              'and cannot be applied by a bot; nothing was uploaded')
 
 
-#: The rows a run does not send again (:func:`settled_files`): each one's key, with
-#: the size and time its file was read at.
-Settled = Mapping[tuple[str, str], tuple[int, int]]
+def unknown_extensions(items: list[UploadItem], site: pywikibot.site.APISite,
+                       plan: Plan) -> list[InputError]:
+    """Rows whose file type the wiki does not take (siteinfo ``fileextensions``)."""
+    allowed = {entry['ext'].lower() for entry in site.siteinfo.get('fileextensions', [])}
+    return [Refusal(f'the wiki does not take .{extension(item.filename)} files '
+                    f'(it takes {", ".join(sorted(allowed))})', path=plan.manifest_path,
+                    row=item.row, field='filename')
+            for item in items if allowed and extension(item.filename) not in allowed]
 
 
-def wiki_checks(plan: Plan, wiki: facts.Reader, settings: CheckSettings, *,
-                copy_uploads: bool, settled: Settled | None = None) -> Findings:
-    """The licence, category, title and copy-source checks of the rows still to upload.
-
-    Rows the journal has settled (or holds, without ``-commit-held``) are not
-    uploaded again, so they are not checked again: a growing folder on a
-    schedule costs the checks of its new files only, on one machine as on
-    several.
-    """
-    todo = [item for item in plan.items if not _settled(item, settled or {})]
-    return PreChecks(replace(plan, items=todo), wiki, settings).run(copy_uploads=copy_uploads)
+def oversized_pages(items: list[UploadItem], site: pywikibot.site.APISite,
+                    plan: Plan) -> list[InputError]:
+    """Rows whose description page is larger than the wiki stores ($wgMaxArticleSize)."""
+    limit = int(site.siteinfo.get('maxarticlesize') or 0)
+    return [Refusal(f'the description page would be {len(item.text.encode())} bytes; '
+                    f'the wiki stores at most {limit}', path=plan.manifest_path, row=item.row)
+            for item in items if limit and len(item.text.encode()) > limit]
 
 
-def settled_files(journal: Journal, *, commit_held: bool) -> Settled:
-    """The rows of ``journal`` that this run does not send again (see :data:`Settled`)."""
-    return {record.key: (record.size, record.mtime_ns)
-            for record in journal.records_in(not_sent_again(commit_held=commit_held))}
+def settled_files(journal: Journal, *, commit_held: bool, retry_refused: bool) -> Settled:
+    """The rows of ``journal`` that this run leaves alone (see :data:`Settled`)."""
+    states = not_sent_again(commit_held=commit_held) | {State.REFUSED}
+    return {record.key: (record.size, record.mtime_ns, record.refused_for)
+            for record in journal.records_in(states)
+            if left_alone(record, record.refused_for, commit_held=commit_held,
+                          retry_refused=retry_refused)}
 
 
-def _settled(item: UploadItem, done: Settled) -> bool:
-    """A settled row whose file is still the one it was (a changed file is new content)."""
-    if item.key not in done:
+def _left_alone(item: UploadItem, done: Settled) -> bool:
+    """A row the journal leaves alone, whose file is still the one it was (a changed file
+    is new content) and, if the wiki refused it, whose fingerprint is the one refused."""
+    entry = done.get(item.key)
+    if entry is None:
+        return False
+    size, mtime_ns, refused_for = entry
+    if refused_for and refused_for != item.fingerprint:
         return False
     if item.path is None:
         return True
@@ -73,7 +170,7 @@ def _settled(item: UploadItem, done: Settled) -> bool:
         stat = os.stat(item.path)
     except OSError:
         return False
-    return done[item.key] == (stat.st_size, stat.st_mtime_ns)
+    return (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns)
 
 
 def duration(seconds: float) -> str:

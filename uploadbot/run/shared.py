@@ -9,7 +9,7 @@ journal holds: ``-journal:URL -batch:NAME -root:DIR``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pywikibot
@@ -25,6 +25,7 @@ from uploadbot.upload.task import TaskSettings
 from . import status
 from .bot import UploadBot
 from .claims import claimed
+from .problems import RowProblem, without
 from .progress import Progress
 from .report import Report
 
@@ -61,9 +62,15 @@ def open_journal(url: str, credentials: Path | None, *, batch: str, root: Path,
 
 def upload_shared(items: list[UploadItem] | None, journal: ServerJournal,
                   new_transfer: Callable[[], Transfer], settings: TaskSettings, *,
-                  report: Path | None, workers: int, max_runtime: float | None) -> ExitCode:
-    """Load this run's rows, then upload the rows it claims until none is open."""
+                  report: Path | None, workers: int, max_runtime: float | None,
+                  problems: Sequence[RowProblem] = ()) -> ExitCode:
+    """Load this run's rows, then upload the rows it claims until none is open.
+
+    Rows with ``problems`` are not loaded as rows to send: the bot settles them
+    (``invalid`` or ``refused``) before it claims anything.
+    """
     if items is not None:
+        items = without(items, problems)
         added = journal.enlist(items)
         pywikibot.info(f'journal: {added} new row(s) of {len(items)} loaded into batch '
                        f'{journal.batch!r}')
@@ -76,7 +83,8 @@ def upload_shared(items: list[UploadItem] | None, journal: ServerJournal,
                     journal=journal,
                     settings=settings, workers=workers, max_runtime=max_runtime,
                     claims=NameClaims(reserve=journal.reserve_name),
-                    on_abort=journal.stop_batch, progress=Progress(journal.open_rows(), 0))
+                    on_abort=journal.stop_batch, progress=Progress(journal.open_rows(), 0),
+                    problems=problems)
     bot.run()
     return bot.exit_code()
 

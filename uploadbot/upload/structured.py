@@ -32,9 +32,6 @@ from uploadbot.mediainfo import StructuredData
 #: Reads and edits of one entity before the step gives up for this run.
 MAX_ROUNDS = 4
 
-DEFAULT_SUMMARY = 'Structured data from the upload batch'
-
-
 class DataRefused(RowFailure):
     """The wiki refused the edit for good (not a conflict, not passing trouble)."""
 
@@ -53,7 +50,6 @@ class DataSettings:
     concept_base: str = WIKIDATA_ENTITY
     replace_captions: bool = False
     tags: tuple[str, ...] = ()
-    summary: str = DEFAULT_SUMMARY
 
 
 @dataclass(frozen=True)
@@ -66,10 +62,13 @@ class DataResult:
 
 
 def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
-                         settings: DataSettings, *, entity_id: str = '',
+                         settings: DataSettings, *, summary: str, entity_id: str = '',
                          on_entity: Callable[[str], None] = lambda entity_id: None,
                          ) -> DataResult:
     """Bring the entity of ``title`` up to ``data`` with at most one successful edit.
+
+    ``summary`` is the row's upload summary, so the file's two edits read alike
+    in its history, whoever started the batch (the command line or a script).
 
     Raises :class:`DataPending` for trouble that may pass and
     :class:`DataRefused` when the wiki refuses the edit itself.
@@ -90,7 +89,7 @@ def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
             base = int(current.get('lastrevid') or 0) or _page_revision(transfer, title)
             try:
                 wikibase.edit(transfer, entity_id, edit.data, baserevid=base,
-                              summary=settings.summary, tags=settings.tags)
+                              summary=summary, tags=settings.tags)
             except Uncertain:
                 continue  # saved or not: the next read tells
             except APIError as error:

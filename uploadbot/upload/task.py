@@ -33,8 +33,8 @@ from uploadbot.api.refusals import is_permanent
 from uploadbot.api.transfer import APIError
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
-from uploadbot.journal.base import Journal, Record
-from uploadbot.state import PUBLISHED, DataStep, Outcome, State, not_sent_again
+from uploadbot.journal.base import Journal, Record, left_alone
+from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .download import Downloader
@@ -90,9 +90,9 @@ class UploadTask:
         """
         try:
             self.record = self._load()
-            state = State(self.record.state)
-            if state in not_sent_again(commit_held=self.settings.commit_held) \
-                    or self._still_refused():
+            if left_alone(self.record, self.item.fingerprint,
+                          commit_held=self.settings.commit_held,
+                          retry_refused=self.settings.retry_refused):
                 if self._data_due():  # published earlier; its structured data still to do
                     self._structured_data()
                 return self._outcome_of(self.record, earlier=True)
@@ -272,7 +272,8 @@ class UploadTask:
         try:
             result = edit_structured_data(
                 self.transfer, self.record.title, self.item.structured, self.settings.data,
-                entity_id=self.record.entity, on_entity=lambda entity: self._save(entity=entity))
+                summary=self.item.comment, entity_id=self.record.entity,
+                on_entity=lambda entity: self._save(entity=entity))
         except DataPending as pending:
             self._save(message=_with_note(self.record.message, str(pending)),
                        last_error=str(pending))
@@ -294,11 +295,6 @@ class UploadTask:
         except RowFailure:  # the journal lets this run write the row no more (another run has it)
             self.record = replace(self.record, **changes)
         return self._outcome_of(self.record)
-
-    def _still_refused(self) -> bool:
-        """A row the wiki refused for good, unchanged since: it waits for a person."""
-        return (self.record.state is State.REFUSED and not self.settings.retry_refused
-                and self.record.refused_for == self.item.fingerprint)
 
     def _refuse(self, error: APIError) -> Outcome:
         """The wiki refused the row for good: record what the row looked like."""
