@@ -83,6 +83,7 @@ def test_each_uploaded_file_gets_one_edit_with_its_structured_data(
     assert list(second['statements']) == ['P180']
     edit = standin.edits[0]
     assert edit['bot'] == '1' and edit['maxlag'] and edit['baserevid']
+    assert edit['summary'] == 'Uploaded with uploadbot'  # the row's upload summary
     outcomes = batch.outcomes()
     assert outcomes[f'{name} 1.jpg']['structured'] == 'done'
     assert 'added 2 caption(s) and 4 statement(s)' in outcomes[f'{name} 1.jpg']['message']
@@ -253,3 +254,4 @@ def test_a_script_with_structured_data_gets_the_edit_too(tmp_path, wiki, standin
     entity = standin.entities[f'M{page_id(wiki, f"{name}.jpg")}']
     assert entity['labels'] == {'en': {'language': 'en', 'value': 'A plot'}}
     assert len(standin.edits) == 1
+    assert standin.edits[0]['summary'] == 'c'  # the item's upload summary, as on the command line
