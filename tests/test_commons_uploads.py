@@ -45,10 +45,13 @@ def test_a_tracking_category_is_added_to_every_page(batch, wiki, admin, name):
         assert f'[[Category:{category}]]' in wiki.page_text(f'File:{filename}')
 
 
-def test_a_missing_tracking_category_is_refused(batch, wiki, name):
+def test_a_missing_tracking_category_stops_the_batch_as_a_whole(batch, wiki, name):
     batch.add(f'{name}.jpg')
     result = batch.run(f'-tracking-category:Nowhere {SESSION} at all')
-    assert result.returncode == 2 and 'does not exist' in result.stderr, result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"-tracking-category:Nowhere {SESSION} at all: the category 'Nowhere {SESSION} " \
+        "at all' does not exist" in result.stderr
+    assert 'the batch has problems; nothing was uploaded' in result.stderr
     assert wiki.file_info(f'{name}.jpg') is None
 
 

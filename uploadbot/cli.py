@@ -277,6 +277,7 @@ def _preflight(options: Options) -> preflight.Preflight:
     return preflight.Preflight(
         licences=options.licence_check, categories=options.category_check,
         titles=options.title_check, licence_templates=None if given is None else tuple(given),
+        tracking_categories=tuple(options.tracking_categories),
         any_extension=options.any_extension, tags=tuple(options.tags),
         mediainfo=options.mediainfo, replace_captions=options.replace_captions,
         commit_held=options.commit_held, retry_refused=options.retry_refused)

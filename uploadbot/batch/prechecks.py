@@ -40,6 +40,9 @@ class CheckSettings:
     #: The wiki's installed extensions (:func:`uploadbot.api.facts.extensions`): the
     #: title check runs only where TitleBlacklist is one of them.
     extensions: frozenset[str] = frozenset()
+    #: ``-tracking-category:`` names, on every page: one that is wrong is the batch's
+    #: problem, found once, not every row's.
+    tracking_categories: tuple[str, ...] = ()
 
 
 @dataclass
@@ -83,6 +86,15 @@ def _template_name(name: str) -> str:
     if colon and prefix.strip().lower() == 'template':
         name = rest
     return normalize_title(name)
+
+
+def _category_problem(name: str, state: facts.CategoryState | None) -> str:
+    """What is wrong with a category a page files itself in ('' when nothing is)."""
+    if state is None:
+        return ''
+    if state.missing:
+        return f'the category {name!r} does not exist on the wiki'
+    return f'the category {name!r} is a redirect to {state.target!r}; use the target'
 
 
 class PreChecks:
@@ -151,28 +163,27 @@ class PreChecks:
 
     def _categories(self, findings: Findings) -> None:
         per_row = {item.row: categories_in(item.text) for item in self.plan.items}
-        states = facts.category_states(self.wiki, [name for names in per_row.values()
-                                                   for name in names],
-                                       per_query=self.settings.titles_per_query)
+        tracking = {normalize_title(name) for name in self.settings.tracking_categories}
+        states = facts.category_states(self.wiki, [*sorted(tracking), *(
+            name for names in per_row.values() for name in names)],
+            per_query=self.settings.titles_per_query)
         bare = [str(item.row) for item in self.plan.items if not per_row[item.row]]
         if bare:
             more = f' and {len(bare) - 10} more' if len(bare) > 10 else ''
             findings.notes.append(f'{len(bare)} row(s) add no category (rows '
                                   f'{", ".join(bare[:10])}{more}); Commons asks for at least one')
+        for name in sorted(tracking):
+            problem = _category_problem(name, states.get(name))
+            if problem:
+                findings.problems.append(InputError(f'-tracking-category:{name}: {problem}'))
         for item in self.plan.items:
             row = self.plan.rows.get(item.row)
             own = {normalize_title(name) for name in (row.categories if row else [])}
             for name in per_row[item.row]:
-                state = states.get(name)
-                if state is None:
-                    continue
-                column = 'categories' if name in own else 'template'
-                if state.missing:
-                    message = f'the category {name!r} does not exist on the wiki'
-                else:
-                    message = (f'the category {name!r} is a redirect to {state.target!r}; '
-                               'use the target')
-                findings.problems.append(self._error(item, column, message))
+                problem = _category_problem(name, states.get(name))
+                if problem and name not in tracking - own:
+                    column = 'categories' if name in own else 'template'
+                    findings.problems.append(self._error(item, column, problem))
 
     # -- names ---------------------------------------------------------------
 

@@ -43,6 +43,8 @@ class Preflight:
     titles: bool = True
     #: Licence templates that replace the wiki's ``Category:License tags``.
     licence_templates: tuple[str, ...] | None = None
+    #: Categories added to every page (``-tracking-category:``).
+    tracking_categories: tuple[str, ...] = ()
     #: Take file types outside the wiki's list (``-any-extension``).
     any_extension: bool = False
     tags: tuple[str, ...] = ()
@@ -89,6 +91,7 @@ def screen(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], 
     checks = CheckSettings(
         licences=settings.licences, categories=settings.categories, titles=settings.titles,
         licence_templates=settings.licence_templates,
+        tracking_categories=settings.tracking_categories,
         titles_per_query=lookup.titles_per_query(site.has_right('apihighlimits')),
         extensions=facts.extensions(site))
     findings = PreChecks(replace(plan, items=todo), reader, checks).run(
