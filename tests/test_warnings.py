@@ -407,4 +407,7 @@ def test_unwanted_file_type_is_refused_before_uploading_without_the_option(
     batch = Batch(tmp_path, lenient_wiki)
     batch.add(f'{name}.bmp', content=bmp_bytes(name))
     result = batch.run()
-    assert result.returncode == 2 and 'does not take .bmp' in result.stderr
+    assert result.returncode == 6, result.stdout + result.stderr
+    row = batch.outcomes()[f'{name}.bmp']
+    assert (row['outcome'], row['sent']) == ('refused', '0')
+    assert 'does not take .bmp' in row['message']
