@@ -24,7 +24,7 @@ from uploadbot.journal.connect import (
 from uploadbot.sandbox.db import MariaDB, PostgreSQL
 from uploadbot.sandbox.db.process import process_tree, still_running
 
-from .dbfixtures import password_of
+from .dbfixtures import password_of, server_down
 
 pytestmark = pytest.mark.database
 
@@ -208,6 +208,18 @@ def test_stop_ends_every_process_of_the_server(kind, at_least, database_folder, 
     assert not server.running()
     with pytest.raises(ConnectionRefusedError), socket.create_connection(('127.0.0.1', info.port)):
         pass
+
+
+def test_a_server_stopped_and_started_again_keeps_its_port_and_its_data(server, request):
+    engine = create_journal_engine(server.url(), server.credentials)
+    table = f'kept_{request.node.callspec.id}'
+    with engine.begin() as setup:
+        setup.execute(sqlalchemy.text(f'DROP TABLE IF EXISTS {table}'))
+        setup.execute(sqlalchemy.text(f'CREATE TABLE {table} (id INTEGER PRIMARY KEY)'))
+        setup.execute(sqlalchemy.text(f'INSERT INTO {table} (id) VALUES (7)'))
+    with server_down(server), pytest.raises(sqlalchemy.exc.OperationalError):
+        scalar(engine, 'SELECT 1')
+    assert scalar(engine, f'SELECT id FROM {table}') == 7  # the pool's old connections dropped
 
 
 @pytest.mark.last

@@ -7,14 +7,17 @@ killed on several machines are in ``test_shared_batch.py``.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy
+from sqlalchemy.exc import OperationalError
 
 from uploadbot.item import UploadItem
+from uploadbot.journal.schema import rows
 from uploadbot.journal.server import LeaseLost, ServerJournal
 from uploadbot.policy import Policy
 from uploadbot.state import DataStep, State
@@ -274,3 +277,58 @@ def test_another_batchs_rows_are_neither_counted_nor_picked(engine_url, tmp_path
         other.enlist(items(tmp_path, 3))
         assert one.counts() == {'pending': 2}
         assert len(list(one.records_in([State.PENDING]))) == 2
+
+
+# -- operations repeated after a commit whose answer was lost ---------------------------
+
+class LosesAnAnswer:
+    """An engine whose next transaction commits and then reports the connection lost."""
+
+    def __init__(self, engine: sqlalchemy.engine.Engine) -> None:
+        self.engine = engine
+        self.armed = False
+
+    def __getattr__(self, name: str):
+        return getattr(self.engine, name)
+
+    @contextlib.contextmanager
+    def begin(self):
+        with self.engine.begin() as connection:
+            yield connection
+        if self.armed:
+            self.armed = False
+            raise OperationalError('COMMIT', {}, Exception(2013, 'Lost connection to MySQL '
+                                                                 'server during query'))
+
+
+def owners(journal) -> dict[int, str | None]:
+    with journal.engine.connect() as connection:
+        return dict(connection.execute(sqlalchemy.select(rows.c.row, rows.c.owner)
+                                       .where(rows.c.batch == journal.batch)).all())
+
+
+def losing_an_answer(journal) -> LosesAnAnswer:
+    journal.engine = LosesAnAnswer(journal.engine)
+    journal.outage.sleep = lambda seconds: None
+    return journal.engine
+
+
+def test_a_claim_whose_answer_was_lost_takes_the_same_row_and_leaves_none_held(journal_at,
+                                                                               tmp_path):
+    with journal_at(tmp_path) as first, journal_at(tmp_path) as second:
+        first.enlist(items(tmp_path, 3))
+        losing_an_answer(first).armed = True
+        assert [item.row for item in first.claim(1)] == [2]
+        assert [item.row for item in second.claim(5)] == [3, 4]
+        assert owners(first) == {2: first.worker, 3: second.worker, 4: second.worker}
+
+
+def test_a_save_whose_answer_was_lost_is_saved_once(journal_at, tmp_path):
+    with journal_at(tmp_path) as journal:
+        journal.enlist(items(tmp_path, 1))
+        journal.claim(1)
+        record = journal.get('2.jpg', 'File 2.jpg')
+        losing_an_answer(journal).armed = True
+        journal.save(replace(record, state=State.UPLOADED, attempts=1))
+        assert (journal.get('2.jpg', 'File 2.jpg').state, journal.open_rows()) == \
+            (State.UPLOADED, 0)

@@ -45,6 +45,11 @@ DEFAULT_PG_SOCKET_DIR = '/var/run/postgresql'
 #: Seconds to wait for the server to answer a new connection.
 CONNECT_TIMEOUT = 10
 
+#: Seconds a connection may stay silent while a statement waits for its answer
+#: before it is taken for dead. A server that failed over may answer nothing,
+#: not even a refusal; the statement is then tried again (see outage.py).
+SILENCE_TIMEOUT = 120
+
 _FORMS = 'mysql://HOST[:PORT]/DBNAME or postgresql://HOST[:PORT]/DBNAME'
 
 
@@ -292,8 +297,9 @@ def create_journal_engine(url: str | JournalURL,
     ``credentials`` is the ``-journal-cnf:`` file, if given; ``env`` stands in
     for ``os.environ`` (``HOME``, ``PGPASSFILE``). The engine's URL never holds
     the password: ``str(engine.url)`` and its repr are safe to log. Pooled
-    connections are checked before use (a server may drop idle ones) and SQL
-    parameters are left out of error messages.
+    connections are checked before use (a server may drop idle ones, or
+    restart), one that stays silent for :data:`SILENCE_TIMEOUT` is given up,
+    and SQL parameters are left out of error messages.
     """
     import sqlalchemy
 
@@ -307,14 +313,19 @@ def create_journal_engine(url: str | JournalURL,
         engine_url = sqlalchemy.URL.create(
             'mysql+pymysql', username=url.user or login.user, host=url.host, port=url.port,
             database=url.database, query=query)
-        connect_args = {'password': login.password, 'connect_timeout': CONNECT_TIMEOUT}
+        connect_args = {'password': login.password, 'connect_timeout': CONNECT_TIMEOUT,
+                        'read_timeout': SILENCE_TIMEOUT, 'write_timeout': SILENCE_TIMEOUT}
     else:
         user = pgpass_user(path, url)
         engine_url = sqlalchemy.URL.create(
             'postgresql+psycopg', username=user, host=None if url.socket else url.host,
             port=url.port, database=url.database,
             query={'host': url.socket} if url.socket else {})
-        connect_args = {'passfile': str(path), 'connect_timeout': CONNECT_TIMEOUT}
+        # libpq has no read timeout: TCP keepalives and tcp_user_timeout (ms) find a dead peer.
+        connect_args = {'passfile': str(path), 'connect_timeout': CONNECT_TIMEOUT,
+                        'keepalives_idle': 30, 'keepalives_interval': 10,
+                        'keepalives_count': (SILENCE_TIMEOUT - 30) // 10,
+                        'tcp_user_timeout': SILENCE_TIMEOUT * 1000}
     connect_args.update(options.pop('connect_args', {}))
     return sqlalchemy.create_engine(engine_url, connect_args=connect_args, **options)
 

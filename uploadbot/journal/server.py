@@ -20,28 +20,28 @@ one batch at once. They do not lock the batch; they **claim rows**:
   (:meth:`ServerJournal.reserve_name`), so two machines never pick the same.
 
 Every record is written in its own transaction before the next request, as
-in the SQLite journal. Clocks: leases compare this machine's time with the
-other runs', so the machines' clocks must agree to within a few seconds (NTP;
-Toolforge's nodes do).
+in the SQLite journal; a server away for a while (a restart, a failover) is
+waited for, within a budget (:mod:`uploadbot.journal.outage`). Clocks: leases
+compare this machine's time with the other runs', so the machines' clocks
+must agree to within a few seconds (NTP; Toolforge's nodes do).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pywikibot
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
@@ -49,7 +49,9 @@ from uploadbot.state import IN_FLIGHT, PUBLISHED, DataStep, State
 
 from . import schema
 from .base import COLUMNS, Record
-from .connect import JournalConnectionError, connection_failure
+from .connect import connection_failure
+from .outage import Outage
+from .outage import guarded as _guarded
 from .schema import meta, names, row_key, rows
 
 if TYPE_CHECKING:
@@ -67,37 +69,6 @@ _OPEN = (State.PENDING, *IN_FLIGHT)
 
 #: States that end a row's lease: nothing more happens to it in this run.
 _ENDED = frozenset({*State}) - {State.PENDING, *IN_FLIGHT}
-
-#: Attempts at one statement that meets a passing error (a deadlock, a dropped
-#: connection) before the run stops.
-_ATTEMPTS = 4
-
-T = TypeVar('T')
-
-
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
-    """Retry a journal operation on passing database errors; stop the run on lasting ones.
-
-    Every operation is one transaction that can be repeated (an update to the
-    same values, an insert that ignores duplicates), so repeating it is safe.
-    A server that stays away ends the run with one line naming it
-    (:class:`~uploadbot.journal.connect.JournalConnectionError`), never a traceback.
-    """
-    @functools.wraps(method)
-    def guarded(self: ServerJournal, *args: Any, **kwargs: Any) -> T:
-        for attempt in range(_ATTEMPTS):
-            try:
-                return method(self, *args, **kwargs)
-            except OperationalError as error:
-                if attempt == _ATTEMPTS - 1:
-                    raise connection_failure(error, self.engine) from None
-                time.sleep(0.2 * 2 ** attempt)
-            except DBAPIError as error:  # not passing: a statement the server refuses
-                raise connection_failure(error, self.engine,
-                                         doing='a statement was refused by') from None
-        raise AssertionError('unreachable')
-    return guarded
-
 
 class ServerJournal:
     """The :class:`~uploadbot.journal.base.Journal` of one batch on a database server."""
@@ -120,6 +91,10 @@ class ServerJournal:
             raise connection_failure(error, engine) from None
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self.outage = Outage(engine, lease)
+        #: Rows claimed and not yet ended; whether the last claim's commit is unknown.
+        self._held: set[str] = set()
+        self._claim_unsure = False
 
     # -- the Journal interface ---------------------------------------------------------
 
@@ -156,6 +131,8 @@ class ServerJournal:
                 if not added:
                     raise LeaseLost('another run took this row over (this run\'s lease on '
                                     'it ran out); it leaves the row to that run')
+        if record.state in _ENDED:
+            self._held.discard(key)  # only once it is saved: see _unworked
         return record
 
     @_guarded
@@ -197,15 +174,20 @@ class ServerJournal:
                 .group_by(column)).all())
 
     def close(self) -> None:
-        """Stop the heartbeat and give back the rows this run holds (their leases would
-        run out anyway: a database gone by now is only a warning)."""
+        """Stop the heartbeat and give back the rows this run holds, in one attempt.
+
+        Their leases run out anyway: a database away by now costs a warning,
+        not a wait, and nothing more when the run already stopped for it.
+        """
         self._stop.set()
         if self._heartbeat is not None:
             self._heartbeat.join()
-        try:
-            self._release_all()
-        except JournalConnectionError as error:
-            pywikibot.warning(f'{error}; the rows this run held wait for their leases')
+        if self.outage.gave_up is None:
+            try:
+                self._release_all()
+            except DBAPIError as error:
+                pywikibot.warning(f'{connection_failure(error, self.engine)}; the rows this '
+                                  'run held wait for their leases')
         self.engine.dispose()
 
     def __enter__(self) -> ServerJournal:
@@ -282,18 +264,32 @@ class ServerJournal:
         now = time.time()
         if self.stopped():
             return []
+        unsure, self._claim_unsure = self._claim_unsure, True
         with self.engine.begin() as connection:
-            found = connection.execute(
-                select(rows.c.key, rows.c.item)
-                .where(rows.c.batch == self.batch, self._claimable(now))
-                .order_by(rows.c.row, rows.c.key).limit(limit)
-                .with_for_update(skip_locked=True)).all()
+            found = self._unworked(connection, limit) if unsure else []
+            if len(found) < limit:
+                found += connection.execute(
+                    select(rows.c.key, rows.c.item)
+                    .where(rows.c.batch == self.batch, self._claimable(now))
+                    .order_by(rows.c.row, rows.c.key).limit(limit - len(found))
+                    .with_for_update(skip_locked=True)).all()
             if found:
                 connection.execute(
                     update(rows).where(rows.c.key.in_([key for key, _ in found]))
                     .values(owner=self.worker, lease_until=now + self.lease))
+        self._claim_unsure = False
+        self._held.update(key for key, _ in found)
         self._start_heartbeat()
         return [UploadItem.from_data(json.loads(item), self.root) for _, item in found]
+
+    def _unworked(self, connection: Any, limit: int) -> list[Any]:
+        """Rows this run holds and works on nowhere: taken by a claim whose answer was lost."""
+        found = connection.execute(
+            select(rows.c.key, rows.c.item)
+            .where(rows.c.batch == self.batch, rows.c.owner == self.worker,
+                   self._claimable(None))
+            .order_by(rows.c.row, rows.c.key)).all()
+        return [row for row in found if row.key not in self._held][:limit]
 
     @_guarded
     def items(self) -> list[UploadItem]:
@@ -360,7 +356,8 @@ class ServerJournal:
                                   rows.c.updated < self.started)))
         if now is None:
             return condition
-        return and_(condition, or_(rows.c.lease_until.is_(None), rows.c.lease_until < now))
+        return and_(condition, or_(rows.c.lease_until.is_(None),
+                                   rows.c.lease_until < self.outage.lease_cutoff(now)))
 
     def _start_heartbeat(self) -> None:
         if self._heartbeat is None:
@@ -369,18 +366,15 @@ class ServerJournal:
             self._heartbeat.start()
 
     def _beat(self) -> None:
-        """Renew this run's leases a few times per lease, until the journal closes."""
-        while not self._stop.wait(self.lease / 4):
-            try:
-                with self.engine.begin() as connection:
-                    connection.execute(
-                        update(rows).where(rows.c.batch == self.batch,
-                                           rows.c.owner == self.worker)
-                        .values(lease_until=time.time() + self.lease))
-            except Exception:  # a missed beat is retried: the lease has slack
-                continue
+        """Renew this run's leases a few times per lease, until the journal closes,
+        through an outage too (:meth:`~uploadbot.journal.outage.Outage.keep_alive`)."""
+        def renew() -> None:
+            with self.engine.begin() as connection:
+                connection.execute(update(rows).where(rows.c.batch == self.batch,
+                                                      rows.c.owner == self.worker)
+                                   .values(lease_until=time.time() + self.lease))
+        self.outage.keep_alive(renew, every=self.lease / 4, until=self._stop)
 
-    @_guarded
     def _release_all(self) -> None:
         """Give back what this run holds, so others need not wait for the leases."""
         with self.engine.begin() as connection:

@@ -24,7 +24,7 @@ from uploadbot.api.protocol import Transfer
 from uploadbot.api.session import guard_pywikibot_requests
 from uploadbot.api.transfer import SiteTransfer
 from uploadbot.batch.plan import Plan
-from uploadbot.errors import ExitCode, InputError
+from uploadbot.errors import BatchStop, ExitCode, InputError
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal
 from uploadbot.state import NEEDS_CHANGE, DataStep, Outcome, State
@@ -128,7 +128,10 @@ class UploadBot(BaseBot):
 
     def treat(self, item: UploadItem) -> None:
         if self._pool is None:
-            self.record(self._upload(item))
+            try:
+                self.record(self._upload(item))
+            except BatchStop as stop:  # the journal gone for good: as a broken worker
+                self._broken = stop
             return
         self._slots.acquire()
         future = self._pool.submit(self._upload, item)
@@ -138,7 +141,9 @@ class UploadBot(BaseBot):
         """A worker's row is done; a worker that broke (the journal gone) stops the run.
 
         A done-callback's exception would only be logged: it is kept and raised
-        again when the run ends (:meth:`run`), so the run does not exit 0.
+        again when the run ends (:meth:`run`), so the run does not exit 0, and
+        not through pywikibot's loop, which would add 'Script terminated by
+        exception' to the one line the command line prints.
         """
         try:
             self.record(future.result())
@@ -193,10 +198,17 @@ class UploadBot(BaseBot):
         """The items, until the policy aborts or the run-time budget is spent.
 
         The budget is checked between files only: a file under way is finished
-        and recorded, so the next run starts from a clean state.
+        and recorded, so the next run starts from a clean state. Asked before
+        the next item is taken: a claimed item is not taken only to be dropped.
         """
-        for item in self.items:
-            if self.should_stop():
+        items = iter(self.items)
+        while not self.should_stop():
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            except BatchStop as stop:  # the journal claims come from is gone for good
+                self._broken = stop
                 return
             yield item
 

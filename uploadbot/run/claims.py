@@ -4,7 +4,9 @@ Instead of the planned list, such a run takes rows from the journal one at a
 time (:meth:`~uploadbot.journal.server.ServerJournal.claim`). When nothing is
 free but other runs still hold open rows, it waits and asks again: either
 those runs finish them, or they died and their leases run out, and this run
-takes the rows over. It stops when no open row is left anywhere.
+takes the rows over. It stops when no open row is left anywhere. A journal
+server away for a while is waited for inside each call (see
+:mod:`uploadbot.journal.outage`), so the loop needs no care of its own.
 """
 
 from __future__ import annotations

@@ -53,7 +53,9 @@ def root_folder(manifest: Path | None, given: Path | None) -> Path:
 def open_journal(url: str, credentials: Path | None, *, batch: str, root: Path,
                  commit_held: bool = False, retry_refused: bool = False,
                  lease: float = LEASE_SECONDS) -> ServerJournal:
-    """The batch's journal on the server, the login checked at once."""
+    """The batch's journal on the server, the login checked at once: a server that cannot
+    be reached at the start stops the run at once (a wrong address shows at once);
+    one that goes away later is waited for (:mod:`uploadbot.journal.outage`)."""
     engine = create_journal_engine(url, credentials)
     check_connection(engine)
     return ServerJournal(engine, batch, root, commit_held=commit_held,
