@@ -28,12 +28,13 @@ stop:
 examples: venv
 	$(BIN)/python examples/make_examples.py
 
-# The sandbox has none of the example rows' categories (Commons has them), so
-# the demo leaves the category check out.
+# Every check is on: the sandbox has the example rows' categories and files its
+# licence templates in Category:License tags, as Commons does. The journal lives
+# with the wiki it speaks of, so a new sandbox starts a new journal.
 demo: sandbox examples
 	$(BIN)/uploadbot -dir:$(SANDBOX)/pywikibot -manifest:examples/batch.csv \
 		-template:examples/description.wiki -report:examples/demo.report.csv \
-		-summary:'uploadbot demo batch' -no-category-check
+		-journal:$(SANDBOX)/demo.journal.sqlite -summary:'uploadbot demo batch'
 	@echo
 	@echo "report: examples/demo.report.csv"
 	@$(BIN)/python -c "import json; i = json.load(open('$(SANDBOX)/sandbox.json')); \
@@ -57,7 +58,8 @@ lint: venv
 	$(BIN)/ruff check uploadbot tests benchmarks examples families scripts
 
 clean: stop
-	rm -rf $(SANDBOX) build *.egg-info examples/files examples/*.report.csv
+	rm -rf $(SANDBOX) build *.egg-info examples/files examples/*.report.csv \
+		examples/*.journal.sqlite*
 
 # `make bench`: uploadbot against a raw requests client and pywikibot on a fresh
 # sandbox wiki (see benchmarks/README.md); `make bench BENCH_ARGS=--quick` is short.

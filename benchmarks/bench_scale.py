@@ -44,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
-TEMPLATE = '== Summary ==\n{{Information\n |description = {{{description}}}\n}}\n'
+TEMPLATE = '== Summary ==\n{{Information\n |description = {{{description}}}\n}}\n{{cc-zero}}\n'
 #: Upload content is offset from check content, so no upload is a duplicate of a checked file.
 UPLOAD_BASE = {'raw': 1_000_000, 'ub': 2_000_000}
 

@@ -39,7 +39,7 @@ def bot(folder: Path, pywikibot_dir: str, *args: str) -> list[str]:
 
 
 def write_batch(folder: Path, rows: list[tuple[str, str]]) -> None:
-    (folder / 't.wiki').write_text('{{Information|description={{{description|benchmark}}}}}')
+    (folder / 't.wiki').write_text('{{Information|description={{{description|benchmark}}}}}{{cc-zero}}')
     with open(folder / 'batch.csv', 'w', newline='') as handle:
         writer = csv.writer(handle)
         writer.writerow(['file', 'filename'])

@@ -45,7 +45,7 @@ from tests.proxy import FaultProxy, pywikibot_dir_through  # noqa: E402
 from uploadbot.sandbox import Sandbox  # noqa: E402
 from uploadbot.sandbox.db import DatabaseInfo, MariaDB  # noqa: E402
 
-TEMPLATE = '{{{description}}}\n'
+TEMPLATE = '{{{description}}}\n{{cc-zero}}\n'  # the sandbox checks licences
 
 
 def make_batch(folder: Path, count: int, tag: str) -> Path:

@@ -62,7 +62,13 @@ def admin(sandbox) -> WikiAPI:
 
 
 #: Tells this session's files from those of earlier sessions on a reused sandbox.
-SESSION = secrets.token_hex(2)
+#: ``UPLOADBOT_TEST_SESSION`` sets it: to repeat a run under the prefix its header
+#: shows, and for test_session_prefix.py, which runs tests under two fixed ones.
+SESSION = os.environ.get('UPLOADBOT_TEST_SESSION') or secrets.token_hex(2)
+
+
+def pytest_report_header() -> str:
+    return f'session prefix: {SESSION} (UPLOADBOT_TEST_SESSION={SESSION} repeats it)'
 
 
 @pytest.fixture

@@ -7,17 +7,13 @@ meeting only names (or page texts) the tests choose.
 
 from __future__ import annotations
 
-import io
-import random
 import re
 from pathlib import Path
-
-from PIL import Image
 
 from uploadbot.sandbox import Sandbox, SandboxInfo
 from uploadbot.sandbox.wiki import BOT_PASSWORD_NAME
 
-from .files import jpeg_bytes
+from .files import bmp_bytes, jpeg_bytes, png_bytes
 from .wikiapi import WikiAPI
 
 TITLE_RULE = 'Blacklisted title'
@@ -96,11 +92,9 @@ def jpeg(name: str, size: int = 5000) -> bytes:
 
 
 def image_bytes(name: str, kind: str) -> bytes:
-    """A PNG or BMP of random pixels (about 7 kB): more than two chunks."""
-    rng = random.Random(name)
-    buffer = io.BytesIO()
-    Image.frombytes('RGB', (48, 48), rng.randbytes(48 * 48 * 3)).save(buffer, kind)
-    return buffer.getvalue()
+    """A PNG or BMP of noise (about 7 kB): more than two chunks, unique to ``name``."""
+    make = {'PNG': png_bytes, 'BMP': bmp_bytes}[kind]
+    return make(name, side=48, noise=True)
 
 
 def svg_with_script(*, script_first: bool) -> bytes:

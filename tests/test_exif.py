@@ -68,6 +68,7 @@ def test_exif_fills_the_date_and_adds_the_location_on_the_wiki(batch, wiki, name
 @pytest.mark.wiki
 def test_a_date_in_the_row_wins_over_the_exif_date(batch, wiki, name):
     batch.add(f'{name}.jpg', content=photo_with_exif(seed=name), date='1999-12-31')
-    batch.template.write_text('{{Information|description={{{description}}}|date={{{date|}}}}}\n')
+    batch.template.write_text('{{Information|description={{{description}}}|date={{{date|}}}}}\n'
+                              '{{cc-zero}}\n')
     batch.run('-exif', check=True)
     assert 'date=1999-12-31' in wiki.page_text(f'File:{name}.jpg')

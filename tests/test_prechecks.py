@@ -1,8 +1,10 @@
 """Licence, category and title checks before upload, on a wiki set up like Commons.
 
 A second sandbox has the TitleBlacklist extension, an upload rate limit for
-the bot and an on-wiki list of copy-upload domains; each test writes the
-licence category, the categories and the blacklist it needs.
+the bot and an on-wiki list of copy-upload domains; it files the licence
+templates the sandbox ships in `Category:License tags` and a subcategory, and
+each test writes the categories and the blacklist it needs. A third sandbox
+has no template in that category, as a wiki may not.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from uploadbot.api import facts
 from uploadbot.errors import ExitCode
 from uploadbot.sandbox import Sandbox
 
-from .conftest import Batch
+from .conftest import Batch, second_sandbox
 from .files import jpeg_bytes
 from .proxy import FaultProxy, pywikibot_dir_through
 from .wikiapi import WikiAPI
@@ -54,11 +56,13 @@ def commons(tmp_path_factory):
     box = Sandbox(tmp_path_factory.mktemp('commons'), workers=2, extra_settings=SETTINGS)
     info = box.start()
     admin = WikiAPI(info.api_url).login(info.admin, info.admin_password)
-    admin.edit('Category:License tags', 'Licence templates.')
+    # The sandbox files its licence templates in Category:License tags; one moves to a
+    # subcategory, where Commons keeps most of its own.
     admin.edit('Category:CC license tags', '[[Category:License tags]]')
-    for template, category in (('Cc-by-sa-4.0', 'CC license tags'), ('Cc-zero', 'License tags')):
-        text = admin.page_text(f'Template:{template}')
-        admin.edit(f'Template:{template}', f'{text}<noinclude>[[Category:{category}]]</noinclude>')
+    text = admin.page_text('Template:Cc-by-sa-4.0')
+    assert '[[Category:License tags]]' in text
+    admin.edit('Template:Cc-by-sa-4.0',
+               text.replace('[[Category:License tags]]', '[[Category:CC license tags]]'))
     admin.edit('Template:Cc-by-sa', '#REDIRECT [[Template:Cc-by-sa-4.0]]')
     admin.edit('Category:Bridges', 'Bridges.')
     admin.edit('Category:Towers', 'Towers.')
@@ -68,6 +72,7 @@ def commons(tmp_path_factory):
     admin.edit('MediaWiki:Copyupload-allowed-domains', '# hosts the wiki copies from\n'
                'upload.wikimedia.org\n*.example.org\n')
     wait_for(lambda: 'Template:Cc-by-sa-4.0' in members(admin, 'CC license tags')
+             and 'Template:Cc-by-sa-4.0' not in members(admin, 'License tags')
              and 'Template:Cc-zero' in members(admin, 'License tags')
              and 'Category:Towers old' in members(admin, 'Category redirects'),
              'the licence and redirect categories')
@@ -112,6 +117,32 @@ def test_check_flags_licence_categories_and_blacklisted_names_by_row_and_column(
     assert "at the account's upload limit of 3 per 60 s, 9 upload(s) take at least 2 min" \
         in output
     assert 'Traceback' not in output
+
+
+@pytest.fixture(scope='module')
+def unlicensed(tmp_path_factory):
+    """A sandbox whose licence templates are taken out of Category:License tags."""
+    sandbox = second_sandbox(tmp_path_factory, 'unlicensed')
+    info = next(sandbox)
+    admin = WikiAPI(info.api_url).login(info.admin, info.admin_password)
+    for title in members(admin, 'License tags'):
+        admin.edit(title, admin.page_text(title).replace('[[Category:License tags]]', ''))
+    wait_for(lambda: not members(admin, 'License tags'), 'an empty licence category')
+    yield info
+    next(sandbox, None)
+
+
+def test_a_wiki_whose_licence_category_holds_no_templates_gets_a_warning_instead(
+        tmp_path, unlicensed, name):
+    batch = Batch(tmp_path, unlicensed)
+    batch.template.write_text(TEMPLATE)
+    batch.add(f'{name}.jpg', license='All rights mine')
+    result = batch.run('-check', '-no-category-check')
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert 'WARNING: licence check skipped: Category:License tags on this wiki holds no ' \
+        'templates; name them with -licence-templates:' in output
+    assert 'no licence' not in output
 
 
 def test_a_held_row_is_checked_again_before_commit_held_publishes_it(tmp_path, sandbox, name):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
-import random
 import re
 import sqlite3
 import subprocess
@@ -12,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 import uploadbot
+
+from .files import png_bytes
 
 README = Path(__file__).resolve().parent.parent / 'README.md'
 
@@ -26,13 +25,6 @@ def readme_script() -> str:
                       text, re.DOTALL)
     assert match, 'the README has no script marked for the test suite'
     return match.group(1)
-
-
-def png_bytes(seed: object) -> bytes:
-    rng = random.Random(repr(seed))
-    buffer = io.BytesIO()
-    Image.new('RGB', (8, 8), tuple(rng.randrange(256) for _ in range(3))).save(buffer, 'PNG')
-    return buffer.getvalue()
 
 
 def test_every_name_in_all_is_importable_from_the_package():

@@ -28,14 +28,12 @@ needs a shared repository (InstantCommons), which the sandbox has not.
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from uploadbot.sandbox import SandboxInfo, extensions
 
 from .conftest import second_sandbox
-from .files import jpeg_bytes
+from .files import NO_KNOWN_TYPE, jpeg_bytes
 from .refusing import (
     DISALLOWED,
     FILTERS,
@@ -245,7 +243,7 @@ def test_abuse_filter_warning_passes_on_a_second_commit(bot, refusing_admin, nam
 # -- banned file types -------------------------------------------------------------
 
 def test_prohibited_extension_is_filetype_banned_and_says_what_is_allowed(bot, name):
-    content = random.Random(name).randbytes(3000)  # of no type MediaWiki knows
+    content = NO_KNOWN_TYPE[:3000]  # the same bytes every run, of no type MediaWiki knows
     refusal = error(bot.send_file(f'{name}.exe', content))
     assert refusal['code'] == 'filetype-banned'
     assert (refusal['filetype'], refusal['blacklisted']) == ('exe', ['exe'])
@@ -400,7 +398,7 @@ def test_name_with_tildes_is_illegal_filename(bot, name):
                                        ('too short', 'filename-tooshort'),
                                        ('no extension', 'filetype-missing')])
 def test_bad_name_is_refused_with_its_own_code_and_a_filekey(bot, name, bad, code):
-    content = random.Random(name).randbytes(3000) if bad == 'no extension' else jpeg(name)
+    content = NO_KNOWN_TYPE[:3000] if bad == 'no extension' else jpeg(name)
     refusal = error(bot.send_file(bad_name(name, bad), content))
     assert (refusal['code'], refusal['invalidparameter']) == (code, 'filename')
     assert refusal['filekey']
@@ -408,7 +406,7 @@ def test_bad_name_is_refused_with_its_own_code_and_a_filekey(bot, name, bad, cod
 
 @pytest.mark.parametrize('bad', ['tildes', 'too long', 'too short', 'no extension'])
 def test_bad_names_are_illegal_filename_at_the_first_chunk(bot, name, bad):
-    answers = bot.send_chunks(bad_name(name, bad), random.Random(name).randbytes(5000))
+    answers = bot.send_chunks(bad_name(name, bad), NO_KNOWN_TYPE)
     assert len(answers) == 1
     refusal = error(answers[0])
     assert refusal['code'] == 'illegal-filename'

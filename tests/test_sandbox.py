@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import stat
 import subprocess
@@ -13,6 +14,8 @@ import pytest
 from uploadbot.sandbox import settings
 
 pytestmark = pytest.mark.wiki
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_sandbox_serves_mediawiki_1_39_on_loopback(wiki, sandbox):
@@ -54,6 +57,24 @@ def test_description_templates_render(wiki):
     assert 'class="description"' in html and 'Hello' in html
     assert 'Own work' in html
     assert 'CC0' in html
+
+
+def test_licence_templates_are_filed_in_the_licence_category(wiki):
+    """As on Commons, so the licence check before upload runs for real on the sandbox."""
+    answer = wiki.get(action='query', list='categorymembers', cmtitle='Category:License tags',
+                      cmlimit='max')
+    titles = {member['title'] for member in answer['query']['categorymembers']}
+    assert {'Template:Cc-by-4.0', 'Template:Cc-by-sa-4.0', 'Template:Cc-zero'} <= titles
+
+
+def test_the_example_batchs_categories_exist(wiki):
+    with open(ROOT / 'examples' / 'batch.csv', newline='', encoding='utf-8') as handle:
+        categories = {name for row in csv.DictReader(handle)
+                      for name in row['categories'].split(';') if name}
+    assert categories
+    answer = wiki.get(action='query', titles='|'.join(f'Category:{name}' for name in categories))
+    missing = [page['title'] for page in answer['query']['pages'] if page.get('missing')]
+    assert missing == []
 
 
 def test_status_says_where_it_runs(sandbox):

@@ -43,9 +43,9 @@ def tool_home(tmp_path: Path, sandbox, name: str, count: int, size: int = 3000) 
     incoming.mkdir(parents=True)
     for index in range(count):
         (incoming / f'{name} {index}.jpg').write_bytes(jpeg_bytes(size, seed=(name, index)))
-    (home / 'batch' / 'description.wiki').write_text(
+    (home / 'batch' / 'description.wiki').write_text(  # a licence, as the recipe's has
         '{{Information|description={{{description|From the incoming folder}}}'
-        '|author={{{author|UploadBot}}}}}\n')
+        '|author={{{author|UploadBot}}}}}\n{{{license|{{cc-by-sa-4.0}}}}}\n')
     return home
 
 

@@ -8,14 +8,11 @@ which file is there, which version is current, its SHA1, its uploader.
 from __future__ import annotations
 
 import hashlib
-import io
-import random
 
 import pytest
-from PIL import Image
 
 from .conftest import Batch, second_sandbox
-from .files import jpeg_bytes
+from .files import bmp_bytes, jpeg_bytes
 from .wikiapi import WikiAPI
 
 pytestmark = pytest.mark.wiki
@@ -374,14 +371,6 @@ def test_large_file_with_skip_uploads_nothing(tmp_path, warning_wiki, name):
     batch.run('-on:large-file=skip', check=True)
     assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'skipped'
     assert WikiAPI(warning_wiki.api_url).file_info(f'{name}.jpg') is None
-
-
-def bmp_bytes(seed: object) -> bytes:
-    """A small BMP image: a type the sandbox does not list."""
-    rng = random.Random(repr(seed))
-    buffer = io.BytesIO()
-    Image.new('RGB', (8, 8), tuple(rng.randrange(256) for _ in range(3))).save(buffer, 'BMP')
-    return buffer.getvalue()
 
 
 def test_unwanted_file_type_is_skipped_by_default(tmp_path, lenient_wiki, name):

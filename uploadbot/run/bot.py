@@ -167,6 +167,17 @@ class UploadBot(BaseBot):
             if outcome is not None:
                 self.record(outcome)
 
+    def exit(self) -> None:
+        """Tear down and wait for pywikibot's threads, printing nothing more.
+
+        Works around pywikibot's ``BaseBot.exit()``, which prints the counter
+        (``5 uploaded operations``, true of no re-run), an execution time in whole
+        seconds (empty under one) and ``Script terminated successfully.`` whatever
+        the exit code: the run's one tally is the summary line :meth:`teardown` prints.
+        """
+        self.teardown()
+        pywikibot.stopme()
+
     def should_stop(self) -> bool:
         """Whether to start no more rows: aborted, out of time, or a worker broke."""
         if self.deadline is not None and time.monotonic() >= self.deadline:

@@ -8,6 +8,7 @@ The sandbox lives in one directory (``.sandbox/`` by default)::
     images/                     uploaded files and the upload stash
     pywikibot/                  a ready pywikibot config directory (pwbconfig.py)
     install/extension-tables    extensions whose tables are made (extensions.py)
+    install/pages               the digest of the shipped pages last imported (PAGES)
     sandbox.json                where the wiki is and who may log in
     server.pid, jobrunner.pid   the processes ``stop`` ends
     logs/                       their output
@@ -18,6 +19,7 @@ A second ``start`` on the same directory reuses the wiki and its files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -41,7 +43,11 @@ BOT = 'UploadBot'
 BOT_PASSWORD_NAME = 'uploadbot'
 BOT_GRANTS = ('basic', 'highvolume', 'editpage', 'createeditmovepage',
               'uploadfile', 'uploadeditmovefile', 'delete')
-TEMPLATES_DIR = Path(__file__).parent / 'templates'
+#: The pages every sandbox has, by namespace: the templates description pages use (the
+#: licence templates in ``Category:License tags``, as on Commons), and the categories of
+#: the licence templates and of the example batch (``examples/batch.csv``).
+PAGES = {'Template': Path(__file__).parent / 'templates',
+         'Category': Path(__file__).parent / 'categories'}
 JOB_LOOP = Path(__file__).parent / 'jobloop.php'
 BOT_ACCOUNT = Path(__file__).parent / 'botaccount.php'
 DEFAULT_WORKERS = 4
@@ -124,7 +130,7 @@ class Sandbox:
         self._make_extension_tables()
         if first_time:
             self._create_accounts()
-            self._import_templates()
+        self._import_pages()
         self._spawn('server', self._server_command(port), workers=self.workers)
         self._spawn('jobrunner', self._jobrunner_command())
         info = self._write_info(server, port)
@@ -202,11 +208,24 @@ class Sandbox:
         secret = self.add_bot_password(BOT_PASSWORD_NAME, BOT_GRANTS)
         pwbconfig.write_private(self.directory / 'bot.secret', secret)
 
-    def _import_templates(self) -> None:
-        """The templates description pages use, so built pages render."""
-        files = sorted(str(path) for path in TEMPLATES_DIR.glob('*.wiki'))
-        self._run([*self._maintenance('importTextFiles.php'), '--prefix', 'Template:',
-                   '--overwrite', '--summary', 'uploadbot sandbox templates', *files])
+    def _import_pages(self) -> None:
+        """The shipped pages (``PAGES``), when they changed since they were last imported.
+
+        So a sandbox made by an older version gets new pages at its next start,
+        and an unchanged one costs no PHP process.
+        """
+        files = {namespace: sorted(folder.glob('*.wiki')) for namespace, folder in PAGES.items()}
+        digest = hashlib.sha256(b''.join(
+            f'{path.parent.name}/{path.name}\n'.encode() + path.read_bytes()
+            for paths in files.values() for path in paths)).hexdigest()
+        stamp = self.directory / 'install' / 'pages'
+        if stamp.exists() and stamp.read_text().strip() == digest:
+            return
+        for namespace, paths in files.items():
+            self._run([*self._maintenance('importTextFiles.php'), '--prefix', f'{namespace}:',
+                       '--overwrite', '--summary', 'uploadbot sandbox pages',
+                       *(str(path) for path in paths)])
+        stamp.write_text(digest + '\n')
 
     def _write_info(self, server: str, port: int) -> SandboxInfo:
         info = SandboxInfo(
