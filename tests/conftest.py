@@ -51,6 +51,19 @@ def second_sandbox(tmp_path_factory, label: str, settings: str = '', **options):
     box.stop()
 
 
+def blacklisting_sandbox(tmp_path_factory, label: str, rule: str):
+    """A sandbox whose TitleBlacklist refuses titles matching ``rule``, kept in a file (the
+    source must not be called ``local``: TitleBlacklist uses that name for its own)."""
+    folder = tmp_path_factory.mktemp(label)
+    (folder / 'titleblacklist.txt').write_text(rule + '\n')
+    settings = ("wfLoadExtension( 'TitleBlacklist' );\n"
+                "$wgTitleBlacklistSources = [ 'tests' => [ 'type' => 'file', "
+                f"'src' => '{folder / 'titleblacklist.txt'}' ] ];\n")
+    box = Sandbox(folder / 'wiki', workers=2, extra_settings=settings)
+    yield box.start()
+    box.stop()
+
+
 @pytest.fixture(scope='session')
 def wiki(sandbox) -> WikiAPI:
     return WikiAPI(sandbox.api_url)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from uploadbot.sandbox import Sandbox
-
-from .conftest import Batch
+from .conftest import Batch, blacklisting_sandbox
 from .wikiapi import WikiAPI
 
 pytestmark = pytest.mark.wiki
@@ -20,14 +18,7 @@ pytestmark = pytest.mark.wiki
 
 @pytest.fixture(scope='module')
 def blacklisting_wiki(tmp_path_factory):
-    folder = tmp_path_factory.mktemp('blacklist')
-    (folder / 'titleblacklist.txt').write_text('File:.*Forbidden.*\n')
-    settings = ("wfLoadExtension( 'TitleBlacklist' );\n"
-                "$wgTitleBlacklistSources = [ 'tests' => [ 'type' => 'file', "
-                f"'src' => '{folder / 'titleblacklist.txt'}' ] ];\n")
-    box = Sandbox(folder / 'wiki', workers=2, extra_settings=settings)
-    yield box.start()
-    box.stop()
+    yield from blacklisting_sandbox(tmp_path_factory, 'blacklist', 'File:.*Forbidden.*')
 
 
 def test_a_blacklisted_title_is_refused_once_and_not_sent_by_the_next_run(

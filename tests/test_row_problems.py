@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from uploadbot.errors import ExitCode
-from uploadbot.sandbox import Sandbox, SandboxInfo
+from uploadbot.sandbox import SandboxInfo
 
-from .conftest import Batch
+from .conftest import Batch, blacklisting_sandbox
 from .files import jpeg_bytes
 from .wikiapi import WikiAPI
 
@@ -29,15 +29,8 @@ pytestmark = pytest.mark.wiki
 
 
 @pytest.fixture(scope='module')
-def blacklisting_wiki(tmp_path_factory) -> SandboxInfo:
-    folder = tmp_path_factory.mktemp('camera')
-    (folder / 'titleblacklist.txt').write_text('File:CAM[ _]?\\d+.*\n')
-    settings = ("wfLoadExtension( 'TitleBlacklist' );\n"
-                "$wgTitleBlacklistSources = [ 'tests' => [ 'type' => 'file', "
-                f"'src' => '{folder / 'titleblacklist.txt'}' ] ];\n")
-    box = Sandbox(folder / 'wiki', workers=2, extra_settings=settings)
-    yield box.start()
-    box.stop()
+def blacklisting_wiki(tmp_path_factory):
+    yield from blacklisting_sandbox(tmp_path_factory, 'camera', 'File:CAM[ _]?\\d+.*')
 
 
 class Folder:
