@@ -235,7 +235,7 @@ site.login()
 data, problems = read_cells({'caption.en': 'A plot', 'depicts': 'Q146'})
 assert not problems
 item = uploadbot.UploadItem(row=1, path=folder / 'plot.jpg', filename=sys.argv[-1],
-                            source='plot.jpg', text='A plot', comment='c',
+                            source='plot.jpg', text='A plot {{cc-by-sa-4.0}}', comment='c',
                             policy=uploadbot.Policy.defaults(), structured=data)
 with uploadbot.SQLiteJournal(folder / 'j.sqlite') as journal:
     bot = uploadbot.UploadBot.on_site(site, [item], journal=journal, mediainfo=True)
