@@ -25,6 +25,7 @@ from uploadbot.api.transfer import SiteTransfer
 from uploadbot.errors import ExitCode, InputError
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal
+from uploadbot.option_table import default
 from uploadbot.state import DataStep, Outcome, State
 from uploadbot.upload.commit import BatchAborted
 from uploadbot.upload.structured import DEFAULT_SUMMARY, DataSettings
@@ -40,7 +41,8 @@ class UploadBot(BaseBot):
     """Uploads a planned batch, one :class:`~uploadbot.upload.task.UploadTask` per item."""
 
     def __init__(self, items: Iterable[UploadItem], transfers: Callable[[], Transfer],
-                 report: Report, *, journal: Journal, settings: TaskSettings, workers: int = 1,
+                 report: Report, *, journal: Journal, settings: TaskSettings,
+                 workers: int = default('workers'),
                  max_runtime: float | None = None, progress: Progress | None = None,
                  claims: NameClaims | None = None, on_abort: Callable[[], None] | None = None,
                  **kwargs) -> None:
@@ -69,7 +71,8 @@ class UploadBot(BaseBot):
 
     @classmethod
     def on_site(cls, site: pywikibot.site.APISite, items: Iterable[UploadItem], *,
-                journal: Journal, report: Report | None = None, chunk_size: int = 4 * 2 ** 20,
+                journal: Journal, report: Report | None = None,
+                chunk_size: int = default('chunk_size'),
                 tags: Iterable[str] = (), max_rate: float | None = None,
                 **options) -> UploadBot:
         """A bot for a logged-in pywikibot site, with the settings a script rarely changes.
