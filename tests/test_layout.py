@@ -13,11 +13,12 @@ PACKAGE = ROOT / 'uploadbot'
 #: Each top-level part of the package and its layer: a part may import only
 #: parts of lower layers (and its own subpackage).
 RANK = {
-    'errors': 0, 'state': 1, 'names': 1, 'policy': 2, 'mediainfo': 2, 'item': 3, 'decision': 3,
+    'errors': 0, 'option_table': 0, 'state': 1, 'names': 1, 'policy': 2, 'mediainfo': 2,
+    'item': 3, 'decision': 3,
     'api': 4, 'journal': 4, 'describe': 4,
     'batch': 5, 'upload': 5,
     'run': 6,
-    'options': 7, 'cli': 8, '__main__': 9, 'pwb_script': 9, 'sandbox': 9,
+    'options': 7, 'command': 8, 'cli': 9, '__main__': 10, 'pwb_script': 11, 'sandbox': 10,
 }
 
 

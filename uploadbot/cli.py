@@ -1,59 +1,14 @@
-"""The command line: ``uploadbot``, ``python -m uploadbot`` and ``pwb uploadbot``.
+"""The command line's runs: ``uploadbot``, ``python -m uploadbot`` and ``pwb uploadbot``.
 
 Upload a batch of files described by a manifest::
 
     uploadbot -manifest:batch.csv -template:description.wiki -report:report.csv
 
 pywikibot's global options (``-dir:``, ``-family:``, ``-lang:``, ``-user:``,
-``-simulate``, ``-log`` ...) choose the wiki and the account. The bot's own
-options:
-
--manifest:FILE      rows to upload (CSV, TSV, XLSX, ODS, JSON Lines, YAML) or a directory
--template:FILE      the description page template (wikitext with {{{field}}} arguments)
--policy:FILE        warning policy (YAML: ``warnings:`` code -> action, ``default:``)
--on:CODE=ACTION     one warning rule, repeatable; wins over the policy file
--report:FILE        write the report (CSV, or JSON when FILE ends in .json)
--journal:FILE       the journal (default: beside the manifest)
--journal:URL        a journal on a database server, shared by runs on several machines:
-                    mysql://HOST[:PORT]/DB or postgresql://HOST[:PORT]/DB
--journal-cnf:FILE   its credentials: a MySQL option file (default ~/replica.my.cnf, then
-                    ~/.my.cnf) or a pgpass file (default $PGPASSFILE, then ~/.pgpass)
--batch:NAME         the batch's name in a server journal (default: the manifest's name)
--root:DIR           the folder the batch's paths start from (default: the manifest's folder)
--lease:TIME         how long a claimed row waits for a run that stopped answering (2m)
--chunk-size:BYTES   chunk size for files larger than one chunk (default 4Mi)
--summary:TEXT       upload comment (a summary column wins)
--field:NAME=VALUE   a batch-wide template field, repeatable
--sheet:NAME         the sheet of an XLSX or ODS manifest
--check              validate everything and show what each row would become; upload nothing
--preview:DIR        write each row's description page to DIR
--any-extension      do not refuse file types outside the wiki's list (for wikis that
-                    take them with the filetype-unwanted-type warning)
--exif               fill an empty date from the image's EXIF; add {{Location}} from its GPS
--status             show the journal's state
--workers:N          upload N files at once (default 1); with -check, N read queries
--max-runtime:TIME   stop between files after TIME (50m, 2h, 1h30m), everything recorded
--commit-held        commit rows held in the stash, under the policy as it is now
--retry-refused      send again rows the wiki refused for good in an earlier run,
-                    although they did not change
--async              let the wiki assemble and publish files in jobs; poll checkstatus
--max-download:BYTES the largest file fetched from a URL row (default 5Gi, Commons' limit)
--recursive          a folder manifest takes its subfolders' files too ({{{folder}}}: the subfolder)
--tag:TAG            put this change tag on every upload (repeatable; the tag must exist)
--tracking-category:NAME  add this category to every page (repeatable)
--max-rate:N/min     at most N publishing requests a minute (or N/h), across all workers
--licence-templates:A;B  the licence templates (or a file, one per line) instead of the
-                    wiki's Category:License tags
--no-licence-check   do not refuse pages without a licence template
--no-category-check  do not refuse categories that are missing or redirects
--no-title-check     do not ask the title blacklist about the target names
--allow-local-urls   allow URL rows on private, loopback and link-local addresses
--query-timeout:S    seconds to wait for the answer to a query (default 60)
--upload-timeout:S   seconds to wait for the answer to a chunk or commit (default 600)
--depicts-property:P the property the depicts column fills (default P180)
--captions:MODE      keep (default) or replace captions the files already have in other words
--mediainfo          the wiki keeps structured data although its siteinfo does not list
-                    WikibaseMediaInfo
+``-simulate``, ``-log`` ...) choose the wiki and the account; the bot's own
+options are declared in :mod:`uploadbot.option_table` (``uploadbot -help``
+lists them). ``-help`` and ``-status`` need no wiki and are answered by
+:mod:`uploadbot.command` before pywikibot is set up.
 """
 
 from __future__ import annotations
@@ -69,18 +24,20 @@ import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
 from .api.pace import Pacer
+from .api.pwbdir import make_logs_folder
 from .api.retry import GaveUp
 from .api.session import logged_in, under_retries
 from .api.transfer import SiteTransfer
 from .batch.manifest import read_manifest
 from .batch.plan import Plan, Planner
+from .command import without_wiki
 from .errors import BatchStop, ExitCode, InputError, RowFailure
 from .item import UploadItem
 from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
 from .options import Options
 from .policy import Policy
-from .run import check, preflight, problems, status
+from .run import check, preflight, problems
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
@@ -109,14 +66,21 @@ class LoginFailed(BatchStop):
 
 def main(*args: str) -> int:
     """Run the bot with pywikibot-style arguments; returns the exit code."""
+    answered = without_wiki(args)  # -help, -status: no site, no login
+    if answered is not None:
+        return answered
     try:
         local_args = under_retries(partial(_handle_args, args))
     except (PywikibotError, GaveUp) as error:
         pywikibot.error(f'cannot log in to the wiki: {error}')
         return ExitCode.FAILED
-    if '-help' in local_args:
-        pywikibot.stdout(__doc__ + '\nFor pywikibot\'s global options: pwb -help:global\n')
-        return ExitCode.OK
+    except Exception as error:  # pywikibot's set-up: one line, not its traceback
+        pywikibot.log('uploadbot: pywikibot.handle_args failed', exc_info=error)
+        pywikibot.error(f'pywikibot could not be set up: {type(error).__name__}: {error}')
+        return ExitCode.FAILED
+    answered = without_wiki(local_args)  # an older copy of the pwb script passes none above
+    if answered is not None:
+        return answered
     try:
         return _run(Options.parse(local_args))
     except BadRows as bad:
@@ -143,6 +107,7 @@ def main(*args: str) -> int:
 
 def _handle_args(args: tuple[str, ...]) -> list[str]:
     """pywikibot's global options; this already makes the site and asks the wiki who we are."""
+    make_logs_folder()  # before handle_args makes it: runs started at once race (see pwbdir)
     with warnings.catch_warnings():
         # Under pwb, pwb has handled the global options and made the site
         # already; pywikibot's warning about that is meant for scripts that
@@ -157,8 +122,6 @@ def _run(options: Options) -> int:
     if options.manifest is None:
         raise InputError('no manifest: give -manifest:FILE (see uploadbot -help)')
     journal_path = options.journal or default_path(options.manifest)
-    if options.status:
-        return _status(journal_path)
     plan = _plan(options)
     _stop_for(plan, plan.problems, options)  # found without the wiki: before logging in
     site, new_transfer = _connect(options)
@@ -188,10 +151,6 @@ def _run_shared(options: Options) -> int:
     if options.manifest is None and (options.check or pywikibot.config.simulate):
         raise InputError('-check and -simulate forecast the rows of a manifest: give '
                          '-manifest: with -journal:URL')
-    if options.status:
-        with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch,
-                                 root=Path('.')) as journal:
-            return shared.show_status(journal, f'{batch!r} on the journal server')
     root = shared.root_folder(options.manifest, options.root)
     plan = _plan(options) if options.manifest is not None else Plan()
     _stop_for(plan, plan.problems, options)
@@ -332,14 +291,6 @@ def _settled_in(journal_path: Path, options: Options) -> preflight.Settled:
 def _settled(journal: Journal, options: Options) -> preflight.Settled:
     return preflight.settled_files(journal, commit_held=options.commit_held,
                                    retry_refused=options.retry_refused)
-
-
-def _status(journal_path: Path) -> int:
-    if not journal_path.exists():
-        raise InputError(f'no journal at {journal_path}: nothing has run on this batch yet')
-    with SQLiteJournal(journal_path) as journal:
-        pywikibot.stdout(status.render(journal, str(journal_path)))
-    return ExitCode.OK
 
 
 def run() -> None:

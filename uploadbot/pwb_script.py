@@ -16,6 +16,6 @@ if __name__ == '__main__':
     here = Path(__file__).resolve().parent
     sys.path[:] = [entry for entry in sys.path if Path(entry or '.').resolve() != here]
 
-    from uploadbot.cli import main
+    from uploadbot.__main__ import main
 
     sys.exit(main())

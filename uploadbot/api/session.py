@@ -47,6 +47,7 @@ from pywikibot.exceptions import APIError as PywikibotAPIError
 from pywikibot.exceptions import ApiTimeoutError, FatalServerError, ServerError
 from requests.adapters import HTTPAdapter
 
+from . import pwbdir
 from .retry import GaveUp, Retryable, retry_after_seconds, retrying
 
 #: API error codes of pywikibot's requests that pass with time.
@@ -60,6 +61,16 @@ _own = contextvars.ContextVar('uploadbot_own_request', default=False)
 
 class WikiUnreachable(FatalServerError):
     """pywikibot's request still failed after every retry; ``str()`` names the cause."""
+
+
+class SetUpFailed(pywikibot.exceptions.Error):
+    """pywikibot's set-up raised what it does not raise on purpose (a file it could not
+    make, a bug of its own); ``str()`` names the exception, for one line."""
+
+    @classmethod
+    def of(cls, error: Exception) -> SetUpFailed:
+        pywikibot.log(f'uploadbot: pywikibot\'s set-up failed: {error!r}', exc_info=error)
+        return cls(f'{type(error).__name__}: {error}')
 
 
 @contextlib.contextmanager
@@ -160,13 +171,20 @@ def logged_in(make_site: Callable[[], Any]) -> Any:
     """The site from ``make_site``, logged in, with its siteinfo and a CSRF token.
 
     Raises :class:`WikiUnreachable`, :class:`~uploadbot.api.retry.GaveUp` or
-    pywikibot's own error (a wrong password, say) when it cannot.
+    pywikibot's own error (a wrong password, say) when it cannot; anything else
+    pywikibot raises becomes :class:`SetUpFailed`, so it ends the run in one line.
     """
     def set_up() -> Any:
-        site = make_site()
-        site.login()
-        site.siteinfo.get('fileextensions')
-        site.tokens['csrf']  # fetched now, under the retries
+        try:
+            site = make_site()
+            pwbdir.make_cookie_file()  # before the login saves it: see pwbdir
+            site.login()
+            site.siteinfo.get('fileextensions')
+            site.tokens['csrf']  # fetched now, under the retries
+        except pywikibot.exceptions.Error:
+            raise
+        except Exception as error:  # not a traceback for the operator: one line
+            raise SetUpFailed.of(error) from None
         return site
 
     return under_retries(set_up)

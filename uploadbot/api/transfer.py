@@ -23,6 +23,8 @@ from pywikibot import config
 from pywikibot.comms import http
 from urllib3.exceptions import NewConnectionError
 
+from uploadbot.option_table import default
+
 from .answers import APIError, Counters, Reply, RetryBudget
 from .multipart import MultipartBody
 from .pace import Pacer
@@ -30,10 +32,11 @@ from .refusals import is_abusefilter_warning
 from .retry import GaveUp, Retryable, Uncertain, retry_after_seconds, retrying
 from .session import own_requests
 
-#: Connect and read timeouts in seconds. Writes wait long: assembling or
-#: publishing a large file out of the stash takes the wiki a while.
-QUERY_TIMEOUT = (10.0, 60.0)
-WRITE_TIMEOUT = (10.0, 600.0)
+#: Connect and read timeouts in seconds (the read timeouts are the options'
+#: defaults). Writes wait long: assembling or publishing a large file out of
+#: the stash takes the wiki a while.
+QUERY_TIMEOUT = (10.0, default('query_timeout'))
+WRITE_TIMEOUT = (10.0, default('upload_timeout'))
 
 #: How long a background upload job (assembling chunks, publishing) may take.
 JOB_TIMEOUT = 3600.0

@@ -24,12 +24,13 @@ import unicodedata
 from collections.abc import Mapping
 
 from uploadbot.mediainfo import Caption, Statement, StructuredData
+from uploadbot.option_table import default
 
 #: The longest caption Commons stores (MediaInfo's label limit).
 CAPTION_LIMIT = 250
 
-#: The property of ``depicts`` on Commons (and Wikidata).
-DEPICTS = 'P180'
+#: The property of ``depicts`` on Commons (and Wikidata): ``-depicts-property:``'s default.
+DEPICTS: str = default('depicts_property')
 
 CAPTION_PREFIX = 'caption.'
 STATEMENT_PREFIX = 'statement.'

@@ -45,6 +45,7 @@ from sqlalchemy.exc import DBAPIError
 
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
+from uploadbot.option_table import default
 from uploadbot.state import IN_FLIGHT, PUBLISHED, DataStep, State
 
 from . import schema
@@ -61,8 +62,8 @@ class LeaseLost(RowFailure):
     """Another run took this row over: this run's lease on it ran out."""
 
 
-#: Seconds a claim lasts without a heartbeat; a dead run's rows wait this long.
-LEASE_SECONDS = 120.0
+#: Seconds a claim lasts without a heartbeat (``-lease:``); a dead run's rows wait this long.
+LEASE_SECONDS: float = default('lease')
 
 #: States a run may take up: never started, or left half-way by a run that died.
 _OPEN = (State.PENDING, *IN_FLIGHT)

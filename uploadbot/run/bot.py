@@ -27,6 +27,7 @@ from uploadbot.batch.plan import Plan
 from uploadbot.errors import BatchStop, ExitCode, InputError
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal
+from uploadbot.option_table import default
 from uploadbot.state import NEEDS_CHANGE, DataStep, Outcome, State
 from uploadbot.upload.commit import BatchAborted
 from uploadbot.upload.task import TaskSettings
@@ -43,7 +44,8 @@ class UploadBot(BaseBot):
     """Uploads a planned batch, one :class:`~uploadbot.upload.task.UploadTask` per item."""
 
     def __init__(self, items: Iterable[UploadItem], transfers: Callable[[], Transfer],
-                 report: Report, *, journal: Journal, settings: TaskSettings, workers: int = 1,
+                 report: Report, *, journal: Journal, settings: TaskSettings,
+                 workers: int = default('workers'),
                  max_runtime: float | None = None, progress: Progress | None = None,
                  claims: NameClaims | None = None, on_abort: Callable[[], None] | None = None,
                  problems: Sequence[RowProblem] = (), **kwargs) -> None:
@@ -75,7 +77,8 @@ class UploadBot(BaseBot):
 
     @classmethod
     def on_site(cls, site: pywikibot.site.APISite, items: Iterable[UploadItem], *,
-                journal: Journal, report: Report | None = None, chunk_size: int = 4 * 2 ** 20,
+                journal: Journal, report: Report | None = None,
+                chunk_size: int = default('chunk_size'),
                 tags: Iterable[str] = (), max_rate: float | None = None,
                 checks: Preflight | None = None, all_or_nothing: bool = False,
                 **options) -> UploadBot:

@@ -23,6 +23,7 @@ import urllib3
 
 from uploadbot import names
 from uploadbot.errors import RowFailure
+from uploadbot.option_table import default
 
 #: Bytes read from the network at a time.
 BLOCK = 1 << 20
@@ -43,7 +44,7 @@ class Downloader:
     """Fetches URLs into temporary files under ``folder``."""
 
     limit: int
-    timeout: tuple[float, float] = (10.0, 60.0)
+    timeout: tuple[float, float] = (10.0, default('query_timeout'))
     allow_local: bool = False
     folder: Path | None = None
     max_redirects: int = 10

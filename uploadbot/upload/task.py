@@ -34,6 +34,7 @@ from uploadbot.api.transfer import APIError
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal, Record, left_alone
+from uploadbot.option_table import default
 from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
@@ -54,8 +55,8 @@ class ContentChanged(RowFailure):
 class TaskSettings:
     """How every task of a batch works: chunk size, account, held rows, jobs, URL rows."""
 
-    chunk_size: int
     own_user: str
+    chunk_size: int = default('chunk_size')
     commit_held: bool = False
     asynchronous: bool = False
     downloader: Downloader | None = None

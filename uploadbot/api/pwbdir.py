@@ -1,0 +1,54 @@
+"""pywikibot's files in its directory, made safely when several runs start at once.
+
+pywikibot (11) makes its files the first time it needs them, and two of them
+in a way that breaks when processes do it at the same moment on a directory
+that does not have them yet (a fresh Toolforge tool, jobs scheduled on the
+same minute):
+
+- ``config.makepath`` — through ``config.datafilepath('logs', ...)`` for
+  ``logs/commands.log``, which ``pywikibot.handle_args`` writes, and for log
+  files — tests ``exists()`` and then calls ``mkdir()`` without ``exist_ok``:
+  of the runs that pass the test together, all but one die with
+  ``FileExistsError`` inside ``handle_args``;
+- ``tools.file_mode_checker(create=True)``, which ``PywikibotCookieJar.save``
+  calls after every login, makes a missing cookie file with ``O_EXCL``: a run
+  logging in at the same moment as another gets ``FileExistsError`` out of
+  ``site.login()``.
+
+pywikibot's files are not patched: this module makes the folder and the file
+first, in ways that may race (``exist_ok``; ``O_CREAT`` without ``O_EXCL``), so
+that pywikibot finds them there and skips its own making. The rest of its
+start-up files are safe as they are: ``apicache-py3/`` is made with
+``exist_ok`` and each entry written to a temporary file and renamed;
+``throttle.ctrl`` is written whole with errors suppressed and read skipping
+broken lines; a cookie file read while another run writes it fails as
+``LoadError``, which pywikibot takes for "no cookie" and logs in. Left as it
+is: with ``-log``, runs started together may get the same log file name
+(pywikibot numbers them from ``throttle.ctrl``, read by all at once); they
+append to one file, which works, though two of them rotating it at
+``logfilesize`` may make Python's logging print a "Logging error".
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pywikibot import config
+from pywikibot.comms import http
+
+
+def make_logs_folder() -> None:
+    """``logs/`` in pywikibot's directory, before ``pywikibot.handle_args`` wants it."""
+    Path(config.datafilepath('logs', create=False)).mkdir(parents=True, exist_ok=True)
+
+
+def make_cookie_file() -> None:
+    """The cookie file the site's login will save to (mode 600, as pywikibot makes it).
+
+    Call it once the site is made: making it names the file
+    (``http.cookie_jar.filename``, after the account).
+    """
+    filename = http.cookie_jar.filename
+    if filename:
+        os.close(os.open(filename, os.O_CREAT | os.O_WRONLY, 0o600))
