@@ -80,7 +80,8 @@ class UploadBot(BaseBot):
                 journal: Journal, report: Report | None = None,
                 chunk_size: int = default('chunk_size'),
                 tags: Iterable[str] = (), max_rate: float | None = None,
-                checks: Preflight | None = None, all_or_nothing: bool = False,
+                checks: Preflight | None = None,
+                all_or_nothing: bool = default('all_or_nothing'),
                 **options) -> UploadBot:
         """A bot for a logged-in pywikibot site, with the settings a script rarely changes.
 
