@@ -313,3 +313,11 @@ def test_user_config_takes_oauth_tokens_from_the_environment(tmp_path):
     assert found['authenticate'] == {
         'commons.wikimedia.org': ['token-0', 'token-1', 'token-2', 'token-3']}
     assert found['password_file'] is None and found['left'] == []
+
+
+def test_the_modules_bootstrap_checks_are_the_projects_own():
+    """bootstrap.sh proves the new virtualenv by importing modules: they must exist."""
+    code = re.search(r"\"\$new/bin/python\" -c '([^']+)'", BOOTSTRAP.read_text()).group(1)
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                            env={**os.environ, 'PYWIKIBOT_NO_USER_CONFIG': '2'}, check=False)
+    assert result.returncode == 0, result.stderr

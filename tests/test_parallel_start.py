@@ -52,7 +52,8 @@ def test_runs_started_at_once_on_a_fresh_pywikibot_directory_all_work(batch, wik
     pwb = fresh_pywikibot_dir(Path(batch.sandbox.pywikibot_dir), tmp_path / 'pwb')
     command = [sys.executable, '-c', AT_THE_BARRIER, f'-dir:{pwb}', f'-manifest:{manifest}',
                f'-template:{batch.template}', f'-journal:{mariadb.url()}',
-               f'-journal-cnf:{mariadb.credentials}', '-lease:30s']
+               f'-journal-cnf:{mariadb.credentials}', '-lease:30s',
+               f'-batch:{name}']  # a batch of its own on the session's database
     runs = [subprocess.Popen([*command, f'-report:{tmp_path / f"report{n}.csv"}'],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, cwd=batch.folder)

@@ -78,10 +78,11 @@ def test_four_runs_share_a_batch_and_survivors_take_over_two_killed_runs(batch, 
         path = batch.add(f'{name} {number:03d}.jpg', size=size, seed=number)
         sizes[path.name] = path
     manifest = batch.write()
-    runs = [start_run(batch, mariadb, tmp_path / f'report{n}.csv', f'-manifest:{manifest}')
+    batch_name = name  # a batch of its own: other tests share the session's database
+    runs = [start_run(batch, mariadb, tmp_path / f'report{n}.csv', f'-manifest:{manifest}',
+                      f'-batch:{batch_name}')
             for n in range(4)]
     victims = runs[:2]
-    batch_name = manifest.name
 
     def victims_hold_rows() -> bool:
         owners = [row[2] or '' for row in journal_rows(mariadb, batch_name)]

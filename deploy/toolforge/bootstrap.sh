@@ -51,7 +51,7 @@ read -r -a extra <<<"${UPLOADBOT_PIP_EXTRA:-}"
 # The console script must exist and the package must import (without a
 # pywikibot configuration: that lives in $HOME/.pywikibot and is not needed here).
 [ -x "$new/bin/uploadbot" ] || fail "$new/bin/uploadbot was not installed"
-PYWIKIBOT_NO_USER_CONFIG=2 "$new/bin/python" -c 'import uploadbot.cli, uploadbot.lock' \
+PYWIKIBOT_NO_USER_CONFIG=2 "$new/bin/python" -c 'import uploadbot.cli, uploadbot.run.lock' \
     || fail "uploadbot does not import in $new"
 
 # Switch the link in one step (rename over the old link).
