@@ -148,3 +148,21 @@ def admin_name(admin: WikiAPI) -> str:
 
 def other_name(other: WikiAPI) -> str:
     return other.get(action='query', meta='userinfo')['query']['userinfo']['name']
+
+
+@pytest.mark.database
+@pytest.mark.parametrize('server', ['mariadb', 'postgres'])
+def test_an_audit_of_a_server_journal_keeps_its_findings_there(batch, name, admin, server,
+                                                              request):
+    pytest.importorskip('sqlalchemy', reason='the server extra is not installed')
+    database = request.getfixturevalue(server)
+    journal = [f'-journal:{database.url()}', f'-journal-cnf:{database.credentials}',
+               f'-batch:{name}']
+    batch.add(f'{name} gone.jpg')
+    batch.add(f'{name} stays.jpg')
+    batch.run(*journal, check=True)
+    delete(admin, f'File:{name} gone.jpg', 'a test')
+    first, second = batch.run(*journal, '-audit'), batch.run(*journal, '-audit')
+    assert (first.returncode, second.returncode) == (NEW_FINDINGS, 0), first.stderr
+    assert findings(batch) == {f'{name} gone.jpg': 'deleted', f'{name} stays.jpg': 'fine'}
+    assert '      1 deleted' in batch.run(*journal, '-status').stdout
