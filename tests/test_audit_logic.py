@@ -191,3 +191,20 @@ def test_a_journal_written_before_audits_existed_takes_findings(tmp_path):
     with SQLiteJournal(path) as journal:
         journal.keep_findings([Finding('a.src', 'A.jpg', Fate.MOVED, 'to File:B.jpg', 1.0)])
         assert journal.finding_counts() == {'moved': 1}
+
+
+def test_the_report_lists_problems_first_each_with_a_link(journal, tmp_path):
+    import json
+
+    from uploadbot.run.report import Report
+
+    journal.save(record('Zeta.jpg'))
+    journal.save(record('Gone.jpg', row=9))  # last in the journal's order
+    answers = Answers({'pages': [{'title': 'File:Gone.jpg', 'missing': True},
+                                 fine_page('Kept.jpg'), fine_page('Zeta.jpg')]}, deleted_log())
+    audit(journal, answers, own_user=BOT, per_query=50, nominations=COMMONS,
+          page_url=lambda title: f'https://wiki/{title}', report=Report(tmp_path / 'a.json'))
+    rows = json.loads((tmp_path / 'a.json').read_text())
+    assert [(row['filename'], row['warnings']) for row in rows] == \
+        [('Gone.jpg', 'deleted'), ('Kept.jpg', 'fine'), ('Zeta.jpg', 'fine')]
+    assert rows[0]['message'] == 'deleted by Admin, T: why <https://wiki/File:Gone.jpg>'
