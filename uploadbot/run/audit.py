@@ -98,6 +98,7 @@ def audit(journal: Journal, wiki: Querier, *, own_user: str, per_query: int,
     now = time.time() if now is None else now
     earlier = {(finding.key, finding.fate): finding for finding in journal.findings()}
     result = Audit()
+    removals: dict[str, LogEntry | None] = {}
     for group in _groups(journal.records_in(PUBLISHED), per_query):
         titles = {record.key: questions.file_title(record.title) for record in group}
         facts = questions.page_facts(wiki, titles.values(), nominations=nominations,
@@ -105,7 +106,9 @@ def audit(journal: Journal, wiki: Querier, *, own_user: str, per_query: int,
         for record in group:
             result.rows += 1
             page = facts[titles[record.key]]
-            removal = questions.last_removal(wiki, page.title) if page.missing else None
+            if page.missing and page.title not in removals:  # one query per file gone
+                removals[page.title] = questions.last_removal(wiki, page.title)
+            removal = removals.get(page.title) if page.missing else None
             for fate, detail in findings_of(record, page, removal, own_user=own_user,
                                             nominations=nominations):
                 seen = earlier.get((record.key, fate))
