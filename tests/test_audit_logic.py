@@ -208,3 +208,10 @@ def test_the_report_lists_problems_first_each_with_a_link(journal, tmp_path):
     assert [(row['filename'], row['warnings']) for row in rows] == \
         [('Gone.jpg', 'deleted'), ('Kept.jpg', 'fine'), ('Zeta.jpg', 'fine')]
     assert rows[0]['message'] == 'deleted by Admin, T: why <https://wiki/File:Gone.jpg>'
+
+
+def test_a_title_the_wiki_writes_otherwise_is_found_under_its_form():
+    wiki = Answers({'normalized': [{'from': 'File:A b.jpg', 'to': 'File:A B.jpg'}],
+                    'pages': [{'title': 'File:A B.jpg', 'imageinfo': [{'sha1': SHA1}]}]})
+    facts = page_facts(wiki, ['File:A b.jpg'], nominations=COMMONS)['File:A b.jpg']
+    assert (facts.missing, facts.sha1) == (False, SHA1)

@@ -126,8 +126,11 @@ def page_facts(wiki: Querier, titles: Iterable[str], *, nominations: Nominations
 def _group_facts(wiki: Querier, group: list[str], params: dict[str, Any]) -> dict[str, PageFacts]:
     pages: dict[str, dict[str, Any]] = {}
     moved: dict[str, str] = {}
+    normalized: dict[str, str] = {}
     answer = wiki.query(**params)
     while True:
+        for entry in answer.get('normalized', []):  # a title the wiki writes otherwise
+            normalized[entry['from']] = entry['to']
         for redirect in answer.get('redirects', []):
             moved[redirect['from']] = redirect['to']
         for page in answer.get('pages', []):
@@ -142,9 +145,10 @@ def _group_facts(wiki: Querier, group: list[str], params: dict[str, Any]) -> dic
         answer = wiki.query(**params, **answer['continue'])
     facts = {}
     for title in group:
-        target = moved.get(title, '')
-        page = pages.get(target or title, {'missing': True})
-        facts[title] = _facts(title, target, page)
+        asked = normalized.get(title, title)
+        target = moved.get(asked, '')
+        page = pages.get(target or asked, {'missing': True})
+        facts[title] = _facts(asked, target, page)
     return facts
 
 
