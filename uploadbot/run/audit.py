@@ -118,8 +118,9 @@ def audit(journal: Journal, wiki: Querier, *, own_user: str, per_query: int,
                 if seen is None:
                     result.new.append(finding)
     journal.keep_findings(result.findings)
+    new = {(finding.key, finding.fate) for finding in result.new}
     for finding in result.findings:
-        mark = 'new' if finding in result.new else 'seen'
+        mark = 'new' if (finding.key, finding.fate) in new else 'seen'
         pywikibot.output(f'{finding.fate:<11} {finding.filename} ({mark}): {finding.detail}')
     if report is not None:
         _write_report(journal, result, report, page_url)
