@@ -81,12 +81,17 @@ def batch(jobs) -> dict:
 
 
 @pytest.fixture(scope='module')
+def audit(jobs) -> dict:
+    return jobs['uploadbot-audit']
+
+
+@pytest.fixture(scope='module')
 def setup(jobs) -> dict:
     return jobs['uploadbot-setup']
 
 
 def test_every_job_has_the_required_fields(jobs):
-    assert set(jobs) == {'uploadbot-setup', 'uploadbot-batch'}
+    assert set(jobs) == {'uploadbot-setup', 'uploadbot-batch', 'uploadbot-audit'}
     for name, job in jobs.items():
         assert JOB_NAME.match(name) and len(name) <= 52, name
         assert job.get('image') == IMAGE, name
@@ -146,7 +151,7 @@ def test_setup_is_a_one_off_job_that_is_waited_for(jobs, setup):
     assert 'schedule' not in setup
     assert setup['wait'] is True
     # `load` creates the jobs in the file's order: the set-up must come first
-    assert list(jobs) == ['uploadbot-setup', 'uploadbot-batch']
+    assert list(jobs) == ['uploadbot-setup', 'uploadbot-batch', 'uploadbot-audit']
 
 
 def test_batch_is_scheduled_and_mails_on_failure(batch):
@@ -164,6 +169,29 @@ def test_batch_requests_memory_with_headroom_over_the_measured_peak(batch):
     assert 256 <= mebibytes <= 2048, mebibytes      # above the ~90 MB peak, within a tool's quota
     text = JOBS_FILE.read_text()
     assert 'peak RSS' in text and '60-90 MB' in text, 'the mem: comment must say how it was sized'
+
+
+def test_the_audit_is_a_daily_job_of_its_own_that_mails_on_a_new_finding(audit):
+    payload = framework_payload(audit)
+    assert payload['job_type'] == 'scheduled' and payload['schedule'] == '@daily'
+    assert payload['timeout'] < 24 * 3600 and audit['emails'] == 'onfailure'
+
+
+def test_the_audit_reads_the_journal_of_the_scheduled_batch(batch, audit):
+    _, executable, args = split_command(audit['command'])
+    options = Options.parse(args)
+    batch_options = Options.parse(split_command(batch['command'])[2])
+    assert options.audit and executable == split_command(batch['command'])[1]
+    assert (options.manifest, options.journal) == (batch_options.manifest, batch_options.journal)
+    assert options.report != batch_options.report, 'the audit must not overwrite the run report'
+
+
+def test_the_recipe_says_how_to_read_the_audits_mail(audit):
+    text = RECIPE.read_text()
+    for line in audit['command'].split():
+        assert line in text, f'README.md does not show {line!r} of the audit job'
+    for step in ('Reading the audit\'s mail', 'toolforge jobs logs uploadbot-audit', '| 7 |'):
+        assert step in text, f'README.md does not mention {step!r}'
 
 
 def test_setup_runs_the_bootstrap_script_of_the_checkout(setup):

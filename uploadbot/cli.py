@@ -117,6 +117,8 @@ def _handle_args(args: tuple[str, ...]) -> list[str]:
 
 
 def _run(options: Options) -> int:
+    if options.audit:
+        return _audit(options)
     if options.journal_url:
         return _run_shared(options)
     if options.manifest is None:
@@ -141,6 +143,32 @@ def _run(options: Options) -> int:
                         problems=rows, progress=_progress(screening.items))
         bot.run()
     return bot.exit_code()
+
+
+def _audit(options: Options) -> int:
+    """``-audit``: what became of the batch's published files (:mod:`uploadbot.run.audit`)."""
+    from .api.audit import Nominations
+    from .run import audit
+
+    nominations = Nominations.from_names(options.nominations) if options.nominations \
+        else Nominations()
+    if options.journal_url:
+        from .run import shared  # SQLAlchemy and the drivers: only for a server journal
+
+        journal: Journal = shared.open_journal(
+            options.journal_url, options.journal_cnf, root=Path('.'),
+            batch=shared.batch_name(options.manifest, options.batch))
+    else:
+        if options.journal is None and options.manifest is None:
+            raise InputError('-audit needs the batch: give -manifest:FILE or -journal:FILE')
+        path = options.journal or default_path(options.manifest)
+        if not path.exists():
+            raise InputError(f'no journal at {path}: nothing has run on this batch yet')
+        journal = SQLiteJournal(path)
+    with journal:
+        site, new_transfer = _connect(options)
+        return audit.run_audit(journal, site, new_transfer(), nominations=nominations,
+                               report=Report(options.report) if options.report else None)
 
 
 def _run_shared(options: Options) -> int:

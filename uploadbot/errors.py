@@ -37,6 +37,10 @@ class ExitCode(IntEnum):
     #: settled so by an earlier run and unchanged since do not count: they wait
     #: for a person, and the run that finds nothing new exits 0.
     REFUSED = 6
+    #: ``-audit`` found something new about published files since the last audit
+    #: (deleted, nominated for deletion, overwritten, moved, edited): findings an
+    #: earlier audit saw already do not count, so a daily audit mails once per finding.
+    NEW_FINDINGS = 7
 
 
 class UploadbotError(Exception):

@@ -24,6 +24,7 @@ class Mode(StrEnum):
     RUN = 'run'
     CHECK = '-check'
     STATUS = '-status'
+    AUDIT = '-audit'
     #: Only with a journal on a database server (``-journal:URL``); refused otherwise.
     SHARED = '-journal:URL only'
 
@@ -134,7 +135,7 @@ def _text(text: str) -> str:
 MAX_FILE_SIZE = 5 * 1024 ** 3
 
 _BOTH = (Mode.RUN, Mode.CHECK)
-_ALL = (Mode.RUN, Mode.CHECK, Mode.STATUS)
+_ALL = (Mode.RUN, Mode.CHECK, Mode.STATUS, Mode.AUDIT)
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ OPTIONS: tuple[Option, ...] = (
     Option('-on', 'on', 'list[str]', 'one warning rule, repeatable; wins over the policy file',
            'CODE=ACTION', _pair('CODE=ACTION'), collect='list'),
     Option('-report', 'report', 'Path | None',
-           'write the report: CSV, or JSON when FILE ends in `.json`', 'FILE', Path),
+           'write the report: CSV, or JSON when FILE ends in `.json`', 'FILE', Path,
+           modes=(*_BOTH, Mode.AUDIT)),
     Option('-journal', 'journal', 'Path | None', 'the journal file', 'FILE', Path,
            shown='beside the manifest', modes=_ALL),
     Option('-journal', 'journal_url', 'str | None',
@@ -216,6 +218,15 @@ OPTIONS: tuple[Option, ...] = (
     Option('-status', 'status', 'bool', "the journal's state (counts, the rows that need "
            'attention), without the wiki',
            default=False, modes=(Mode.STATUS,)),
+    Option('-audit', 'audit', 'bool', 'ask the wiki what became of every published file '
+           '(`deleted`, `nominated`, `overwritten`, `moved`, `edited`); exit 7 for findings '
+           'new since the last audit', default=False, modes=(Mode.AUDIT,)),
+    Option('-nominations', 'nominations', 'list[str] | None', 'the templates and '
+           '(`Category:`) categories that mark a page nominated for deletion (or a file of '
+           "names, one per line); a category matches as a prefix (Commons' dated ones)",
+           'A;B', _name_list, shown="Commons' `Delete`, `Speedydelete`, `Copyvio`, "
+           '`No license since`, `No source since`, `No permission since` and their categories',
+           modes=(Mode.AUDIT,)),
     Option('-workers', 'workers', 'int', 'files uploaded at once; with `-check`, SHA1 queries '
            'at once',
            'N', _workers, 1, '`1`'),
@@ -257,7 +268,8 @@ OPTIONS: tuple[Option, ...] = (
            'allow URL rows on private, loopback and link-local addresses', default=False,
            modes=(Mode.RUN,)),
     Option('-query-timeout', 'query_timeout', 'float',
-           'seconds to wait for the answer to a query', 'S', _seconds, 60.0, '`60`'),
+           'seconds to wait for the answer to a query', 'S', _seconds, 60.0, '`60`',
+           modes=(*_BOTH, Mode.AUDIT)),
     Option('-upload-timeout', 'upload_timeout', 'float',
            'seconds to wait for the answer to a chunk or commit', 'S', _seconds, 600.0, '`600`',
            modes=(Mode.RUN,)),

@@ -123,3 +123,40 @@ class Outcome:
         if self.message:
             text += f' - {self.message}'
         return text
+
+
+class Fate(StrEnum):
+    """What the audit (``-audit``) finds became of a published file since its upload."""
+
+    FINE = 'fine'
+    DELETED = 'deleted'
+    NOMINATED = 'nominated'
+    OVERWRITTEN = 'overwritten'
+    MOVED = 'moved'
+    EDITED = 'edited'
+
+
+#: Findings that ask a person to look (``edited`` is informational).
+PROBLEM_FATES = frozenset({Fate.DELETED, Fate.NOMINATED, Fate.OVERWRITTEN, Fate.MOVED})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding of the audit on one journal row, and when an audit first saw it.
+
+    ``detail`` says who, when, why or where to, in one line; the journal keeps
+    findings by the row's key (source, target name) and ``fate``.
+    """
+
+    source: str
+    filename: str
+    fate: Fate
+    detail: str = ''
+    first_seen: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, 'fate', Fate(self.fate))
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.filename)

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Protocol
 
-from uploadbot.state import State, not_sent_again
+from uploadbot.state import Finding, State, not_sent_again
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,15 @@ class Journal(Protocol):
 
     def data_counts(self) -> dict[str, int]:
         """How many published rows are at each structured-data step."""
+
+    def findings(self) -> list[Finding]:
+        """What the last audit found (``-audit``), each with when an audit first saw it."""
+
+    def keep_findings(self, findings: Iterable[Finding]) -> None:
+        """Replace the findings with those of an audit that just ended."""
+
+    def finding_counts(self) -> dict[str, int]:
+        """How many rows carry each finding of the last audit."""
 
     def close(self) -> None:
         """Let go of the store."""

@@ -77,6 +77,18 @@ names = Table(
     Column('name', Text, nullable=False),
 )
 
+#: What ``-audit`` found on each published row, and when an audit first saw it.
+findings = Table(
+    'uploadbot_findings', metadata,
+    Column('key', String(40), primary_key=True),
+    Column('batch', String(190), nullable=False, index=True),
+    Column('source', Text, nullable=False),
+    Column('filename', Text, nullable=False),
+    Column('fate', String(20), nullable=False),
+    Column('detail', Text, nullable=False),
+    Column('first_seen', Double, nullable=False),
+)
+
 meta = Table(
     'uploadbot_meta', metadata,
     Column('name', String(64), primary_key=True),

@@ -51,6 +51,7 @@ from uploadbot.state import IN_FLIGHT, PUBLISHED, DataStep, State
 from . import schema
 from .base import COLUMNS, Record
 from .connect import connection_failure
+from .findings import ServerFindings
 from .outage import Outage
 from .outage import guarded as _guarded
 from .schema import meta, names, row_key, rows
@@ -71,7 +72,7 @@ _OPEN = (State.PENDING, *IN_FLIGHT)
 #: States that end a row's lease: nothing more happens to it in this run.
 _ENDED = frozenset({*State}) - {State.PENDING, *IN_FLIGHT}
 
-class ServerJournal:
+class ServerJournal(ServerFindings):
     """The :class:`~uploadbot.journal.base.Journal` of one batch on a database server."""
 
     def __init__(self, engine: Engine, batch: str, root: Path, *,

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from uploadbot.state import Finding
+
 from .base import COLUMNS, Record
 from .mounts import Mount, mount_of_file
 
@@ -43,6 +45,11 @@ CREATE TABLE IF NOT EXISTS rows (
     PRIMARY KEY (source, filename)
 );
 CREATE INDEX IF NOT EXISTS rows_state ON rows (state);
+CREATE TABLE IF NOT EXISTS findings (
+    source TEXT NOT NULL, filename TEXT NOT NULL, fate TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '', first_seen REAL NOT NULL,
+    PRIMARY KEY (source, filename, fate)
+);
 """
 
 
@@ -160,6 +167,31 @@ class SQLiteJournal:
                 f'SELECT {", ".join(COLUMNS)} FROM rows ORDER BY row, source').fetchall()
         for row in rows:
             yield Record(*row)
+
+    def findings(self) -> list[Finding]:
+        """What the last audit found, each with when an audit first saw it."""
+        with self._lock:
+            rows = self._db.execute('SELECT source, filename, fate, detail, first_seen '
+                                    'FROM findings').fetchall()
+        return [Finding(*row) for row in rows]
+
+    def keep_findings(self, findings: Iterable[Finding]) -> None:
+        """Replace the findings with an audit's, in one transaction."""
+        rows = [(f.source, f.filename, str(f.fate), f.detail, f.first_seen) for f in findings]
+        with self._lock:
+            self._db.execute('BEGIN')
+            try:
+                self._db.execute('DELETE FROM findings')
+                self._db.executemany('INSERT INTO findings VALUES (?, ?, ?, ?, ?)', rows)
+            except BaseException:
+                self._db.execute('ROLLBACK')
+                raise
+            self._db.execute('COMMIT')
+
+    def finding_counts(self) -> dict[str, int]:
+        """How many rows carry each finding of the last audit."""
+        with self._lock:
+            return dict(self._db.execute('SELECT fate, COUNT(*) FROM findings GROUP BY fate'))
 
     def close(self) -> None:
         self._db.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from uploadbot.journal.base import Journal, Record
-from uploadbot.state import ATTENTION, DataStep, State
+from uploadbot.state import ATTENTION, DataStep, Fate, State
 
 
 def render(journal: Journal, journal_name: str) -> str:
@@ -20,6 +20,10 @@ def render(journal: Journal, journal_name: str) -> str:
     lines += [f'  {counts[state]:>7} {state}' for state in State if counts.get(state)]
     lines += [f'  {data[step]:>7} with structured data {step}' for step in DataStep
               if step and data.get(step)]
+    found = journal.finding_counts()
+    if found:
+        lines.append('findings of the last audit (-audit):')
+        lines += [f'  {found[fate]:>7} {fate}' for fate in Fate if found.get(fate)]
     attention = list(journal.records_in(ATTENTION, (DataStep.PENDING, DataStep.FAILED)))
     if attention:
         lines.append('rows that need attention:')
