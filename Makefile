@@ -52,7 +52,7 @@ test-slow: venv
 # Everything not marked `wiki`, `database` or `mount`: no PHP, no database server,
 # no package to install, seconds.
 test-fast: venv
-	$(BIN)/python -m pytest -m 'not wiki and not database and not mount and not slow' $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m 'not wiki and not database and not mount and not browser and not slow' $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check uploadbot tests benchmarks examples families scripts

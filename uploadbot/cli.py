@@ -37,11 +37,11 @@ from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
 from .options import Options
 from .policy import Policy
-from .run import check, preflight, problems
+from .run import check, pages, preflight, problems
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
-from .run.report import Report
+from .run.report import Report, is_page
 from .upload.download import Downloader
 from .upload.structured import DataSettings
 from .upload.task import TaskSettings
@@ -140,6 +140,8 @@ def _run(options: Options) -> int:
                         workers=options.workers, max_runtime=options.max_runtime,
                         problems=rows, progress=_progress(screening.items))
         bot.run()
+        if is_page(options.report):
+            pywikibot.info(pages.batch_report(journal, options.report, manifest=options.manifest))
     return bot.exit_code()
 
 
@@ -167,10 +169,14 @@ def _run_shared(options: Options) -> int:
             return _check(plan, screening, site, new_transfer, options, None)
         rows = _row_problems(plan, screening, options)
         planned = screening.items if options.manifest is not None else None
-        return shared.upload_shared(planned, journal, new_transfer,
+        code = shared.upload_shared(planned, journal, new_transfer,
                                     _settings(options, site, screening.data),
                                     report=options.report, workers=options.workers,
                                     max_runtime=options.max_runtime, problems=rows)
+        if is_page(options.report):
+            pywikibot.info(pages.batch_report(journal, options.report,
+                                              manifest=options.manifest, root=root))
+        return code
 
 
 def _connect(options: Options) -> tuple[pywikibot.site.APISite, Callable[[], SiteTransfer]]:

@@ -178,7 +178,9 @@ OPTIONS: tuple[Option, ...] = (
     Option('-on', 'on', 'list[str]', 'one warning rule, repeatable; wins over the policy file',
            'CODE=ACTION', _pair('CODE=ACTION'), collect='list'),
     Option('-report', 'report', 'Path | None',
-           'write the report: CSV, or JSON when FILE ends in `.json`', 'FILE', Path),
+           'write the report: CSV, JSON when FILE ends in `.json`, or a page built from the '
+           'journal when it ends in `.html` (with `-status` too, without the wiki)', 'FILE', Path,
+           modes=_ALL),
     Option('-journal', 'journal', 'Path | None', 'the journal file', 'FILE', Path,
            shown='beside the manifest', modes=_ALL),
     Option('-journal', 'journal_url', 'str | None',
