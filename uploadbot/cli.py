@@ -192,14 +192,13 @@ def _check(plan: Plan, screening: preflight.Screening, site: pywikibot.site.APIS
            new_transfer: Callable[[], SiteTransfer], options: Options,
            journal_path: Path | None) -> int:
     """``-check`` and ``-simulate``: every problem listed, every row forecast."""
-    if options.preview:
-        check.preview(plan, options.preview)
     for note in screening.notes:
         pywikibot.warning(note)
     plan.problems = screening.problems
     return check.check(plan, new_transfer, site, data=screening.data, journal_path=journal_path,
                        workers=options.workers, max_rate=options.max_rate,
-                       report=options.report)
+                       report=options.report, preview=options.preview,
+                       preview_rows=options.preview_rows)
 
 
 def _row_problems(plan: Plan, screening: preflight.Screening,

@@ -85,6 +85,13 @@ def _workers(text: str) -> int:
     return workers
 
 
+def _count(text: str) -> int:
+    count = int(text)
+    if count < 0:
+        raise ValueError('expects a number of rows, 0 or more')
+    return count
+
+
 def _property(text: str) -> str:
     prop = text.strip().upper()
     if not re.match(r'^P[1-9]\d*$', prop):
@@ -207,8 +214,13 @@ OPTIONS: tuple[Option, ...] = (
            shown='the first'),
     Option('-check', 'check', 'bool', 'validate everything and show what each row would '
            'become; upload nothing', default=False, modes=(Mode.CHECK,)),
-    Option('-preview', 'preview', 'Path | None', "write each row's description page to DIR",
+    Option('-preview', 'preview', 'Path | None', 'with `-check`: a review of the batch in '
+           "DIR (`index.html`: every row's thumbnail, target, forecast and problems; a sample "
+           'of pages as the wiki renders them); in a run: each description page as wikitext',
            'DIR', Path),
+    Option('-preview-rows', 'preview_rows', 'int | None', 'rows `-preview` renders with the '
+           "wiki's parser, besides every row with a problem or a forecast other than `uploaded`",
+           'N', _count, shown='30, spread over the batch', modes=(Mode.CHECK,)),
     Option('-any-extension', 'any_extension', 'bool', "do not refuse file types outside the "
            "wiki's list (a wiki with `$wgStrictFileExtensions = false` takes them with the "
            '`filetype-unwanted-type` warning)',

@@ -85,13 +85,13 @@ def write_report(journal: Journal, path: Path, *, root: Path | None, title: str)
             continue
         _write(path.parent / page_name(path, number), template.render(
             title=title, summary=None, problems=(), rows=rows,
-            nav=_nav(path, number, pages)))
+            nav=navigation(path, number, pages)))
     summary = _summary(counts, total, published_bytes, first, last)
     _write(path, template.render(
         title=title, summary=summary,
         problems=[_row(record, thumbs, root) for record in problems],
         more_problems=sum(counts.get(state, 0) for state in PROBLEMS) - len(problems),
-        rows=first_page, nav=_nav(path, 1, pages)))
+        rows=first_page, nav=navigation(path, 1, pages)))
     return pages
 
 
@@ -128,7 +128,7 @@ def _row(record: Record, thumbs: Thumbnails, root: Path | None) -> dict[str, obj
             'thumb': thumbs.for_file(source, record.sha1)}
 
 
-def _nav(path: Path, number: int, pages: int) -> dict[str, object]:
+def navigation(path: Path, number: int, pages: int) -> dict[str, object]:
     """Links to the first, previous, next and last pages (none for a one-page report)."""
     def link(page: int) -> str:
         return page_name(path, page)
