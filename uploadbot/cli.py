@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -37,7 +38,7 @@ from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
 from .options import Options
 from .policy import Policy
-from .run import check, pages, preflight, problems
+from .run import check, logpage, pages, preflight, problems
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
@@ -140,6 +141,9 @@ def _run(options: Options) -> int:
                         workers=options.workers, max_runtime=options.max_runtime,
                         problems=rows, progress=_progress(screening.items))
         bot.run()
+        if options.log_page:
+            _log(journal, new_transfer, options, Counter(
+                str(outcome.outcome) for outcome in bot.report.outcomes if not outcome.earlier))
         if is_page(options.report):
             pywikibot.info(pages.batch_report(journal, options.report, manifest=options.manifest))
     return bot.exit_code()
@@ -173,10 +177,24 @@ def _run_shared(options: Options) -> int:
                                     _settings(options, site, screening.data),
                                     report=options.report, workers=options.workers,
                                     max_runtime=options.max_runtime, problems=rows)
+        if options.log_page:
+            _log(journal, new_transfer, options, None)
         if is_page(options.report):
             pywikibot.info(pages.batch_report(journal, options.report,
                                               manifest=options.manifest, root=root))
         return code
+
+
+def _log(journal: Journal, new_transfer: Callable[[], SiteTransfer], options: Options,
+         counts: Counter[str] | None) -> None:
+    """``-log-page``: the run's section on the batch's log page; a failure is one line."""
+    try:
+        pywikibot.info(logpage.log_run(journal, new_transfer(), options.log_page,
+                                       summary=options.summary, tags=tuple(options.tags),
+                                       counts=counts))
+    except (RowFailure, GaveUp, PywikibotError) as trouble:
+        pywikibot.error(f'the log page {options.log_page} was not edited: {trouble} (the next '
+                        'run lists these files)')
 
 
 def _connect(options: Options) -> tuple[pywikibot.site.APISite, Callable[[], SiteTransfer]]:

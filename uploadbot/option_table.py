@@ -188,6 +188,9 @@ OPTIONS: tuple[Option, ...] = (
            'write the report: CSV, JSON when FILE ends in `.json`, or a page built from the '
            'journal when it ends in `.html` (with `-status` too, without the wiki)', 'FILE', Path,
            modes=_ALL),
+    Option('-log-page', 'log_page', 'str | None', 'after a run that published files, append '
+           'a section to this wiki page: the date, the counts and a gallery of those files',
+           'TITLE', _stripped, modes=(Mode.RUN,)),
     Option('-journal', 'journal', 'Path | None', 'the journal file', 'FILE', Path,
            shown='beside the manifest', modes=_ALL),
     Option('-journal', 'journal_url', 'str | None',
