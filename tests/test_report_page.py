@@ -46,7 +46,7 @@ def _journal(path: Path, rows: list[tuple[str, str, State, str]]) -> SQLiteJourn
 
 
 @pytest.fixture
-def batch(tmp_path):
+def journal_batch(tmp_path):
     _files(tmp_path / 'files')
     rows = [('files/red.jpg', 'Red.jpg', State.UPLOADED, ''),
             ('files/green.png', f'Green {HOSTILE}.png', State.FAILED, f'timeout {HOSTILE}'),
@@ -58,8 +58,8 @@ def batch(tmp_path):
         yield journal, tmp_path
 
 
-def test_the_report_lists_the_problems_first_worst_first(batch):
-    journal, folder = batch
+def test_the_report_lists_the_problems_first_worst_first(journal_batch):
+    journal, folder = journal_batch
     pages.write_report(journal, folder / 'report.html', root=folder, title='t')
     text = (folder / 'report.html').read_text(encoding='utf-8')
     problems = text.split('id="problems"')[1].split('id="rows"')[0]
@@ -70,8 +70,8 @@ def test_the_report_lists_the_problems_first_worst_first(batch):
                                                               for name in order)
 
 
-def test_the_report_escapes_markup_from_the_journal(batch):
-    journal, folder = batch
+def test_the_report_escapes_markup_from_the_journal(journal_batch):
+    journal, folder = journal_batch
     pages.write_report(journal, folder / 'report.html', root=folder, title='t')
     text = (folder / 'report.html').read_text(encoding='utf-8')
     assert '<script>window' not in text and '<img src=x' not in text
@@ -86,8 +86,8 @@ def test_a_large_batch_is_cut_into_pages(tmp_path):
     assert f'F{pages.PAGE_ROWS + 2}.jpg' in (tmp_path / 'report-2.html').read_text()
 
 
-def test_status_rebuilds_the_report_page_without_the_wiki(batch):
-    journal, folder = batch
+def test_status_rebuilds_the_report_page_without_the_wiki(journal_batch):
+    journal, folder = journal_batch
     result = subprocess.run(
         [sys.executable, '-m', 'uploadbot', '-status', f'-journal:{folder / "journal.sqlite"}',
          f'-report:{folder / "again.html"}', f'-manifest:{folder / "batch.csv"}'],
@@ -98,8 +98,8 @@ def test_status_rebuilds_the_report_page_without_the_wiki(batch):
 
 
 @pytest.mark.browser
-def test_the_report_page_in_a_browser_runs_nothing_and_reads_as_written(batch, browser):  # noqa: F811
-    journal, folder = batch
+def test_the_report_page_in_a_browser_runs_nothing_and_reads_as_written(journal_batch, browser):  # noqa: F811
+    journal, folder = journal_batch
     pages.write_report(journal, folder / 'report.html', root=folder, title='t')
     opened = open_page(browser, folder / 'report.html', folder / 'report.png')
     page = opened.page
@@ -127,3 +127,21 @@ def test_the_report_pages_reach_the_last_row_in_a_browser(tmp_path, browser):  #
     opened.page.screenshot(path=str(tmp_path / 'report-3.png'), full_page=True)
     assert opened.thumbnails_not_loaded() == []
     assert opened.left_file() == []
+
+
+@pytest.mark.wiki
+def test_a_run_writes_the_report_page_from_its_journal(batch, wiki, name):
+    batch.add(f'{name} one.jpg')
+    batch.add(f'{name} two.jpg', file='missing.jpg')
+    batch.write()
+    (batch.folder / 'missing.jpg').unlink()
+    page = batch.folder / 'report.html'
+    result = batch.run(f'-report:{page}')
+    assert f'report: {page} (1 page)' in result.stderr, result.stderr
+    text = page.read_text(encoding='utf-8')
+    link = wiki.get(action='query', titles=f'File:{name} one.jpg', prop='imageinfo',
+                    iiprop='url')['query']['pages'][0]['imageinfo'][0]['descriptionurl']
+    assert f'<a href="{link}">File:{name} one.jpg</a>' in text
+    problems = text.split('id="problems"')[1].split('id="rows"')[0]
+    assert f'{name} two.jpg' in problems and f'{name} one.jpg' not in problems
+    assert not batch.report.exists()  # no CSV beside it
