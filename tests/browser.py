@@ -8,6 +8,7 @@ a test can show that nothing left ``file://``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,3 +60,23 @@ def open_page(browser, path: Path, screenshot: Path | None = None) -> Opened:
     if screenshot is not None:
         page.screenshot(path=str(screenshot), full_page=True)
     return opened
+
+
+#: ``UPLOADBOT_SCREENSHOTS=DIR``: the tests that show a page also save its picture for
+#: the README there (``docs/screenshots`` holds the ones committed).
+SCREENSHOTS = os.environ.get('UPLOADBOT_SCREENSHOTS')
+
+
+def keep_for_readme(opened: Opened, name: str) -> None:
+    """The visible part of the page as a small PNG (a palette of 64 colours) in
+    ``$UPLOADBOT_SCREENSHOTS``, when that is set."""
+    if not SCREENSHOTS:
+        return
+    from PIL import Image
+
+    target = Path(SCREENSHOTS) / f'{name}.png'
+    target.parent.mkdir(parents=True, exist_ok=True)
+    opened.page.set_viewport_size({'width': 1000, 'height': 640})
+    opened.page.screenshot(path=str(target))
+    with Image.open(target) as image:
+        image.convert('RGB').quantize(64).save(target, optimize=True)

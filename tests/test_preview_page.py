@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from .browser import browser, open_page  # noqa: F401 (the fixture)
+from .browser import keep_for_readme, open_page
 from .conftest import SESSION, Batch
 from .proxy import pywikibot_dir_through
 from .wikibase_standin import WikibaseStandIn
@@ -78,7 +78,7 @@ def _rendered(folder: Path, filename: str) -> Path:
     return folder / re.search(r'href="(row-\d+\.html)"', row)[1]
 
 
-def test_the_preview_shows_the_wikis_own_information_box_and_labels(preview, browser, name):  # noqa: F811
+def test_the_preview_shows_the_wikis_own_information_box_and_labels(preview, browser, name):
     folder, _ = preview
     opened = open_page(browser, _rendered(folder, f'{name} cat.jpg'), folder / 'cat.png')
     page = opened.page
@@ -89,9 +89,10 @@ def test_the_preview_shows_the_wikis_own_information_box_and_labels(preview, bro
     assert page.locator('tr.statement').inner_text().split() == \
         ['depicts', '(P180)', 'house', 'cat', '(Q146)']
     assert opened.left_file() == []
+    keep_for_readme(opened, 'preview-page')
 
 
-def test_the_preview_marks_a_missing_category(preview, browser, name):  # noqa: F811
+def test_the_preview_marks_a_missing_category(preview, browser, name):
     folder, _ = preview
     opened = open_page(browser, _rendered(folder, f'{name} lost.jpg'), folder / 'lost.png')
     missing = opened.page.locator('#catlinks li.missing').all_inner_texts()
@@ -99,14 +100,15 @@ def test_the_preview_marks_a_missing_category(preview, browser, name):  # noqa: 
     assert opened.left_file() == []
 
 
-def test_the_preview_lists_problems_first_and_reaches_the_last_row(preview, browser):  # noqa: F811
+def test_the_preview_lists_problems_first_and_reaches_the_last_row(preview, browser):
     folder, _ = preview
     opened = open_page(browser, folder / 'index.html', folder / 'index.png')
     page = opened.page
-    assert page.locator('#rows tr.problem').count() >= 2
-    assert page.locator('#rows tr').nth(1).get_attribute('class') == 'problem'
+    classes = [row.get_attribute('class') for row in page.locator('#rows tr').all()[1:]]
+    assert classes[:2] == ['problem', 'problem'] and set(classes[2:]) == {'ok'}
     assert opened.thumbnails_not_loaded() == []
     assert opened.left_file() == []
+    keep_for_readme(opened, 'preview')
     page.click('nav.pages a.last >> nth=0')
     page.wait_for_load_state('load')
     page.screenshot(path=str(folder / 'index-last.png'), full_page=True)
@@ -115,7 +117,7 @@ def test_the_preview_lists_problems_first_and_reaches_the_last_row(preview, brow
     assert opened.thumbnails_not_loaded() == []
 
 
-def test_markup_in_names_and_cells_runs_nothing_and_reads_as_written(preview, browser, name):  # noqa: F811
+def test_markup_in_names_and_cells_runs_nothing_and_reads_as_written(preview, browser, name):
     folder, _ = preview
     opened = open_page(browser, folder / 'index.html')
     page = opened.page
@@ -130,7 +132,7 @@ def test_markup_in_names_and_cells_runs_nothing_and_reads_as_written(preview, br
     assert rendered.left_file() == []
 
 
-def test_markup_in_a_cell_is_shown_by_the_wikis_parser_as_text(preview, browser, name):  # noqa: F811
+def test_markup_in_a_cell_is_shown_by_the_wikis_parser_as_text(preview, browser, name):
     folder, _ = preview
     opened = open_page(browser, _rendered(folder, f'{name} lost.jpg'))
     assert opened.page.evaluate('window.pwned') is None and opened.dialogs == []

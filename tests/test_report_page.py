@@ -14,7 +14,7 @@ from uploadbot.journal.sqlite import SQLiteJournal
 from uploadbot.run import pages
 from uploadbot.state import State
 
-from .browser import browser, open_page  # noqa: F401 (the fixture)
+from .browser import keep_for_readme, open_page
 
 HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=1">"{{x}}]]'
 
@@ -98,9 +98,9 @@ def test_status_rebuilds_the_report_page_without_the_wiki(journal_batch):
 
 
 @pytest.mark.browser
-def test_the_report_page_in_a_browser_runs_nothing_and_reads_as_written(journal_batch, browser):  # noqa: F811
+def test_the_report_page_in_a_browser_runs_nothing_and_reads_as_written(journal_batch, browser):
     journal, folder = journal_batch
-    pages.write_report(journal, folder / 'report.html', root=folder, title='t')
+    pages.write_report(journal, folder / 'report.html', root=folder, title='uploadbot report: batch.csv')
     opened = open_page(browser, folder / 'report.html', folder / 'report.png')
     page = opened.page
     assert page.evaluate('window.pwned') is None and opened.dialogs == []
@@ -111,10 +111,11 @@ def test_the_report_page_in_a_browser_runs_nothing_and_reads_as_written(journal_
     assert page.locator('img.thumb').count() == 6 + 4  # the rows, and the problems again
     assert opened.left_file() == []
     assert (folder / 'report.png').stat().st_size > 0
+    keep_for_readme(opened, 'report')
 
 
 @pytest.mark.browser
-def test_the_report_pages_reach_the_last_row_in_a_browser(tmp_path, browser):  # noqa: F811
+def test_the_report_pages_reach_the_last_row_in_a_browser(tmp_path, browser):
     last = 2 * pages.PAGE_ROWS + 1
     rows = [(f'f{n}.jpg', f'F{n}.jpg', State.UPLOADED, '') for n in range(1, last + 1)]
     with _journal(tmp_path / 'journal.sqlite', rows) as journal:

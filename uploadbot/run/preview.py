@@ -79,13 +79,13 @@ def write_preview(folder: Path, items: Sequence[UploadItem], forecasts: Iterable
         found[problem.row or 0].append(problem.message)
     table = [_Row(item, by_row.get(item.row), found.get(item.row, [])) for item in items]
     rendered = sample(table, SAMPLE_ROWS if rows is None else rows)  # spread in row order
-    table.sort(key=lambda row: (not row.problems, row.item.row))
     thumbs = Thumbnails(folder / 'thumbs')
     if progress is None:
         pages_done = _render_rows(folder, rendered, wiki, lambda: None)
     else:
         with progress('rendering', len(rendered)) as steps:
             pages_done = _render_rows(folder, rendered, wiki, steps.advance)
+    table.sort(key=lambda row: (not row.problems, row.item.row))  # rendering may add some
     template = environment().get_template('preview.html')
     count = max(1, -(-len(table) // PAGE_ROWS))
     index = folder / 'index.html'
