@@ -17,6 +17,7 @@ from markupsafe import escape
 
 from .browser import keep_for_readme, open_page
 from .conftest import SESSION, Batch
+from .files import jpeg_bytes
 from .proxy import pywikibot_dir_through
 from .wikibase_standin import WikibaseStandIn
 
@@ -36,7 +37,7 @@ def name() -> str:
 
 
 @pytest.fixture(scope='module')
-def preview(sandbox, tmp_path_factory, name):
+def preview(sandbox, admin, tmp_path_factory, name):
     """The preview of a batch with a good row, a missing category, markup in a file name
     and a cell, an SVG, and enough rows for a second page (made once: a -check of 500 rows
     takes half a minute)."""
@@ -56,6 +57,12 @@ def preview(sandbox, tmp_path_factory, name):
         '<circle cx="20" cy="20" r="18" fill="blue"/></svg>', encoding='utf-8')
     batch.rows.append({'file': 'drawing.svg', 'filename': f'{name} drawing.svg',
                        'description': 'a drawing', 'author': 'C', 'category': 'Landscapes'})
+    admin.upload(f'{name} theirs.jpg', jpeg_bytes(3000, seed=(name, 'theirs')))
+    batch.add(f'{name} twin.jpg', jpeg_bytes(3000, seed=(name, 'theirs')), description='twin',
+              author='E', category='Landscapes')
+    admin.upload(f'{name} taken.jpg', jpeg_bytes(3000, seed=(name, 'taken')))
+    batch.add(f'{name} taken.jpg', seed='ours', description='taken', author='F',
+              category='Landscapes')
     for number in range(FILLER):
         batch.add(f'{name} filler {number}.jpg', seed=number, description=f'filler {number}',
                   author='D', category='Landscapes')
@@ -64,7 +71,7 @@ def preview(sandbox, tmp_path_factory, name):
     result = subprocess.run(
         [sys.executable, '-m', 'uploadbot', f'-dir:{through}', f'-manifest:{batch.manifest}',
          f'-template:{batch.template}', '-mediainfo', '-check', f'-preview:{folder}',
-         '-preview-rows:2'], capture_output=True, text=True, timeout=600, cwd=batch.folder)
+         '-preview-rows:2', '-on:exists=rename'], capture_output=True, text=True, timeout=600, cwd=batch.folder)
     standin.close()
     assert f'preview: {folder / "index.html"}' in result.stderr, result.stdout + result.stderr
     return folder, result
@@ -113,7 +120,7 @@ def test_the_preview_lists_problems_first_and_reaches_the_last_row(preview, brow
     page.wait_for_load_state('load')
     page.screenshot(path=str(folder / 'index-last.png'), full_page=True)
     numbers = [int(text) for text in page.locator('#rows td.row-number').all_inner_texts()]
-    assert max(numbers) == FILLER + 5  # the header is row 1, then the four rows and the filler
+    assert max(numbers) == FILLER + 7  # the header is row 1, then six rows and the filler
     assert opened.thumbnails_not_loaded() == []
 
 
@@ -140,3 +147,22 @@ def test_markup_in_a_cell_is_shown_by_the_wikis_parser_as_text(preview, browser,
     assert '<script>window.pwned=1</script><img src=x onerror="window.pwned=1">"' in shown
     assert shown.endswith(']]')  # and {{x}} is a template call, as on the wiki
     assert opened.left_file() == []
+
+
+def test_the_preview_links_a_duplicate_to_the_file_it_repeats(preview, browser, name):
+    folder, _ = preview
+    opened = open_page(browser, folder / 'index.html')
+    row = opened.page.locator('#rows tr', has_text=f'File:{name} twin.jpg')
+    assert row.locator('.outcome').inner_text() == 'skipped'
+    link = row.locator('a.duplicate')
+    assert link.inner_text() == f'File:{name} theirs.jpg'
+    assert link.get_attribute('href').endswith(
+        'File:' + f'{name} theirs.jpg'.replace(' ', '_'))
+
+
+def test_the_preview_forecasts_a_rename(preview, browser, name):
+    folder, _ = preview
+    opened = open_page(browser, folder / 'index.html')
+    row = opened.page.locator('#rows tr', has_text=f'File:{name} taken.jpg')
+    assert row.locator('.outcome').inner_text() == 'renamed'
+    assert open_page(browser, _rendered(folder, f'{name} taken.jpg')).left_file() == []

@@ -11,10 +11,12 @@ the wiki and open from ``file://`` with nothing fetched.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 from uploadbot.api import render
@@ -91,7 +93,7 @@ def write_preview(folder: Path, items: Sequence[UploadItem], forecasts: Iterable
     index = folder / 'index.html'
     for number in range(1, count + 1):
         chunk = table[(number - 1) * PAGE_ROWS:number * PAGE_ROWS]
-        cells = [_cells(row, thumbs, root, pages_done) for row in chunk]
+        cells = [_cells(row, thumbs, root, pages_done, wiki.article_url) for row in chunk]
         (folder / page_name(index, number)).write_text(template.render(
             title='uploadbot preview', rows=cells, nav=navigation(index, number, count),
             total=len(table), with_problems=sum(1 for row in table if row.problems),
@@ -122,7 +124,7 @@ def _render_rows(folder: Path, rows: list[_Row], wiki: Wiki,
         name = f'row-{row.item.row:05d}.html'
         (folder / name).write_text(template.render(
             title=result.title, row=row.item.row, problems=row.problems,
-            forecast=_forecast(row.forecast), styles=STYLES,
+            forecast=_forecast(row.forecast, wiki.article_url), styles=STYLES,
             html=render.absolute_links(result.html, wiki.article_url),
             categories=result.categories, captions=row.item.structured.captions,
             statements=[(s.property, names.get(s.property, ''), s.text,
@@ -142,14 +144,24 @@ def _entities(item: UploadItem) -> set[str]:
     return ids
 
 
-def _forecast(forecast: Forecast | None) -> dict[str, str]:
+_SAME_AS = re.compile(r'File:([^,;]+)')
+
+
+def _forecast(forecast: Forecast | None, article_url: str = '') -> dict[str, object]:
+    """The forecast, with links to the files a duplicate has the content of."""
     if forecast is None:
-        return {'outcome': 'not forecast', 'message': ''}
+        return {'outcome': 'not forecast', 'message': '', 'links': []}
+    links = []
+    if 'duplicate' in forecast.warnings and article_url:
+        links = [(f'File:{name.strip()}', article_url.replace(
+                  'File:Preview', quote(f'File:{name.strip()}'.replace(' ', '_'), safe=':/')))
+                 for name in _SAME_AS.findall(forecast.message.partition('same content as')[2])]
     return {'outcome': str(forecast.outcome), 'message': forecast.message,
-            'warnings': ', '.join(forecast.warnings)}
+            'warnings': ', '.join(forecast.warnings), 'links': links}
 
 
-def _cells(row: _Row, thumbs: Thumbnails, root: Path, pages: dict[int, str]) -> dict:
+def _cells(row: _Row, thumbs: Thumbnails, root: Path, pages: dict[int, str],
+           article_url: str) -> dict:
     item = row.item
     path = Path(item.path) if item.path else None
     if path is not None and not path.is_absolute():
@@ -157,4 +169,4 @@ def _cells(row: _Row, thumbs: Thumbnails, root: Path, pages: dict[int, str]) -> 
     return {'row': item.row, 'source': item.source or item.url, 'filename': item.filename,
             'target': f'File:{normalize_title(item.filename)}',
             'thumb': thumbs.for_file(path), 'problems': row.problems,
-            'forecast': _forecast(row.forecast), 'page': pages.get(item.row, '')}
+            'forecast': _forecast(row.forecast, article_url), 'page': pages.get(item.row, '')}
