@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,33 @@ def test_a_run_writes_the_report_page_from_its_journal(batch, wiki, name):
     problems = text.split('id="problems"')[1].split('id="rows"')[0]
     assert f'{name} two.jpg' in problems and f'{name} one.jpg' not in problems
     assert not batch.report.exists()  # no CSV beside it
+
+
+@pytest.fixture(params=['mariadb', 'postgres'])
+def server_journal(request, tmp_path):
+    from uploadbot.journal.connect import create_journal_engine
+    from uploadbot.journal.server import ServerJournal
+
+    server = request.getfixturevalue(request.param)
+    engine = create_journal_engine(server.url(), server.credentials)
+    with ServerJournal(engine, f'report-{request.node.name}-{time.time()}', tmp_path) as journal:
+        yield journal
+
+
+@pytest.mark.database
+def test_the_report_page_and_the_log_marks_come_from_a_server_journal(server_journal, tmp_path):
+    from uploadbot.run import logpage
+
+    for number, state in enumerate((State.UPLOADED, State.FAILED, State.RENAMED), 1):
+        server_journal.save(Record(f'f{number}.jpg', f'F{number}.jpg', row=number, state=state,
+                                   message=f'{HOSTILE} {number}', title=f'File:F{number}.jpg'))
+    assert [record.filename for record in logpage.unlogged(server_journal)] == \
+        ['F1.jpg', 'F3.jpg']
+    first = logpage.unlogged(server_journal)[0]
+    server_journal.save(replace(first, logged='2026-01-01T00:00:00Z'))
+    assert [record.filename for record in logpage.unlogged(server_journal)] == ['F3.jpg']
+    pages.write_report(server_journal, tmp_path / 'report.html', root=None, title='t')
+    text = (tmp_path / 'report.html').read_text(encoding='utf-8')
+    problems = text.split('id="problems"')[1].split('id="rows"')[0]
+    assert 'F2.jpg' in problems and 'F1.jpg' not in problems
+    assert '&lt;script&gt;window.pwned=1&lt;/script&gt;' in text and '<script>' not in text
