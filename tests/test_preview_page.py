@@ -71,7 +71,7 @@ def preview(sandbox, admin, tmp_path_factory, name):
     result = subprocess.run(
         [sys.executable, '-m', 'uploadbot', f'-dir:{through}', f'-manifest:{batch.manifest}',
          f'-template:{batch.template}', '-mediainfo', '-check', f'-preview:{folder}',
-         '-preview-rows:2', '-on:exists=rename'],
+         '-preview-rows:2', '-on:exists=rename', '-workers:2'],
         capture_output=True, text=True, timeout=600, cwd=batch.folder)
     standin.close()
     assert f'preview: {folder / "index.html"}' in result.stderr, result.stdout + result.stderr

@@ -45,7 +45,8 @@ def check(plan: Plan, new_transfer: Callable[[], SiteTransfer], site: pywikibot.
     problems = plan.problems + repeats
     pywikibot.stdout(table(forecasts, problems))
     if preview is not None:
-        _rendered_preview(plan, forecasts, problems, site, new_transfer, preview, preview_rows)
+        _rendered_preview(plan, forecasts, problems, site, new_transfer, preview, preview_rows,
+                          workers)
     lines = mediainfo.check_lines(plan.items, transfer, data)
     lines += preflight.pace_lines(transfer, len(plan.items), max_rate)
     if lines:
@@ -87,7 +88,7 @@ def _hash_journal(journal_path: Path | None) -> Iterator[SQLiteJournal | None]:
 
 def _rendered_preview(plan: Plan, forecasts: list, problems: list, site: pywikibot.site.APISite,
                       new_transfer: Callable[[], SiteTransfer], folder: Path,
-                      rows: int | None) -> None:
+                      rows: int | None, workers: int) -> None:
     """``-check -preview:DIR``: the batch's review pages, rendered by the wiki."""
     from .preview import Wiki, write_preview  # Jinja2 and Pillow: only for a preview
 
@@ -98,7 +99,7 @@ def _rendered_preview(plan: Plan, forecasts: list, problems: list, site: pywikib
             SiteTransfer(repo_site, assert_user=False)
     article, _, _ = render.site_addresses(site)
     wiki = Wiki(new_transfer(), article, render.site_styles(site), repo=repo,
-                languages=(site.lang, 'en'))
+                languages=(site.lang, 'en'), workers=workers, new_transfer=new_transfer)
     root = plan.manifest_path.parent if plan.manifest_path else Path('.')
     if plan.manifest_path and plan.manifest_path.is_dir():
         root = plan.manifest_path

@@ -12,8 +12,10 @@ the wiki and open from ``file://`` with nothing fetched.
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,9 @@ class Wiki:
     fetch_styles: Callable[[Iterable[str]], str]
     repo: render.Wiki | None = None
     languages: tuple[str, ...] = ('en',)
+    #: ``-workers``: parse requests at once, each worker on a transfer of its own.
+    workers: int = 1
+    new_transfer: Callable[[], render.Wiki] | None = None
     parses: int = 0
 
 
@@ -105,16 +110,7 @@ def _render_rows(folder: Path, rows: list[_Row], wiki: Wiki,
                  on_row: Callable[[], None]) -> dict[int, str]:
     """Each sampled row's page as the wiki renders it; the page name of each row."""
     template = environment().get_template('rendered.html')
-    results = []
-    for row in rows:
-        title = f'File:{row.item.filename}'
-        try:
-            results.append(render.parse(wiki.transfer, title, row.item.text))
-        except APIError as error:  # a name the wiki refuses as a title, say: shown, not fatal
-            results.append(render.Rendered(title, '', (), ()))
-            row.problems.append(f'the wiki cannot render the page: {error.code}: {error.info}')
-        wiki.parses += 1
-        on_row()
+    results = _parsed(rows, wiki, on_row)
     (folder / STYLES).write_text(wiki.fetch_styles(
         {name for result in results for name in result.styles}), encoding='utf-8')
     ids = {entity for row in rows for entity in _entities(row.item)}
@@ -132,6 +128,32 @@ def _render_rows(folder: Path, rows: list[_Row], wiki: Wiki,
                         for s in row.item.structured.statements]), encoding='utf-8')
         done[row.item.row] = name
     return done
+
+
+def _parsed(rows: list[_Row], wiki: Wiki, on_row: Callable[[], None]) -> list[render.Rendered]:
+    """One parse request per row, by ``wiki.workers`` threads, in the rows' order."""
+    lock, local = threading.Lock(), threading.local()
+
+    def one(row: _Row) -> render.Rendered:
+        transfer = wiki.transfer
+        if wiki.workers > 1 and wiki.new_transfer is not None:
+            if not hasattr(local, 'transfer'):
+                local.transfer = wiki.new_transfer()
+            transfer = local.transfer
+        title = f'File:{row.item.filename}'
+        try:
+            result = render.parse(transfer, title, row.item.text)
+        except APIError as error:  # a name the wiki refuses as a title, say: shown, not fatal
+            result = render.Rendered(title, '', (), ())
+            row.problems.append(f'the wiki cannot render the page: {error.code}: {error.info}')
+        with lock:
+            wiki.parses += 1
+            on_row()
+        return result
+    if wiki.workers <= 1 or len(rows) < 2:
+        return [one(row) for row in rows]
+    with ThreadPoolExecutor(wiki.workers, thread_name_prefix='preview') as pool:
+        return list(pool.map(one, rows))
 
 
 def _entities(item: UploadItem) -> set[str]:
