@@ -128,6 +128,7 @@ def site_addresses(site: Any) -> tuple[str, str, str]:
 def site_styles(site: Any) -> Any:
     """``fetch_styles(modules)`` for the site: its skin's and its own (``MediaWiki:Common.css``)
     styles with the page's modules, in one request on pywikibot's session."""
+    import pywikibot
     from pywikibot.comms import http
 
     _, load, skin = site_addresses(site)
@@ -139,5 +140,10 @@ def site_styles(site: Any) -> Any:
 
     def fetch_styles(modules: Iterable[str]) -> str:
         wanted = {*modules, f'skins.{skin}.styles', 'site.styles'}
-        return styles(fetch, load, wanted, skin)
+        try:
+            return styles(fetch, load, wanted, skin)
+        except (OSError, pywikibot.exceptions.Error) as error:  # requests' errors are OSErrors
+            pywikibot.warning(f"the wiki's styles could not be fetched ({error}); the preview "
+                              'shows its pages without them')
+            return ''
     return fetch_styles
