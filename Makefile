@@ -30,13 +30,19 @@ examples: venv
 
 # Every check is on: the sandbox has the example rows' categories and files its
 # licence templates in Category:License tags, as Commons does. The journal lives
-# with the wiki it speaks of, so a new sandbox starts a new journal.
+# with the wiki it speaks of, so a new sandbox starts a new journal. First the
+# preview a reviewer would read (pages rendered by the wiki), then the run and
+# its report page, built from the journal.
 demo: sandbox examples
 	$(BIN)/uploadbot -dir:$(SANDBOX)/pywikibot -manifest:examples/batch.csv \
-		-template:examples/description.wiki -report:examples/demo.report.csv \
+		-template:examples/description.wiki -journal:$(SANDBOX)/demo.journal.sqlite \
+		-check -preview:examples/demo.preview
+	$(BIN)/uploadbot -dir:$(SANDBOX)/pywikibot -manifest:examples/batch.csv \
+		-template:examples/description.wiki -report:examples/demo.report.html \
 		-journal:$(SANDBOX)/demo.journal.sqlite -summary:'uploadbot demo batch'
 	@echo
-	@echo "report: examples/demo.report.csv"
+	@echo "preview: examples/demo.preview/index.html"
+	@echo "report:  examples/demo.report.html"
 	@$(BIN)/python -c "import json; i = json.load(open('$(SANDBOX)/sandbox.json')); \
 		print('see the files at ' + i['server'] + '/index.php?title=Special:ListFiles')"
 
@@ -52,7 +58,7 @@ test-slow: venv
 # Everything not marked `wiki`, `database` or `mount`: no PHP, no database server,
 # no package to install, seconds.
 test-fast: venv
-	$(BIN)/python -m pytest -m 'not wiki and not database and not mount and not slow' $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m 'not wiki and not database and not mount and not browser and not slow' $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check uploadbot tests benchmarks examples families scripts

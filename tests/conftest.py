@@ -18,6 +18,7 @@ import pytest
 
 from uploadbot.sandbox import Sandbox, SandboxInfo
 
+from .browser import browser  # noqa: F401 (one chromium for the session)
 from .dbfixtures import database_folder, mariadb, postgres  # noqa: F401 (session fixtures)
 from .files import jpeg_bytes
 from .wikiapi import WikiAPI

@@ -95,14 +95,15 @@ def test_check_tells_what_each_row_would_become(batch, wiki, admin, name):
     assert wiki.file_info(f'{name} new.jpg') is None
 
 
-def test_preview_writes_each_description_page(batch, wiki, name):
+def test_preview_writes_each_description_page_as_the_wiki_renders_it(batch, wiki, name):
     batch.add(f'{name}.jpg', description='Seen in preview')
     batch.write()
     preview = batch.folder / 'preview'
     result = run_check(batch, f'-preview:{preview}')
     assert result.returncode == 0, result.stderr
-    pages = list(preview.glob('*.wiki'))
+    pages = list(preview.glob('row-*.html'))
     assert len(pages) == 1 and 'Seen in preview' in pages[0].read_text()
+    assert '1 rows, 1 rendered by the wiki in 1 parse requests' in result.stderr
     assert wiki.file_info(f'{name}.jpg') is None
 
 

@@ -24,19 +24,23 @@ PYWIKIBOT_TALLY = re.compile(r'^\d+ \w+ operations?$|operation time|^Execution t
                              r'^Script terminated', re.MULTILINE)
 
 
-def demo_command(sandbox_dir: Path) -> list[str]:
-    """The uploadbot command of ``make demo``, for a sandbox in ``sandbox_dir``."""
+def demo_command(sandbox_dir: Path, *, preview: bool = False) -> list[str]:
+    """The uploadbot command of ``make demo`` (the run, or its ``-check -preview``) for a
+    sandbox in ``sandbox_dir``."""
     listed = subprocess.run(['make', '-n', '--no-print-directory', '-C', str(ROOT), 'demo',
                              f'SANDBOX={sandbox_dir}'], capture_output=True, text=True,
                             check=True, timeout=60).stdout.replace('\\\n', ' ')
-    line = next(line for line in listed.splitlines() if re.search(r'/uploadbot -dir:', line))
+    line = next(line for line in listed.splitlines() if re.search(r'/uploadbot -dir:', line)
+                and bool(re.search(r'\s-check\s', line)) == preview)
     program, *arguments = shlex.split(line)
     assert Path(program).name == 'uploadbot'
     return [sys.executable, '-m', 'uploadbot', *arguments]
 
 
 def test_the_demo_turns_no_check_off(tmp_path):
-    assert [argument for argument in demo_command(tmp_path) if argument.startswith('-no-')] == []
+    for preview in (False, True):
+        assert [argument for argument in demo_command(tmp_path, preview=preview)
+                if argument.startswith('-no-')] == []
 
 
 @pytest.fixture(scope='module')
@@ -47,21 +51,22 @@ def demo_wiki(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def demo_runs(tmp_path_factory, demo_wiki) -> list[str]:
-    """The output of the demo's command on a fresh copy of the examples: first run, re-run."""
+    """The demo on a fresh copy of the examples: the outputs of the first run and the re-run,
+    then of the -check -preview that comes first, and the folder."""
     folder = tmp_path_factory.mktemp('demo-clone')
     (folder / 'examples').mkdir()
     for name in ('batch.csv', 'description.wiki', 'make_examples.py'):
         shutil.copy(ROOT / 'examples' / name, folder / 'examples' / name)
     subprocess.run([sys.executable, str(folder / 'examples' / 'make_examples.py')],
                    check=True, capture_output=True, timeout=300)
-    command = demo_command(Path(demo_wiki.pywikibot_dir).parent)
+    sandbox_dir = Path(demo_wiki.pywikibot_dir).parent
     outputs = []
-    for _ in range(2):
+    for command in [demo_command(sandbox_dir, preview=True), *[demo_command(sandbox_dir)] * 2]:
         result = subprocess.run(command, cwd=folder, capture_output=True, text=True,
                                 timeout=600)
         outputs.append(result.stdout + result.stderr)
         assert result.returncode == 0, outputs[-1]
-    return outputs
+    return outputs[1:] + [outputs[0], str(folder)]
 
 
 @pytest.mark.wiki
@@ -82,3 +87,13 @@ def test_the_demo_again_sends_nothing_and_says_so_in_one_summary(demo_runs):
     assert len(summaries) == 1, output
     assert summaries[0].startswith('summary: 5 rows: 5 uploaded; 0 B sent in 0 requests'), output
     assert PYWIKIBOT_TALLY.findall(output) == [], output
+
+
+@pytest.mark.wiki
+def test_the_demo_writes_its_preview_and_report_page_with_no_warning(demo_runs):
+    preview_output, folder = demo_runs[2], Path(demo_runs[3])
+    assert 'WARNING' not in preview_output and 'ERROR' not in preview_output, preview_output
+    assert (folder / 'examples' / 'demo.preview' / 'index.html').is_file()
+    assert len(list((folder / 'examples' / 'demo.preview').glob('row-*.html'))) == 5
+    report = (folder / 'examples' / 'demo.report.html').read_text(encoding='utf-8')
+    assert report.count('class="ok"') == 5

@@ -50,6 +50,10 @@ PROPERTIES = {'P180': 'wikibase-item', 'P571': 'time', 'P275': 'wikibase-item',
               'P214': 'external-id', 'P973': 'url'}
 ITEMS = {'Q146', 'Q42', 'Q18199165', 'Q50423863', 'Q11573', 'Q1985727'}
 
+#: English labels, for ``props=labels`` (Wikidata's own).
+LABELS = {'P180': 'depicts', 'P571': 'inception', 'P275': 'copyright license',
+          'Q146': 'house cat', 'Q42': 'Douglas Adams', 'Q18199165': 'CC BY-SA 4.0'}
+
 
 @dataclass
 class WikibaseStandIn(FaultProxy):
@@ -117,9 +121,9 @@ class WikibaseStandIn(FaultProxy):
                     {'id': name, 'missing': ''}
             elif name.startswith('P') and name in self.properties:
                 found[name] = {'type': 'property', 'id': name,
-                               'datatype': self.properties[name]}
+                               'datatype': self.properties[name], **_labels(name, params)}
             elif name.startswith('Q') and name in self.items:
-                found[name] = {'type': 'item', 'id': name}
+                found[name] = {'type': 'item', 'id': name, **_labels(name, params)}
             else:
                 found[name] = {'id': name, 'missing': ''}
         return {'entities': found, 'success': 1}
@@ -231,3 +235,10 @@ def _params(handler: BaseHTTPRequestHandler, body: bytes) -> dict[str, str]:
 
 def _error(code: str, info: str) -> dict[str, Any]:
     return {'error': {'code': code, 'info': info}}
+
+
+def _labels(name: str, params: dict[str, str]) -> dict[str, Any]:
+    """The entity's labels when ``props`` asks for them."""
+    if 'labels' not in params.get('props', '').split('|') or name not in LABELS:
+        return {}
+    return {'labels': {'en': {'language': 'en', 'value': LABELS[name]}}}

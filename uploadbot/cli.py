@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -37,11 +38,11 @@ from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
 from .options import Options
 from .policy import Policy
-from .run import check, preflight, problems
+from .run import check, logpage, pages, preflight, problems
 from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
-from .run.report import Report
+from .run.report import Report, is_page
 from .upload.download import Downloader
 from .upload.structured import DataSettings
 from .upload.task import TaskSettings
@@ -142,6 +143,11 @@ def _run(options: Options) -> int:
                         workers=options.workers, max_runtime=options.max_runtime,
                         problems=rows, progress=_progress(screening.items))
         bot.run()
+        if options.log_page:
+            _log(journal, new_transfer, options, Counter(
+                str(outcome.outcome) for outcome in bot.report.outcomes if not outcome.earlier))
+        if is_page(options.report):
+            pywikibot.info(pages.batch_report(journal, options.report, manifest=options.manifest))
     return bot.exit_code()
 
 
@@ -195,10 +201,28 @@ def _run_shared(options: Options) -> int:
             return _check(plan, screening, site, new_transfer, options, None)
         rows = _row_problems(plan, screening, options)
         planned = screening.items if options.manifest is not None else None
-        return shared.upload_shared(planned, journal, new_transfer,
+        code = shared.upload_shared(planned, journal, new_transfer,
                                     _settings(options, site, screening.data),
                                     report=options.report, workers=options.workers,
                                     max_runtime=options.max_runtime, problems=rows)
+        if options.log_page:
+            _log(journal, new_transfer, options, None)
+        if is_page(options.report):
+            pywikibot.info(pages.batch_report(journal, options.report,
+                                              manifest=options.manifest, root=root))
+        return code
+
+
+def _log(journal: Journal, new_transfer: Callable[[], SiteTransfer], options: Options,
+         counts: Counter[str] | None) -> None:
+    """``-log-page``: the run's section on the batch's log page; a failure is one line."""
+    try:
+        pywikibot.info(logpage.log_run(journal, new_transfer(), options.log_page,
+                                       summary=options.summary, tags=tuple(options.tags),
+                                       counts=counts))
+    except (RowFailure, GaveUp, PywikibotError) as trouble:
+        pywikibot.error(f'the log page {options.log_page} was not edited: {trouble} (the next '
+                        'run lists these files)')
 
 
 def _connect(options: Options) -> tuple[pywikibot.site.APISite, Callable[[], SiteTransfer]]:
@@ -214,14 +238,13 @@ def _check(plan: Plan, screening: preflight.Screening, site: pywikibot.site.APIS
            new_transfer: Callable[[], SiteTransfer], options: Options,
            journal_path: Path | None) -> int:
     """``-check`` and ``-simulate``: every problem listed, every row forecast."""
-    if options.preview:
-        check.preview(plan, options.preview)
     for note in screening.notes:
         pywikibot.warning(note)
     plan.problems = screening.problems
     return check.check(plan, new_transfer, site, data=screening.data, journal_path=journal_path,
                        workers=options.workers, max_rate=options.max_rate,
-                       report=options.report)
+                       report=options.report, preview=options.preview,
+                       preview_rows=options.preview_rows)
 
 
 def _row_problems(plan: Plan, screening: preflight.Screening,

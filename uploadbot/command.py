@@ -18,10 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import BatchStop, ExitCode, InputError
+from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
 from .option_table import BY_ATTRIBUTE, PYWIKIBOT_OPTIONS, help_lines
 from .options import Options
 from .run import status
+from .run.report import is_page
 
 _ABOUT = """\
 uploadbot: upload a batch of files described by a manifest, through the upload stash.
@@ -75,7 +77,9 @@ def _status(options: Options) -> int:
         batch = shared.batch_name(options.manifest, options.batch)
         with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch,
                                  root=Path('.')) as journal:
-            return shared.show_status(journal, f'{batch!r} on the journal server')
+            code = shared.show_status(journal, f'{batch!r} on the journal server')
+            _report_page(journal, options)
+            return code
     if options.journal is None and options.manifest is None:
         raise InputError('-status needs the batch: give -manifest:FILE or -journal:FILE')
     path = options.journal or default_path(options.manifest)
@@ -83,7 +87,17 @@ def _status(options: Options) -> int:
         raise InputError(f'no journal at {path}: nothing has run on this batch yet')
     with SQLiteJournal(path) as journal:
         sys.stdout.write(status.render(journal, str(path)) + '\n')
+        _report_page(journal, options)
     return ExitCode.OK
+
+
+def _report_page(journal: Journal, options: Options) -> None:
+    """``-status -report:FILE.html``: the report page rebuilt from the journal alone."""
+    if is_page(options.report):
+        from .run import pages  # Jinja2 and Pillow: only when a page is asked for
+
+        sys.stdout.write(pages.batch_report(journal, options.report, manifest=options.manifest,
+                                            root=options.root) + '\n')
 
 
 def _bots_own(args: Sequence[str]) -> list[str]:

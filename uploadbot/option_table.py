@@ -86,6 +86,13 @@ def _workers(text: str) -> int:
     return workers
 
 
+def _count(text: str) -> int:
+    count = int(text)
+    if count < 0:
+        raise ValueError('expects a number of rows, 0 or more')
+    return count
+
+
 def _property(text: str) -> str:
     prop = text.strip().upper()
     if not re.match(r'^P[1-9]\d*$', prop):
@@ -179,8 +186,12 @@ OPTIONS: tuple[Option, ...] = (
     Option('-on', 'on', 'list[str]', 'one warning rule, repeatable; wins over the policy file',
            'CODE=ACTION', _pair('CODE=ACTION'), collect='list'),
     Option('-report', 'report', 'Path | None',
-           'write the report: CSV, or JSON when FILE ends in `.json`', 'FILE', Path,
-           modes=(*_BOTH, Mode.AUDIT)),
+           'write the report: CSV, JSON when FILE ends in `.json`, or a page built from the '
+           'journal when it ends in `.html` (with `-status` too, without the wiki)', 'FILE', Path,
+           modes=_ALL),
+    Option('-log-page', 'log_page', 'str | None', 'after a run that published files, append '
+           'a section to this wiki page: the date, the counts and a gallery of those files',
+           'TITLE', _stripped, modes=(Mode.RUN,)),
     Option('-journal', 'journal', 'Path | None', 'the journal file', 'FILE', Path,
            shown='beside the manifest', modes=_ALL),
     Option('-journal', 'journal_url', 'str | None',
@@ -207,8 +218,13 @@ OPTIONS: tuple[Option, ...] = (
            shown='the first'),
     Option('-check', 'check', 'bool', 'validate everything and show what each row would '
            'become; upload nothing', default=False, modes=(Mode.CHECK,)),
-    Option('-preview', 'preview', 'Path | None', "write each row's description page to DIR",
+    Option('-preview', 'preview', 'Path | None', 'with `-check`: a review of the batch in '
+           "DIR (`index.html`: every row's thumbnail, target, forecast and problems; a sample "
+           'of pages as the wiki renders them); in a run: each description page as wikitext',
            'DIR', Path),
+    Option('-preview-rows', 'preview_rows', 'int | None', 'rows `-preview` renders with the '
+           "wiki's parser, besides every row with a problem or a forecast other than `uploaded`",
+           'N', _count, shown='30, spread over the batch', modes=(Mode.CHECK,)),
     Option('-any-extension', 'any_extension', 'bool', "do not refuse file types outside the "
            "wiki's list (a wiki with `$wgStrictFileExtensions = false` takes them with the "
            '`filetype-unwanted-type` warning)',

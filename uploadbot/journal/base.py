@@ -54,6 +54,8 @@ class Record:
     #: For a ``refused`` row: the row's fingerprint when the wiki refused it
     #: (see :attr:`uploadbot.item.UploadItem.fingerprint`).
     refused_for: str = ''
+    #: For a published row: when the batch's log page listed it (``-log-page``), else ''.
+    logged: str = ''
 
     def __post_init__(self) -> None:
         # Stores hand back plain text; the record always holds the enum.

@@ -63,6 +63,7 @@ rows = Table(
     Column('entity', String(40), nullable=False, default=''),
     Column('structured_digest', String(40), nullable=False, default=''),
     Column('refused_for', String(40), nullable=False, default=''),
+    Column('logged', String(40), nullable=False, default=''),
     #: The planned item (its page, policy, path under the root), as JSON.
     Column('item', Text, nullable=False),
     #: The worker that holds the row, and until when (seconds since the epoch).

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS rows (
     size INTEGER, mtime_ns INTEGER, sha1 TEXT, filekey TEXT, offset INTEGER, title TEXT,
     warnings TEXT, message TEXT, url TEXT, attempts INTEGER, last_error TEXT,
     created REAL, updated REAL, structured TEXT, entity TEXT, structured_digest TEXT,
-    refused_for TEXT NOT NULL DEFAULT '',
+    refused_for TEXT NOT NULL DEFAULT '', logged TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (source, filename)
 );
 CREATE INDEX IF NOT EXISTS rows_state ON rows (state);

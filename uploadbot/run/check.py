@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pywikibot
 
-from uploadbot.api import lookup
+from uploadbot.api import lookup, render
 from uploadbot.api.transfer import SiteTransfer
 from uploadbot.batch.plan import Plan
 from uploadbot.errors import ExitCode
@@ -27,7 +27,8 @@ from .report import Report
 
 def check(plan: Plan, new_transfer: Callable[[], SiteTransfer], site: pywikibot.site.APISite,
           *, data: DataSettings | None, journal_path: Path | None, workers: int = 1,
-          max_rate: float | None = None, report: Path | None = None) -> ExitCode:
+          max_rate: float | None = None, report: Path | None = None,
+          preview: Path | None = None, preview_rows: int | None = None) -> ExitCode:
     """Forecast every row with read queries; write nothing to the wiki.
 
     The files' hashes are kept in the journal (the bot's own state, not the
@@ -43,6 +44,9 @@ def check(plan: Plan, new_transfer: Callable[[], SiteTransfer], site: pywikibot.
             per_query=lookup.titles_per_query(site.has_right('apihighlimits')))
     problems = plan.problems + repeats
     pywikibot.stdout(table(forecasts, problems))
+    if preview is not None:
+        _rendered_preview(plan, forecasts, problems, site, new_transfer, preview, preview_rows,
+                          workers)
     lines = mediainfo.check_lines(plan.items, transfer, data)
     lines += preflight.pace_lines(transfer, len(plan.items), max_rate)
     if lines:
@@ -80,6 +84,29 @@ def _hash_journal(journal_path: Path | None) -> Iterator[SQLiteJournal | None]:
         pywikibot.warning(f'cannot keep the files\' hashes in {journal_path}: {error}')
     with held:
         yield journal
+
+
+def _rendered_preview(plan: Plan, forecasts: list, problems: list, site: pywikibot.site.APISite,
+                      new_transfer: Callable[[], SiteTransfer], folder: Path,
+                      rows: int | None, workers: int) -> None:
+    """``-check -preview:DIR``: the batch's review pages, rendered by the wiki."""
+    from .preview import Wiki, write_preview  # Jinja2 and Pillow: only for a preview
+
+    repo_site = site.data_repository() if hasattr(site, 'data_repository') else None
+    repo = None
+    if any(item.structured.statements for item in plan.items):
+        repo = new_transfer() if repo_site in (None, site) else \
+            SiteTransfer(repo_site, assert_user=False)
+    article, _, _ = render.site_addresses(site)
+    wiki = Wiki(new_transfer(), article, render.site_styles(site), repo=repo,
+                languages=(site.lang, 'en'), workers=workers, new_transfer=new_transfer)
+    root = plan.manifest_path.parent if plan.manifest_path else Path('.')
+    if plan.manifest_path and plan.manifest_path.is_dir():
+        root = plan.manifest_path
+    count = write_preview(folder, plan.items, forecasts, problems, wiki, rows=rows,
+                          root=root, progress=Steps)
+    pywikibot.info(f'preview: {folder / "index.html"} ({len(plan.items)} rows, {count} '
+                   f'rendered by the wiki in {wiki.parses} parse requests)')
 
 
 def preview(plan: Plan, folder: Path) -> None:

@@ -16,6 +16,15 @@ COLUMNS = ('row', 'file', 'filename', 'outcome', 'title', 'warnings', 'sha1', 'b
            'message', 'attempts', 'url', 'filekey', 'chunks', 'sent', 'structured')
 
 
+#: A report named ``*.html`` is a page built from the journal (:mod:`uploadbot.run.pages`).
+PAGE_SUFFIXES = ('.html', '.htm')
+
+
+def is_page(path: Path | None) -> bool:
+    """The report is the HTML page, written from the journal after the run."""
+    return path is not None and path.suffix.lower() in PAGE_SUFFIXES
+
+
 def record(outcome: Outcome) -> dict[str, object]:
     """The report's fields for one row."""
     return {'row': outcome.row, 'file': outcome.file, 'filename': outcome.filename,
@@ -40,7 +49,7 @@ class Report:
         self.started = time.monotonic()
         self._handle: IO[str] | None = None
         self._writer: csv.DictWriter | None = None
-        if path is not None and path.suffix.lower() != '.json':
+        if path is not None and path.suffix.lower() not in ('.json', *PAGE_SUFFIXES):
             self._handle = open(path, 'w', newline='', encoding='utf-8')  # noqa: SIM115
             self._writer = csv.DictWriter(self._handle, COLUMNS)
             self._writer.writeheader()
@@ -56,7 +65,7 @@ class Report:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-        elif self.path is not None:
+        elif self.path is not None and not is_page(self.path):
             self.path.write_text(json.dumps([record(o) for o in self.outcomes],
                                             indent=1, ensure_ascii=False) + '\n',
                                  encoding='utf-8')
