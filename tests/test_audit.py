@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from .browser import open_page
 from .conftest import SESSION
 from .files import jpeg_bytes
 from .wikiapi import WikiAPI
@@ -166,3 +167,20 @@ def test_an_audit_of_a_server_journal_keeps_its_findings_there(batch, name, admi
     assert (first.returncode, second.returncode) == (NEW_FINDINGS, 0), first.stderr
     assert findings(batch) == {f'{name} gone.jpg': 'deleted', f'{name} stays.jpg': 'fine'}
     assert '      1 deleted' in batch.run(*journal, '-status').stdout
+
+
+@pytest.mark.browser
+def test_the_audits_report_page_shows_what_became_of_the_files(batch, name, admin, browser):
+    batch.add(f'{name} page gone.jpg')
+    batch.add(f'{name} page stays.jpg')
+    batch.run(check=True)
+    delete(admin, f'File:{name} page gone.jpg', 'a <b>test</b> of the page')
+    page = batch.folder / 'audit.html'
+    audit = batch.run('-audit', f'-report:{page}')
+    assert audit.returncode == NEW_FINDINGS, audit.stdout + audit.stderr
+    opened = open_page(browser, page, batch.folder / 'audit.png')
+    cells = opened.page.eval_on_selector_all(
+        '#findings tr.problem td', 'cells => cells.map(cell => cell.textContent)')
+    assert cells[:2] == [f'File:{name} page gone.jpg', 'deleted']
+    assert 'a <b>test</b> of the page' in cells[2]
+    assert opened.left_file() == [] and opened.dialogs == []

@@ -173,8 +173,14 @@ def _audit(options: Options) -> int:
         journal = SQLiteJournal(path)
     with journal:
         site, new_transfer = _connect(options)
-        return audit.run_audit(journal, site, new_transfer(), nominations=nominations,
-                               report=Report(options.report) if options.report else None)
+        page = is_page(options.report)
+        code = audit.run_audit(journal, site, new_transfer(), nominations=nominations,
+                               report=Report(options.report) if options.report and not page
+                               else None)
+        if page:
+            pywikibot.info(pages.batch_report(journal, options.report, manifest=options.manifest,
+                                              root=options.root))
+        return code
 
 
 def _run_shared(options: Options) -> int:

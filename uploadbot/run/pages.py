@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 
 from uploadbot.journal.base import Journal, Record
-from uploadbot.state import OUTCOMES, PUBLISHED, State
+from uploadbot.state import OUTCOMES, PROBLEM_FATES, PUBLISHED, Fate, Finding, State
 
 from .report import human_bytes
 from .thumbs import Thumbnails
@@ -84,15 +84,31 @@ def write_report(journal: Journal, path: Path, *, root: Path | None, title: str)
             first_page = rows
             continue
         _write(path.parent / page_name(path, number), template.render(
-            title=title, summary=None, problems=(), rows=rows,
+            title=title, summary=None, problems=(), findings=(), rows=rows,
             nav=navigation(path, number, pages)))
     summary = _summary(counts, total, published_bytes, first, last)
     _write(path, template.render(
         title=title, summary=summary,
         problems=[_row(record, thumbs, root) for record in problems],
         more_problems=sum(counts.get(state, 0) for state in PROBLEMS) - len(problems),
-        rows=first_page, nav=navigation(path, 1, pages)))
+        findings=_findings(journal), rows=first_page, nav=navigation(path, 1, pages)))
     return pages
+
+
+def _findings(journal: Journal) -> list[dict[str, object]]:
+    """What the last audit (``-audit``) found became of the published files, those that
+    ask a person to look first."""
+    found: list[Finding] = sorted(
+        journal.findings(), key=lambda f: (f.fate not in PROBLEM_FATES, list(Fate).index(f.fate),
+                                           f.filename))
+    rows = []
+    for finding in found:
+        record = journal.get(finding.source, finding.filename)
+        rows.append({'title': (record.title if record else '') or f'File:{finding.filename}',
+                     'url': record.url if record else '', 'fate': str(finding.fate),
+                     'problem': finding.fate in PROBLEM_FATES, 'detail': finding.detail,
+                     'first_seen': _when(finding.first_seen)})
+    return rows
 
 
 def _write(path: Path, text: str) -> None:
