@@ -63,7 +63,7 @@ def open_page(browser, path: Path, screenshot: Path | None = None) -> Opened:
 
 
 #: ``UPLOADBOT_SCREENSHOTS=DIR``: the tests that show a page also save its picture for
-#: the README there (``docs/screenshots`` holds the ones committed).
+#: the README there (``examples/screenshots`` holds the ones committed).
 SCREENSHOTS = os.environ.get('UPLOADBOT_SCREENSHOTS')
 
 
