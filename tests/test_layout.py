@@ -13,7 +13,7 @@ PACKAGE = ROOT / 'uploadbot'
 #: Each top-level part of the package and its layer: a part may import only
 #: parts of lower layers (and its own subpackage).
 RANK = {
-    'errors': 0, 'option_table': 0, 'state': 1, 'names': 1, 'policy': 2, 'mediainfo': 2,
+    'errors': 0, 'option_table': 0, 'state': 1, 'names': 1, 'policy': 2, 'mediainfo_types': 2,
     'item': 3, 'decision': 3,
     'api': 4, 'journal': 4, 'describe': 4,
     'batch': 5, 'upload': 5,

@@ -15,13 +15,13 @@ import pytest
 
 from uploadbot.api.retry import GaveUp, Uncertain
 from uploadbot.api.transfer import APIError
-from uploadbot.describe.structured import read_cells
+from uploadbot.describe.mediainfo_cells import read_cells
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Record
 from uploadbot.journal.sqlite import SQLiteJournal
 from uploadbot.policy import Policy
 from uploadbot.state import DataStep, State
-from uploadbot.upload.structured import DataSettings
+from uploadbot.upload.mediainfo_edit import DataSettings
 from uploadbot.upload.task import TaskSettings, UploadTask
 
 from .scripted import ScriptedTransfer, success, warned

@@ -44,7 +44,7 @@ from .run.lock import RunLock
 from .run.progress import Progress, Steps
 from .run.report import Report, is_page
 from .upload.download import Downloader
-from .upload.structured import DataSettings
+from .upload.mediainfo_edit import DataSettings
 from .upload.task import TaskSettings
 
 

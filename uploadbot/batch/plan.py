@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from uploadbot import names
 from uploadbot.describe.exif import PhotoFacts, add_location, read_exif
-from uploadbot.describe.structured import DEPICTS, is_structured_column, read_cells
+from uploadbot.describe.mediainfo_cells import DEPICTS, is_structured_column, read_cells
 from uploadbot.describe.template import DescriptionTemplate
 from uploadbot.errors import InputError, Refusal
 from uploadbot.item import UploadItem

@@ -39,8 +39,8 @@ from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .download import Downloader
+from .mediainfo_edit import DataPending, DataRefused, DataSettings, edit_structured_data
 from .stash import STASH_TROUBLE, ChunkedStash
-from .structured import DataPending, DataRefused, DataSettings, edit_structured_data
 
 #: Seconds a row may spend waiting to retry before it fails (a request under
 #: way is never cut short: a large file's chunks take what they take).
