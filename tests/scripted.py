@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from uploadbot.api.transfer import Counters, Reply
+from uploadbot.api.answers import Counters, Reply
 
 Answer = Reply | dict | BaseException | Callable[..., Any]
 

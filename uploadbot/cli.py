@@ -24,6 +24,7 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
+from .api.download import Downloader
 from .api.pace import Pacer
 from .api.pwbdir import make_logs_folder
 from .api.retry import GaveUp
@@ -43,7 +44,6 @@ from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
 from .run.report import Report, is_page
-from .upload.download import Downloader
 from .upload.mediainfo_edit import DataSettings
 from .upload.task import TaskSettings
 

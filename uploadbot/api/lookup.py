@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from uploadbot.names import normalize_title
 
-from .transfer import APIError
+from .answers import WikiError
 
 #: Titles per query: the API's limit for accounts without ``apihighlimits``.
 TITLES_PER_QUERY = 50
@@ -103,7 +103,7 @@ def stashed_file(wiki: Querier, filekey: str) -> dict[str, Any] | None:
     """Size and SHA1 of a file in the user's upload stash, or None when it is gone."""
     try:
         answer = wiki.query(prop='stashimageinfo', siifilekey=filekey, siiprop='size|sha1')
-    except APIError:
+    except WikiError:
         return None
     infos = answer.get('stashimageinfo') or []
     return infos[0] if infos else None

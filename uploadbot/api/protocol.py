@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .transfer import Counters, Reply
+from .answers import Counters, Reply
 
 
 class Transfer(Protocol):

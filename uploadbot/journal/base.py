@@ -95,6 +95,9 @@ class Journal(Protocol):
     def save(self, record: Record) -> Record:
         """Store ``record``, durably, before returning it stamped with the time."""
 
+    def save_all(self, records: Iterable[Record]) -> None:
+        """Store many records, as :meth:`save` does each (in one transaction where it can)."""
+
     def records(self) -> Iterator[Record]:
         """Every record, in row order."""
 

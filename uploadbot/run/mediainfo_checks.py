@@ -20,8 +20,9 @@ from typing import Any
 import pywikibot
 
 from uploadbot.api import facts, wikibase
+from uploadbot.api.answers import WikiError
 from uploadbot.api.retry import GaveUp
-from uploadbot.api.transfer import APIError, SiteTransfer
+from uploadbot.api.transfer import SiteTransfer
 from uploadbot.describe.mediainfo_cells import unknown_languages
 from uploadbot.describe.mediainfo_merge import TypedStatement, merge, typed
 from uploadbot.describe.mediainfo_values import WIKIDATA_ENTITY
@@ -107,7 +108,7 @@ def check_lines(items: Iterable[UploadItem], wiki: SiteTransfer,
         try:
             page = wikibase.file_page(wiki, f'File:{item.filename}')
             current = wikibase.entity(wiki, page[0]) if page else None
-        except (APIError, GaveUp) as error:
+        except (WikiError, GaveUp) as error:
             lines.append(f'{where}: {item.structured.describe()} (the entity could not be '
                          f'read: {error})')
             continue

@@ -91,10 +91,5 @@ class Hashes:
         if self.journal is None or not self._unsaved:
             self._unsaved.clear()
             return
-        save_all = getattr(self.journal, 'save_all', None)
-        if save_all is not None:
-            save_all(self._unsaved)
-        else:
-            for record in self._unsaved:
-                self.journal.save(record)
+        self.journal.save_all(self._unsaved)
         self._unsaved = []

@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from uploadbot.api import wikibase
+from uploadbot.api.answers import WikiError
 from uploadbot.api.protocol import Transfer
 from uploadbot.api.retry import GaveUp, Uncertain
-from uploadbot.api.transfer import APIError
 from uploadbot.describe.mediainfo_merge import merge, typed
 from uploadbot.describe.mediainfo_values import WIKIDATA_ENTITY
 from uploadbot.errors import RowFailure
@@ -92,7 +92,7 @@ def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
                               summary=summary, tags=settings.tags)
             except Uncertain:
                 continue  # saved or not: the next read tells
-            except APIError as error:
+            except WikiError as error:
                 if wikibase.is_conflict(error.code, error.data):
                     continue
                 raise DataRefused(f'structured data refused: {error.code}: {error.info}') \
@@ -100,7 +100,7 @@ def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
             return DataResult(entity_id, f'structured data: added {edit.summary()}{kept}', True)
     except (GaveUp, Uncertain) as error:
         raise DataPending(f'structured data pending: {error}') from None
-    except APIError as error:  # a read refused: the entity or page cannot be read now
+    except WikiError as error:  # a read refused: the entity or page cannot be read now
         raise DataPending(f'structured data pending: {error}') from None
     raise DataPending(f'structured data pending: the entity {entity_id} kept changing '
                       f'({MAX_ROUNDS} edits met a conflict or a lost answer)')

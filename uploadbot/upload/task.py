@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from uploadbot.api import lookup
+from uploadbot.api.answers import WikiError
+from uploadbot.api.download import Downloader
 from uploadbot.api.protocol import Transfer
 from uploadbot.api.refusals import is_permanent
-from uploadbot.api.transfer import APIError
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal, Record, left_alone
@@ -38,7 +39,6 @@ from uploadbot.option_table import default
 from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
-from .download import Downloader
 from .mediainfo_edit import DataPending, DataRefused, DataSettings, edit_structured_data
 from .stash import STASH_TROUBLE, ChunkedStash
 
@@ -103,7 +103,7 @@ class UploadTask:
             self._finish(stop.settlement)
             stop.outcome = self._outcome_of(self.record)
             raise
-        except APIError as error:
+        except WikiError as error:
             if is_permanent(error.code):
                 return self._refuse(error)
             return self._fail(str(error), filekey=error.filekey or self.record.filekey)
@@ -162,7 +162,7 @@ class UploadTask:
         if state in (State.STASHED, State.COMMITTING, State.HELD) and filekey:
             try:
                 return self._commit_stashed(filekey)
-            except APIError as error:
+            except WikiError as error:
                 if error.code not in STASH_TROUBLE:
                     raise
             return self._start().noted('the stashed file was gone (expired?), so it was '
@@ -297,7 +297,7 @@ class UploadTask:
             self.record = replace(self.record, **changes)
         return self._outcome_of(self.record)
 
-    def _refuse(self, error: APIError) -> Outcome:
+    def _refuse(self, error: WikiError) -> Outcome:
         """The wiki refused the row for good: record what the row looked like."""
         message = self._with_notes(str(error))
         self._save(state=State.REFUSED, message=message, last_error=message,
