@@ -25,7 +25,7 @@ from uploadbot.batch.plan import Plan
 from uploadbot.batch.prechecks import CheckSettings, PreChecks
 from uploadbot.errors import InputError, Refusal
 from uploadbot.item import UploadItem
-from uploadbot.journal.base import Journal, left_alone
+from uploadbot.journal.base import Journal, left_alone, same_file
 from uploadbot.mediainfo_types import StructuredData
 from uploadbot.names import extension
 from uploadbot.state import State, not_sent_again
@@ -173,7 +173,7 @@ def _left_alone(item: UploadItem, done: Settled) -> bool:
         stat = os.stat(item.path)
     except OSError:
         return False
-    return (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    return same_file(size, mtime_ns, stat)
 
 
 def duration(seconds: float) -> str:

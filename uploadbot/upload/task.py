@@ -34,7 +34,7 @@ from uploadbot.api.protocol import Transfer
 from uploadbot.api.refusals import is_permanent
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
-from uploadbot.journal.base import Journal, Record, left_alone
+from uploadbot.journal.base import Journal, Record, left_alone, same_file
 from uploadbot.option_table import default
 from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
@@ -139,7 +139,7 @@ class UploadTask:
         """The journal's record, or a fresh one when there is none or the file changed."""
         stat = os.stat(self.item.path)
         record = self.journal.get(*self.item.key)
-        if record is None or (record.size, record.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+        if record is None or not same_file(record.size, record.mtime_ns, stat):
             attempts = record.attempts if record else 0
             record = Record(*self.item.key, row=self.item.row, size=stat.st_size,
                             mtime_ns=stat.st_mtime_ns, attempts=attempts)
