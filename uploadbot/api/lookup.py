@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from uploadbot.names import normalize_title
@@ -34,6 +34,17 @@ class Querier(Protocol):
     def query(self, **params: Any) -> dict[str, Any]: ...
 
 
+def answers(wiki: Querier, **params: Any) -> Iterator[dict[str, Any]]:
+    """Each answer of one query, following the wiki's ``continue`` until it stops:
+    the one way a continued answer is read."""
+    answer = wiki.query(**params)
+    while True:
+        yield answer
+        if not answer.get('continue'):
+            return
+        answer = wiki.query(**params, **answer['continue'])
+
+
 def titles_per_query(high_limits: bool) -> int:
     """How many titles one query may name: more when the account has ``apihighlimits``."""
     return HIGH_TITLES_PER_QUERY if high_limits else TITLES_PER_QUERY
@@ -54,17 +65,13 @@ def file_pages(wiki: Querier, filenames: Iterable[str], *, per_query: int = TITL
         by_title = {f'File:{normalize_title(name)}': name for name in group}
         params = dict(titles='|'.join(by_title), prop='imageinfo',
                       iiprop='sha1|size|user|timestamp|url')
-        answer = wiki.query(**params)
-        while True:
+        for answer in answers(wiki, **params):
             for page in answer.get('pages', []):
                 name = by_title.get(page.get('title', ''))
                 if name is not None and not page.get('missing'):
                     found.setdefault(name, page)
                     if page.get('imageinfo'):
                         found[name]['imageinfo'] = page['imageinfo']
-            if not answer.get('continue'):
-                break
-            answer = wiki.query(**params, **answer['continue'])
         if on_query is not None:
             on_query(len(group))
     return found

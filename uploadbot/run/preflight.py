@@ -32,6 +32,7 @@ from uploadbot.state import State, not_sent_again
 from uploadbot.upload.mediainfo_edit import DataSettings
 
 from . import mediainfo_checks
+from .report import duration
 
 
 @dataclass(frozen=True)
@@ -174,15 +175,6 @@ def _left_alone(item: UploadItem, done: Settled) -> bool:
     except OSError:
         return False
     return same_file(size, mtime_ns, stat)
-
-
-def duration(seconds: float) -> str:
-    """``2 h 05 min``, ``12 min``, ``40 s``."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f'{seconds} s'
-    hours, minutes = divmod(math.ceil(seconds / 60), 60)
-    return f'{hours} h {minutes:02d} min' if hours else f'{minutes} min'
 
 
 def pace_lines(wiki: facts.Reader, uploads: int, max_rate: float | None) -> list[str]:
