@@ -41,9 +41,8 @@ class ScriptedTransfer:
             raise answer
         return answer(**args) if callable(answer) else answer
 
-    def upload(self, filename, content, *, text, comment, ignorewarnings=False):
-        return self._next('upload', filename=filename, size=len(content),
-                          ignorewarnings=ignorewarnings)
+    def upload(self, filename, content, *, text, comment):
+        return self._next('upload', filename=filename, size=len(content))
 
     def upload_chunk(self, filename, filesize, offset, chunk, filekey=None, *,
                      asynchronous=False):

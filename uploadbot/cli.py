@@ -95,7 +95,7 @@ def main(*args: str) -> int:
     except RowFailure as trouble:  # the wiki's or the network's, before any row began
         pywikibot.error(f'the wiki could not be asked before uploading: {trouble}')
         return ExitCode.FAILED
-    except (PywikibotError, GaveUp) as trouble:  # the wiki went away after the login
+    except PywikibotError as trouble:  # the wiki went away after the login
         pywikibot.error(f'the wiki could not be reached: {trouble}')
         return ExitCode.FAILED
     except sqlite3.DatabaseError as error:
@@ -226,7 +226,7 @@ def _log(journal: Journal, new_transfer: Callable[[], SiteTransfer], options: Op
         pywikibot.info(logpage.log_run(journal, new_transfer(), options.log_page,
                                        summary=options.summary, tags=tuple(options.tags),
                                        counts=counts))
-    except (RowFailure, GaveUp, PywikibotError) as trouble:
+    except (RowFailure, PywikibotError) as trouble:
         pywikibot.error(f'the log page {options.log_page} was not edited: {trouble} (the next '
                         'run lists these files)')
 

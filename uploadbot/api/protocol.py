@@ -23,8 +23,7 @@ class Transfer(Protocol):
     def for_row(self, seconds: float) -> Transfer:
         """A view whose retries may wait ``seconds`` in all (one row's budget)."""
 
-    def upload(self, filename: str, content: bytes, *, text: str, comment: str,
-               ignorewarnings: bool = False) -> Reply:
+    def upload(self, filename: str, content: bytes, *, text: str, comment: str) -> Reply:
         """A direct upload of a whole small file."""
 
     def upload_chunk(self, filename: str, filesize: int, offset: int, chunk: bytes,

@@ -91,17 +91,15 @@ class SiteTransfer:
 
     # -- the upload protocol -------------------------------------------------
 
-    def upload(self, filename: str, content: bytes, *, text: str, comment: str,
-               ignorewarnings: bool = False) -> Reply:
+    def upload(self, filename: str, content: bytes, *, text: str, comment: str) -> Reply:
         """A direct upload of a whole (small) file, published unless warnings come back.
 
-        Without ``ignorewarnings`` the wiki checks its warnings first; when
+        Sent without ``ignorewarnings``, so the wiki checks its warnings first; when
         there are any it stashes the file and answers ``Warning`` with a
         ``filekey``, so a clean upload costs one request and a warned one goes
         on as a commit out of the stash.
         """
-        return self._upload({'filename': filename, 'text': text, 'comment': comment,
-                             'ignorewarnings': ignorewarnings},
+        return self._upload({'filename': filename, 'text': text, 'comment': comment},
                             upload=('file', filename, content),
                             size=len(content), publishes=True)
 

@@ -189,15 +189,15 @@ class Commit:
         ``backend-fail-alreadyexists`` (and stashes the file again under a
         new key): a second later it goes through.
         """
-        for attempt in range(ARCHIVE_CLASH_RETRIES + 1):
+        for _ in range(ARCHIVE_CLASH_RETRIES):
             try:
                 return self.send(filekey, self.filename, ignorewarnings=True)
             except WikiError as error:
-                if error.code != 'backend-fail-alreadyexists' or attempt == ARCHIVE_CLASH_RETRIES:
+                if error.code != 'backend-fail-alreadyexists':
                     raise
                 filekey = error.filekey or filekey
                 time.sleep(1.1)
-        raise AssertionError('unreachable')
+        return self.send(filekey, self.filename, ignorewarnings=True)
 
     def _new_name(self, code: str | None, warnings: Mapping[str, Any]) -> str:
         suggestion = warnings.get(code) if code else None
