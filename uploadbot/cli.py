@@ -153,7 +153,7 @@ def _run(options: Options) -> int:
 
 def _audit(options: Options) -> int:
     """``-audit``: what became of the batch's published files (:mod:`uploadbot.run.audit`)."""
-    from .api.audit import Nominations
+    from .api.audit_queries import Nominations
     from .run import audit
 
     nominations = Nominations.from_names(options.nominations) if options.nominations \
