@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from uploadbot.api.transfer import Counters, Reply
+from uploadbot.api.answers import Counters, Reply
 
 Answer = Reply | dict | BaseException | Callable[..., Any]
 
@@ -41,9 +41,8 @@ class ScriptedTransfer:
             raise answer
         return answer(**args) if callable(answer) else answer
 
-    def upload(self, filename, content, *, text, comment, ignorewarnings=False):
-        return self._next('upload', filename=filename, size=len(content),
-                          ignorewarnings=ignorewarnings)
+    def upload(self, filename, content, *, text, comment):
+        return self._next('upload', filename=filename, size=len(content))
 
     def upload_chunk(self, filename, filesize, offset, chunk, filekey=None, *,
                      asynchronous=False):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from uploadbot.api.audit import LogEntry, Nominations, PageFacts, file_title, page_facts
+from uploadbot.api.audit_queries import LogEntry, Nominations, PageFacts, file_title, page_facts
 from uploadbot.errors import ExitCode
 from uploadbot.journal.base import Record
 from uploadbot.journal.sqlite import SQLiteJournal

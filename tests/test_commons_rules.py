@@ -12,7 +12,7 @@ from uploadbot.batch.manifest import read_directory, read_manifest
 from uploadbot.batch.prechecks import categories_in, templates_in
 from uploadbot.errors import InputError
 from uploadbot.options import MAX_FILE_SIZE, Options, parse_rate
-from uploadbot.run.preflight import duration
+from uploadbot.run.report import duration
 
 # -- options -----------------------------------------------------------------
 

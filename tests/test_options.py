@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from uploadbot import option_table
+from uploadbot.api.download import Downloader
 from uploadbot.api.transfer import QUERY_TIMEOUT, WRITE_TIMEOUT
-from uploadbot.describe.structured import DEPICTS
+from uploadbot.describe.mediainfo_cells import DEPICTS
 from uploadbot.errors import InputError
 from uploadbot.journal.server import LEASE_SECONDS
 from uploadbot.option_table import OPTIONS, parse_duration, parse_size
 from uploadbot.options import Options
 from uploadbot.run.bot import UploadBot
-from uploadbot.upload.download import Downloader
 from uploadbot.upload.task import TaskSettings
 
 

@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import pytest
 
+from uploadbot.api.answers import WikiError
 from uploadbot.api.refusals import is_abusefilter_warning, is_permanent
-from uploadbot.api.transfer import APIError
 from uploadbot.errors import ExitCode
 from uploadbot.item import UploadItem
 from uploadbot.journal.sqlite import SQLiteJournal
@@ -47,7 +47,7 @@ def run(transfer, item, journal, **settings):
     return task.run()
 
 
-BLACKLISTED = APIError('titleblacklist-forbidden', 'TitleBlacklist prevents this title')
+BLACKLISTED = WikiError('titleblacklist-forbidden', 'TitleBlacklist prevents this title')
 
 
 @pytest.mark.parametrize('code', [
@@ -81,7 +81,7 @@ def test_a_permanent_refusal_ends_the_row_refused_with_the_wikis_words(item, jou
 
 
 def test_a_passing_failure_stays_failed_and_is_tried_again(item, journal):
-    run(ScriptedTransfer(('upload', APIError('backend-fail-internal', 'disk'))), item, journal)
+    run(ScriptedTransfer(('upload', WikiError('backend-fail-internal', 'disk'))), item, journal)
     again = ScriptedTransfer(('upload', success('Photo.jpg')))
     assert run(again, item, journal).outcome is State.UPLOADED
     assert again.finished()
@@ -142,7 +142,7 @@ def test_a_run_whose_only_problems_are_earlier_refusals_exits_0(item, journal):
 def test_a_failure_outranks_a_new_refusal_in_the_exit_code(item, tmp_path, journal):
     other = replace(item, filename='Other.jpg', row=3)
     transfer = ScriptedTransfer(('upload', BLACKLISTED),
-                                ('upload', APIError('backend-fail-internal', 'disk')))
+                                ('upload', WikiError('backend-fail-internal', 'disk')))
     assert bot_over(transfer, [item, other], journal).exit_code() is ExitCode.FAILED
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pytest
 
-from uploadbot.describe.datavalues import EARTH, GREGORIAN, WIKIDATA_ENTITY, datavalue
-from uploadbot.describe.entity import merge, same_value, typed
-from uploadbot.describe.structured import CAPTION_LIMIT, read_cells, unknown_languages
-from uploadbot.mediainfo import StructuredData
+from uploadbot.describe.mediainfo_cells import CAPTION_LIMIT, read_cells, unknown_languages
+from uploadbot.describe.mediainfo_merge import merge, same_value, typed
+from uploadbot.describe.mediainfo_values import EARTH, GREGORIAN, WIKIDATA_ENTITY, datavalue
+from uploadbot.mediainfo_types import StructuredData
 
 DATATYPES = {'P180': 'wikibase-item', 'P571': 'time', 'P275': 'wikibase-item',
              'P1476': 'monolingualtext', 'P1259': 'globe-coordinate', 'P2048': 'quantity',

@@ -7,7 +7,7 @@ import pytest
 from uploadbot.api.wikibase import BATCH, repository_entities
 from uploadbot.batch.manifest import read_manifest
 from uploadbot.batch.plan import Planner
-from uploadbot.describe.structured import is_structured_column
+from uploadbot.describe.mediainfo_cells import is_structured_column
 from uploadbot.policy import Policy
 
 from .files import jpeg_bytes

@@ -13,15 +13,15 @@ import sqlite3
 
 import pytest
 
+from uploadbot.api.answers import WikiError
 from uploadbot.api.retry import GaveUp, Uncertain
-from uploadbot.api.transfer import APIError
-from uploadbot.describe.structured import read_cells
+from uploadbot.describe.mediainfo_cells import read_cells
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Record
 from uploadbot.journal.sqlite import SQLiteJournal
 from uploadbot.policy import Policy
 from uploadbot.state import DataStep, State
-from uploadbot.upload.structured import DataSettings
+from uploadbot.upload.mediainfo_edit import DataSettings
 from uploadbot.upload.task import TaskSettings, UploadTask
 
 from .scripted import ScriptedTransfer, success, warned
@@ -169,7 +169,7 @@ def test_an_edit_conflict_is_merged_again_from_a_fresh_read(photo, journal):
                                                'id': 'Q146'}}}}]}
     transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
                                 ('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', APIError('failed-save', 'The save has failed.', {
+                                ('wbeditentity', WikiError('failed-save', 'The save has failed.', {
                                     'messages': [{'name': 'wikibase-api-failed-save'},
                                                  {'name': 'edit-conflict'}]})),
                                 ('wbgetentities', entity_with(someone, 72)),
@@ -212,7 +212,7 @@ def test_passing_trouble_leaves_the_row_uploaded_with_its_data_pending(photo, jo
 def test_a_refused_edit_is_reported_on_the_uploaded_row(photo, journal):
     transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
                                 ('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', APIError('permissiondenied', 'No.')))
+                                ('wbeditentity', WikiError('permissiondenied', 'No.')))
     outcome = run(transfer, item_for(photo), journal)
     assert outcome.outcome == State.UPLOADED
     assert outcome.structured == DataStep.FAILED
@@ -263,7 +263,7 @@ def test_a_journal_from_before_structured_data_still_opens(tmp_path):
 def test_a_failed_save_that_is_no_conflict_is_a_refusal(photo, journal):
     transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
                                 ('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', APIError('failed-save', 'The save has failed.', {
+                                ('wbeditentity', WikiError('failed-save', 'The save has failed.', {
                                     'messages': [{'name': 'abusefilter-disallowed'}]})))
     outcome = run(transfer, item_for(photo), journal)
     assert outcome.structured == DataStep.FAILED

@@ -227,7 +227,7 @@ from pathlib import Path
 import pywikibot
 
 import uploadbot
-from uploadbot.describe.structured import read_cells
+from uploadbot.describe.mediainfo_cells import read_cells
 
 folder = Path(pywikibot.handle_args(sys.argv[1:])[0])
 site = pywikibot.Site()

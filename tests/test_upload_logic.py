@@ -12,8 +12,8 @@ import time
 
 import pytest
 
+from uploadbot.api.answers import Reply, WikiError
 from uploadbot.api.retry import Uncertain
-from uploadbot.api.transfer import APIError, Reply
 from uploadbot.item import UploadItem
 from uploadbot.journal.sqlite import SQLiteJournal
 from uploadbot.policy import Policy
@@ -153,7 +153,7 @@ def test_a_publish_whose_answer_was_lost_is_looked_up_not_sent_again(small, jour
 
 
 def test_a_passing_wiki_error_fails_the_row_with_the_wikis_words(small, journal):
-    transfer = ScriptedTransfer(('upload', APIError('backend-fail-internal', 'disk trouble')))
+    transfer = ScriptedTransfer(('upload', WikiError('backend-fail-internal', 'disk trouble')))
     outcome = run(transfer, item_for(small), journal)
     assert outcome.outcome is State.FAILED
     assert outcome.message == 'the wiki refused it: backend-fail-internal: disk trouble'
@@ -210,7 +210,7 @@ def test_a_bounced_chunk_goes_on_from_the_offset_the_error_names(large, journal)
     transfer = ScriptedTransfer(
         ('query', no_duplicates),
         ('upload_chunk', continue_at(1000)),
-        ('upload_chunk', APIError('stashfailed', 'Invalid chunk offset', {'offset': 2000})),
+        ('upload_chunk', WikiError('stashfailed', 'Invalid chunk offset', {'offset': 2000})),
         ('upload_chunk', Reply('Success', filekey='k2', imageinfo={'sha1': sha1_of(large)})),
         ('commit', success('Photo.jpg')))
     assert run(transfer, item_for(large), journal).outcome is State.UPLOADED
@@ -222,7 +222,7 @@ def test_a_bounced_chunk_without_an_offset_asks_checkstatus(large, journal):
     transfer = ScriptedTransfer(
         ('query', no_duplicates),
         ('upload_chunk', continue_at(1000)),
-        ('upload_chunk', APIError('stashfailed', 'Invalid chunk offset')),
+        ('upload_chunk', WikiError('stashfailed', 'Invalid chunk offset')),
         ('check_status', continue_at(2000)),
         ('upload_chunk', Reply('Success', filekey='k2', imageinfo={'sha1': sha1_of(large)})),
         ('commit', success('Photo.jpg')))
@@ -234,8 +234,8 @@ def test_a_bounced_chunk_whose_upload_the_wiki_lost_starts_over_once(large, jour
     transfer = ScriptedTransfer(
         ('query', no_duplicates),
         ('upload_chunk', continue_at(1000)),
-        ('upload_chunk', APIError('stashfailed', 'No chunked upload session with this key')),
-        ('check_status', APIError('stashnosuchfilekey', 'No such filekey')),
+        ('upload_chunk', WikiError('stashfailed', 'No chunked upload session with this key')),
+        ('check_status', WikiError('stashnosuchfilekey', 'No such filekey')),
         ('query', {'mystashedfiles': []}),
         ('upload_chunk', continue_at(1000, filekey='k3')),
         ('upload_chunk', continue_at(2000, filekey='k3')),
@@ -248,16 +248,16 @@ def test_a_bounced_chunk_whose_upload_the_wiki_lost_starts_over_once(large, jour
 
 
 def test_a_row_fails_when_the_fresh_start_after_a_lost_upload_fails_too(large, journal):
-    lost = APIError('stashfailed', 'No chunked upload session with this key')
+    lost = WikiError('stashfailed', 'No chunked upload session with this key')
     transfer = ScriptedTransfer(
         ('query', no_duplicates),
         ('upload_chunk', continue_at(1000)),
         ('upload_chunk', lost),
-        ('check_status', APIError('stashnosuchfilekey', 'No such filekey')),
+        ('check_status', WikiError('stashnosuchfilekey', 'No such filekey')),
         ('query', {'mystashedfiles': []}),
         ('upload_chunk', continue_at(1000, filekey='k3')),
         ('upload_chunk', lost),
-        ('check_status', APIError('stashnosuchfilekey', 'No such filekey')),
+        ('check_status', WikiError('stashnosuchfilekey', 'No such filekey')),
         ('query', {'mystashedfiles': []}))
     outcome = run(transfer, item_for(large), journal)
     assert outcome.outcome is State.FAILED

@@ -24,6 +24,7 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
+from .api.download import Downloader
 from .api.pace import Pacer
 from .api.pwbdir import make_logs_folder
 from .api.retry import GaveUp
@@ -43,8 +44,7 @@ from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
 from .run.report import Report, is_page
-from .upload.download import Downloader
-from .upload.structured import DataSettings
+from .upload.mediainfo_edit import DataSettings
 from .upload.task import TaskSettings
 
 
@@ -95,7 +95,7 @@ def main(*args: str) -> int:
     except RowFailure as trouble:  # the wiki's or the network's, before any row began
         pywikibot.error(f'the wiki could not be asked before uploading: {trouble}')
         return ExitCode.FAILED
-    except (PywikibotError, GaveUp) as trouble:  # the wiki went away after the login
+    except PywikibotError as trouble:  # the wiki went away after the login
         pywikibot.error(f'the wiki could not be reached: {trouble}')
         return ExitCode.FAILED
     except sqlite3.DatabaseError as error:
@@ -153,7 +153,7 @@ def _run(options: Options) -> int:
 
 def _audit(options: Options) -> int:
     """``-audit``: what became of the batch's published files (:mod:`uploadbot.run.audit`)."""
-    from .api.audit import Nominations
+    from .api.audit_queries import Nominations
     from .run import audit
 
     nominations = Nominations.from_names(options.nominations) if options.nominations \
@@ -226,7 +226,7 @@ def _log(journal: Journal, new_transfer: Callable[[], SiteTransfer], options: Op
         pywikibot.info(logpage.log_run(journal, new_transfer(), options.log_page,
                                        summary=options.summary, tags=tuple(options.tags),
                                        counts=counts))
-    except (RowFailure, GaveUp, PywikibotError) as trouble:
+    except (RowFailure, PywikibotError) as trouble:
         pywikibot.error(f'the log page {options.log_page} was not edited: {trouble} (the next '
                         'run lists these files)')
 

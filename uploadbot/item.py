@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .mediainfo import Caption, Statement, StructuredData
+from .mediainfo_types import Caption, Statement, StructuredData
 from .policy import Policy
 
 

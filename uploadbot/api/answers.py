@@ -13,7 +13,7 @@ from typing import Any
 from uploadbot.errors import RowFailure
 
 
-class APIError(RowFailure):
+class WikiError(RowFailure):
     """An ``error`` answer of the API, with its code and extra data."""
 
     def __init__(self, code: str, info: str, data: Mapping[str, Any] | None = None) -> None:

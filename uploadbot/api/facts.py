@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from uploadbot.names import normalize_title
 
-from .lookup import TITLES_PER_QUERY
+from .lookup import TITLES_PER_QUERY, answers
 
 #: Where Wikimedia Commons files its licence templates (with subcategories).
 LICENCE_CATEGORY = 'License tags'
@@ -38,13 +38,8 @@ class Reader(Protocol):
 
 def continued(wiki: Reader, key: str, **params: Any) -> Iterator[dict[str, Any]]:
     """Every entry of the list ``key`` of a query, following ``continue``."""
-    extra: dict[str, Any] = {}
-    while True:
-        answer = wiki.api('query', **params, **extra)
-        yield from answer.get('query', {}).get(key, [])
-        if 'continue' not in answer:
-            return
-        extra = answer['continue']
+    for answer in answers(wiki, **params):
+        yield from answer.get(key, [])
 
 
 #: Days pywikibot may keep the list of a wiki's extensions (its default is 30). A list

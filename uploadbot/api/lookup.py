@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from uploadbot.names import normalize_title
 
-from .transfer import APIError
+from .answers import WikiError
 
 #: Titles per query: the API's limit for accounts without ``apihighlimits``.
 TITLES_PER_QUERY = 50
@@ -32,6 +32,17 @@ _NUMBERED = re.compile(r'^(?P<stem>.*?) \((?P<number>\d+)\)$')
 
 class Querier(Protocol):
     def query(self, **params: Any) -> dict[str, Any]: ...
+
+
+def answers(wiki: Querier, **params: Any) -> Iterator[dict[str, Any]]:
+    """Each answer of one query, following the wiki's ``continue`` until it stops:
+    the one way a continued answer is read."""
+    answer = wiki.query(**params)
+    while True:
+        yield answer
+        if not answer.get('continue'):
+            return
+        answer = wiki.query(**params, **answer['continue'])
 
 
 def titles_per_query(high_limits: bool) -> int:
@@ -54,17 +65,13 @@ def file_pages(wiki: Querier, filenames: Iterable[str], *, per_query: int = TITL
         by_title = {f'File:{normalize_title(name)}': name for name in group}
         params = dict(titles='|'.join(by_title), prop='imageinfo',
                       iiprop='sha1|size|user|timestamp|url')
-        answer = wiki.query(**params)
-        while True:
+        for answer in answers(wiki, **params):
             for page in answer.get('pages', []):
                 name = by_title.get(page.get('title', ''))
                 if name is not None and not page.get('missing'):
                     found.setdefault(name, page)
                     if page.get('imageinfo'):
                         found[name]['imageinfo'] = page['imageinfo']
-            if not answer.get('continue'):
-                break
-            answer = wiki.query(**params, **answer['continue'])
         if on_query is not None:
             on_query(len(group))
     return found
@@ -103,7 +110,7 @@ def stashed_file(wiki: Querier, filekey: str) -> dict[str, Any] | None:
     """Size and SHA1 of a file in the user's upload stash, or None when it is gone."""
     try:
         answer = wiki.query(prop='stashimageinfo', siifilekey=filekey, siiprop='size|sha1')
-    except APIError:
+    except WikiError:
         return None
     infos = answer.get('stashimageinfo') or []
     return infos[0] if infos else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .transfer import Counters, Reply
+from .answers import Counters, Reply
 
 
 class Transfer(Protocol):
@@ -23,8 +23,7 @@ class Transfer(Protocol):
     def for_row(self, seconds: float) -> Transfer:
         """A view whose retries may wait ``seconds`` in all (one row's budget)."""
 
-    def upload(self, filename: str, content: bytes, *, text: str, comment: str,
-               ignorewarnings: bool = False) -> Reply:
+    def upload(self, filename: str, content: bytes, *, text: str, comment: str) -> Reply:
         """A direct upload of a whole small file."""
 
     def upload_chunk(self, filename: str, filesize: int, offset: int, chunk: bytes,

@@ -1,8 +1,13 @@
 """The Upload API over HTTP: direct uploads, chunks into the stash, commits.
 
-This is the only module that speaks HTTP. It borrows everything else from
-pywikibot: the site's API address, the logged-in session (its cookies, or the
-OAuth signature configured for the site), the user agent and the CSRF token.
+It sends the Upload API's requests (and Wikibase's ``wb*``) over HTTP; the
+upload layer sees only the seam of :mod:`uploadbot.api.protocol` and the plain
+answers of :mod:`uploadbot.api.answers`, never this module. (HTTP is spoken
+also by :mod:`uploadbot.api.session`, pywikibot's own requests under the same
+retries, and :mod:`uploadbot.api.download`, a URL row fetched from its host.)
+It borrows everything else from pywikibot: the site's API address, the
+logged-in session (its cookies, or the OAuth signature configured for the
+site), the user agent and the CSRF token.
 It sends its own requests instead of pywikibot's ``Request`` because an
 upload needs what ``Request`` does not give: a multipart body built from one
 chunk read at its offset (never the whole file), and every answer — warnings,
@@ -25,7 +30,7 @@ from urllib3.exceptions import NewConnectionError
 
 from uploadbot.option_table import default
 
-from .answers import APIError, Counters, Reply, RetryBudget
+from .answers import Counters, Reply, RetryBudget, WikiError
 from .multipart import MultipartBody
 from .pace import Pacer
 from .refusals import is_abusefilter_warning
@@ -86,17 +91,15 @@ class SiteTransfer:
 
     # -- the upload protocol -------------------------------------------------
 
-    def upload(self, filename: str, content: bytes, *, text: str, comment: str,
-               ignorewarnings: bool = False) -> Reply:
+    def upload(self, filename: str, content: bytes, *, text: str, comment: str) -> Reply:
         """A direct upload of a whole (small) file, published unless warnings come back.
 
-        Without ``ignorewarnings`` the wiki checks its warnings first; when
+        Sent without ``ignorewarnings``, so the wiki checks its warnings first; when
         there are any it stashes the file and answers ``Warning`` with a
         ``filekey``, so a clean upload costs one request and a warned one goes
         on as a commit out of the stash.
         """
-        return self._upload({'filename': filename, 'text': text, 'comment': comment,
-                             'ignorewarnings': ignorewarnings},
+        return self._upload({'filename': filename, 'text': text, 'comment': comment},
                             upload=('file', filename, content),
                             size=len(content), publishes=True)
 
@@ -205,7 +208,7 @@ class SiteTransfer:
               token: bool = False) -> dict[str, Any]:
         """POST one API request, retried while its failures are passing ones.
 
-        An ``error`` answer becomes :class:`APIError`. A request that
+        An ``error`` answer becomes :class:`WikiError`. A request that
         ``publishes`` raises :class:`~uploadbot.api.retry.Uncertain` instead of
         being sent again when the wiki may have done it already.
         """
@@ -228,11 +231,11 @@ class SiteTransfer:
         try:
             try:
                 return retrying(once, deadline=deadline, on_retry=self._log_retry)
-            except APIError as error:
+            except WikiError as error:
                 if not is_abusefilter_warning(error.code):
                     raise
                 # AbuseFilter lets the same action through when it is sent again
-                # after its warning (once); a second warning is an APIError.
+                # after its warning (once); a second warning is an WikiError.
                 self.notes.append(f'AbuseFilter warned ({error.code}): {error.info}')
                 return retrying(once, deadline=deadline, on_retry=self._log_retry)
         finally:
@@ -265,7 +268,7 @@ class SiteTransfer:
                 raise Uncertain(f'HTTP {response.status_code}')
             raise Retryable(f'HTTP {response.status_code}', retry_after)
         if response.status_code >= 400:  # refused by the wiki or something before it
-            raise APIError(f'http-{response.status_code}', response.reason or 'HTTP error')
+            raise WikiError(f'http-{response.status_code}', response.reason or 'HTTP error')
         try:
             data = response.json()
         except ValueError:
@@ -287,7 +290,7 @@ class SiteTransfer:
         return data
 
     def _raise_for_error(self, error: dict[str, Any], retry_after: float | None) -> None:
-        """Passing API errors become :class:`Retryable`; the rest :class:`APIError`."""
+        """Passing API errors become :class:`Retryable`; the rest :class:`WikiError`."""
         code, info = error.pop('code', 'unknown'), error.pop('info', '')
         if code == 'maxlag':
             lag = error.get('lag')
@@ -300,7 +303,7 @@ class SiteTransfer:
         if code in ('assertuserfailed', 'assertnameduserfailed', 'notloggedin'):
             self._log_in_again()
             raise Retryable(f'{code}: logged in again', 0)
-        raise APIError(code, info, error)
+        raise WikiError(code, info, error)
 
     def _csrf_token(self) -> str:
         """pywikibot's CSRF token; fetching it went through the same retries (see session.py)."""

@@ -381,11 +381,17 @@ def _columns(records: _Records) -> list[str]:
     return list(dict.fromkeys(key for _, record in records for key in record))
 
 
-_READERS: Mapping[str, _Reader] = MappingProxyType({
+_GRIDS: Mapping[str, _Reader] = {
     '.csv': lambda path, sheet: _read_delimited(path, None),
     '.tsv': lambda path, sheet: _read_delimited(path, '\t'),
     '.tab': lambda path, sheet: _read_delimited(path, '\t'),
     '.xlsx': lambda path, sheet: (*_grid(path, _spreadsheets().xlsx_lines(path, sheet)), {}),
     '.ods': lambda path, sheet: (*_grid(path, _spreadsheets().ods_lines(path, sheet)), {}),
+}
+_READERS: Mapping[str, _Reader] = MappingProxyType({
+    **_GRIDS,
     '.jsonl': _read_jsonl, '.ndjson': _read_jsonl, '.yaml': _read_yaml, '.yml': _read_yaml,
 })
+
+#: The formats whose row 1 is a header that names the columns.
+TABULAR = frozenset(_GRIDS)

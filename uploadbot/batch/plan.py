@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 
 from uploadbot import names
 from uploadbot.describe.exif import PhotoFacts, add_location, read_exif
-from uploadbot.describe.structured import DEPICTS, is_structured_column, read_cells
+from uploadbot.describe.mediainfo_cells import DEPICTS, is_structured_column, read_cells
 from uploadbot.describe.template import DescriptionTemplate
 from uploadbot.errors import InputError, Refusal
 from uploadbot.item import UploadItem
 from uploadbot.policy import Policy
 
-from .manifest import KNOWN_COLUMNS, Manifest, Row
+from .manifest import KNOWN_COLUMNS, TABULAR, Manifest, Row
 
 
 @dataclass
@@ -113,7 +113,7 @@ class Planner:
 
     def _tabular(self) -> bool:
         """Whether the manifest has a header row (row 1) that names the columns."""
-        return self.manifest.path.suffix.lower() in ('.csv', '.tsv', '.tab', '.xlsx', '.ods')
+        return self.manifest.path.suffix.lower() in TABULAR
 
     def item(self, row: Row) -> UploadItem:
         """One row as an upload item; :class:`InputError` naming the row otherwise."""

@@ -18,6 +18,7 @@ The rest of the bot sees only the :class:`Journal` interface; the stores
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Protocol
@@ -82,6 +83,12 @@ def left_alone(record: Record, fingerprint: str, *, commit_held: bool,
             and bool(record.refused_for) and record.refused_for == fingerprint)
 
 
+def same_file(size: int, mtime_ns: int, stat: os.stat_result) -> bool:
+    """The one rule for "is this still the file the journal wrote of": the same size and
+    modification time (nanoseconds). A file that differs in either is new content."""
+    return (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+
+
 #: The record's fields in order: the columns every store keeps.
 COLUMNS = tuple(field.name for field in fields(Record))
 
@@ -94,6 +101,9 @@ class Journal(Protocol):
 
     def save(self, record: Record) -> Record:
         """Store ``record``, durably, before returning it stamped with the time."""
+
+    def save_all(self, records: Iterable[Record]) -> None:
+        """Store many records, as :meth:`save` does each (in one transaction where it can)."""
 
     def records(self) -> Iterator[Record]:
         """Every record, in row order."""

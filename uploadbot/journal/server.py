@@ -137,6 +137,11 @@ class ServerJournal(ServerFindings):
             self._held.discard(key)  # only once it is saved: see _unworked
         return record
 
+    def save_all(self, records: Iterable[Record]) -> None:
+        """Store many records, each as :meth:`save` does (each under this run's lease)."""
+        for record in records:
+            self.save(record)
+
     @_guarded
     def records(self) -> Iterator[Record]:
         return self._records()

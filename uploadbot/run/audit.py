@@ -1,7 +1,7 @@
 """``-audit``: what became of every file the batch published, remembered across audits.
 
 Each published row of the journal (its final title) is asked about in
-batched queries (:mod:`uploadbot.api.audit`) and settled as ``fine`` or with
+batched queries (:mod:`uploadbot.api.audit_queries`) and settled as ``fine`` or with
 one or more findings (:class:`~uploadbot.state.Fate`). The journal keeps each
 row's findings and when an audit first saw each; the exit code signals only
 problems new since the last audit (:attr:`~uploadbot.errors.ExitCode.NEW_FINDINGS`),
@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 import pywikibot
 
-from uploadbot.api import audit as questions
-from uploadbot.api.audit import LogEntry, Nominations, PageFacts
+from uploadbot.api import audit_queries as questions
+from uploadbot.api.audit_queries import LogEntry, Nominations, PageFacts
 from uploadbot.api.lookup import Querier, titles_per_query
 from uploadbot.api.transfer import SiteTransfer
 from uploadbot.errors import ExitCode

@@ -17,9 +17,9 @@ from uploadbot.journal.sqlite import SQLiteJournal
 from uploadbot.state import Outcome
 from uploadbot.upload.forecast import forecast, table
 from uploadbot.upload.hashes import Hashes
-from uploadbot.upload.structured import DataSettings
+from uploadbot.upload.mediainfo_edit import DataSettings
 
-from . import mediainfo, preflight
+from . import mediainfo_checks, preflight
 from .lock import AlreadyRunning, RunLock
 from .progress import Steps
 from .report import Report
@@ -47,7 +47,7 @@ def check(plan: Plan, new_transfer: Callable[[], SiteTransfer], site: pywikibot.
     if preview is not None:
         _rendered_preview(plan, forecasts, problems, site, new_transfer, preview, preview_rows,
                           workers)
-    lines = mediainfo.check_lines(plan.items, transfer, data)
+    lines = mediainfo_checks.check_lines(plan.items, transfer, data)
     lines += preflight.pace_lines(transfer, len(plan.items), max_rate)
     if lines:
         pywikibot.stdout('\n'.join(lines))

@@ -4,7 +4,7 @@ Every problem that can be found before a byte is sent is found here, once
 per run, for the rows the journal has not settled: the file types and page
 sizes the wiki takes, the change tags, the licence, category and title
 checks (:mod:`uploadbot.batch.prechecks`) and the structured-data cells
-(:mod:`uploadbot.run.mediainfo`). A problem of the batch as a whole (a tag
+(:mod:`uploadbot.run.mediainfo_checks`). A problem of the batch as a whole (a tag
 the wiki lacks) stops the run; a row's problem becomes that row's outcome
 (:mod:`uploadbot.run.problems`), so a scheduled job over a growing folder
 never stops because one new file has a camera's default name.
@@ -25,13 +25,14 @@ from uploadbot.batch.plan import Plan
 from uploadbot.batch.prechecks import CheckSettings, PreChecks
 from uploadbot.errors import InputError, Refusal
 from uploadbot.item import UploadItem
-from uploadbot.journal.base import Journal, left_alone
-from uploadbot.mediainfo import StructuredData
+from uploadbot.journal.base import Journal, left_alone, same_file
+from uploadbot.mediainfo_types import StructuredData
 from uploadbot.names import extension
 from uploadbot.state import State, not_sent_again
-from uploadbot.upload.structured import DataSettings
+from uploadbot.upload.mediainfo_edit import DataSettings
 
-from . import mediainfo
+from . import mediainfo_checks
+from .report import duration
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def screen(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], 
         copy_uploads=site.has_right('upload_by_url'))
     found.problems += findings.problems
     found.notes += findings.notes
-    found.data, cells = mediainfo.prepare(
+    found.data, cells = mediainfo_checks.prepare(
         plan.items + plan.refused, site, manifest=plan.manifest_path, forced=settings.mediainfo,
         replace_captions=settings.replace_captions, tags=settings.tags,
         new_transfer=new_transfer)
@@ -173,16 +174,7 @@ def _left_alone(item: UploadItem, done: Settled) -> bool:
         stat = os.stat(item.path)
     except OSError:
         return False
-    return (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns)
-
-
-def duration(seconds: float) -> str:
-    """``2 h 05 min``, ``12 min``, ``40 s``."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f'{seconds} s'
-    hours, minutes = divmod(math.ceil(seconds / 60), 60)
-    return f'{hours} h {minutes:02d} min' if hours else f'{minutes} min'
+    return same_file(size, mtime_ns, stat)
 
 
 def pace_lines(wiki: facts.Reader, uploads: int, max_rate: float | None) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from uploadbot.api import render
-from uploadbot.api.answers import APIError
+from uploadbot.api.answers import WikiError
 from uploadbot.errors import InputError
 from uploadbot.item import UploadItem
 from uploadbot.names import normalize_title
@@ -143,7 +143,7 @@ def _parsed(rows: list[_Row], wiki: Wiki, on_row: Callable[[], None]) -> list[re
         title = f'File:{row.item.filename}'
         try:
             result = render.parse(transfer, title, row.item.text)
-        except APIError as error:  # a name the wiki refuses as a title, say: shown, not fatal
+        except WikiError as error:  # a name the wiki refuses as a title, say: shown, not fatal
             result = render.Rendered(title, '', (), ())
             row.problems.append(f'the wiki cannot render the page: {error.code}: {error.info}')
         with lock:

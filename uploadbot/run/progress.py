@@ -16,6 +16,8 @@ from collections.abc import Callable
 import pywikibot
 from tqdm import tqdm
 
+from .report import duration, human_bytes
+
 #: Files of at least this many bytes get plain progress lines in a log.
 LARGE_FILE = 64 * 1024 ** 2
 
@@ -111,14 +113,14 @@ class Steps:
         share = self.done / self.rows if self.rows else 1.0
         text = f'{self.what}: {self.done}/{self.rows} rows ({share:.0%}){self._bytes_text()}'
         if 0 < self.done < self.rows:
-            text += f', about {_duration(elapsed * (self.rows - self.done) / self.done)} left'
+            text += f', about {duration(elapsed * (self.rows - self.done) / self.done)} left'
         return text
 
     def _bytes_text(self) -> str:
         if not self.total_bytes:
             return ''
-        return f', {_size(self.bytes)} of {_size(self.total_bytes)}' if self.done \
-            else f', {_size(self.total_bytes)}'
+        return f', {human_bytes(self.bytes)} of {human_bytes(self.total_bytes)}' if self.done \
+            else f', {human_bytes(self.total_bytes)}'
 
     def close(self) -> None:
         """The last line: all done, and how long it took."""
@@ -126,27 +128,10 @@ class Steps:
             self._bar.close()
             return
         elapsed = time.monotonic() - self._started
-        pywikibot.info(f'{self.what}: {self.done}/{self.rows} rows done in {_duration(elapsed)}')
+        pywikibot.info(f'{self.what}: {self.done}/{self.rows} rows done in {duration(elapsed)}')
 
     def __enter__(self) -> Steps:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    if seconds < 60:
-        return f'{seconds} s'
-    if seconds < 3600:
-        return f'{seconds // 60} min {seconds % 60:02d} s'
-    return f'{seconds // 3600} h {seconds % 3600 // 60:02d} min'
-
-
-def _size(count: int) -> str:
-    for unit in ('B', 'KiB', 'MiB', 'GiB'):
-        if count < 1024 or unit == 'GiB':
-            return f'{count:.0f} {unit}' if unit == 'B' else f'{count:.1f} {unit}'
-        count /= 1024
-    return f'{count} B'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -87,6 +88,15 @@ def summarize(outcomes: Iterable[Outcome], *, bytes_sent: int, requests: int,
     return (f'summary: {sum(counts.values())} rows: {", ".join(parts) or "nothing to do"}; '
             f'{human_bytes(bytes_sent)} sent in {requests} requests, {seconds:.2f} s, '
             f'{rate:.2f} MiB/s')
+
+
+def duration(seconds: float) -> str:
+    """``2 h 05 min``, ``12 min``, ``40 s``: the one way a time is said to a person."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f'{seconds} s'
+    hours, minutes = divmod(math.ceil(seconds / 60), 60)
+    return f'{hours} h {minutes:02d} min' if hours else f'{minutes} min'
 
 
 def human_bytes(count: int) -> str:

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from uploadbot.api import lookup
+from uploadbot.api.answers import Reply, WikiError
 from uploadbot.api.protocol import Transfer
 from uploadbot.api.retry import Uncertain
-from uploadbot.api.transfer import APIError, Reply
 from uploadbot.decision import Verdict, decide
 from uploadbot.errors import BatchStop, ExitCode
 from uploadbot.item import UploadItem
@@ -118,7 +118,7 @@ class Commit:
                 info = self.landed(self.filename, since=since - CLOCK_SKEW)
                 if info is not None:
                     return Reply('Success', filename=self.filename, imageinfo=info)
-        raise APIError('uncertain', f'{problem}, {MAX_UNCERTAIN} times; the file is not '
+        raise WikiError('uncertain', f'{problem}, {MAX_UNCERTAIN} times; the file is not '
                        'on the wiki')
 
     def landed(self, filename: str, *, since: float) -> dict[str, Any] | None:
@@ -140,7 +140,7 @@ class Commit:
             if reply.result == 'Success':
                 return self._published(reply, kind)
             if reply.result != 'Warning' or not reply.filekey:
-                raise APIError('unexpected-reply', f'the commit was answered {reply.result!r}')
+                raise WikiError('unexpected-reply', f'the commit was answered {reply.result!r}')
             self.recorder.stashed(reply.filekey)
             warnings = dict(reply.warnings)
             self._saw(warnings)
@@ -189,15 +189,15 @@ class Commit:
         ``backend-fail-alreadyexists`` (and stashes the file again under a
         new key): a second later it goes through.
         """
-        for attempt in range(ARCHIVE_CLASH_RETRIES + 1):
+        for _ in range(ARCHIVE_CLASH_RETRIES):
             try:
                 return self.send(filekey, self.filename, ignorewarnings=True)
-            except APIError as error:
-                if error.code != 'backend-fail-alreadyexists' or attempt == ARCHIVE_CLASH_RETRIES:
+            except WikiError as error:
+                if error.code != 'backend-fail-alreadyexists':
                     raise
                 filekey = error.filekey or filekey
                 time.sleep(1.1)
-        raise AssertionError('unreachable')
+        return self.send(filekey, self.filename, ignorewarnings=True)
 
     def _new_name(self, code: str | None, warnings: Mapping[str, Any]) -> str:
         suggestion = warnings.get(code) if code else None

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from uploadbot.item import UploadItem
-from uploadbot.journal.base import Journal, Record
+from uploadbot.journal.base import Journal, Record, same_file
 from uploadbot.state import State
 
 from .task import file_sha1
@@ -65,14 +65,13 @@ class Hashes:
     def _one(self, item: UploadItem) -> tuple[str, int]:
         stat = os.stat(item.path)
         record = self.journal.get(*item.key) if self.journal is not None else None
-        same = record is not None and (record.size, record.mtime_ns) == (stat.st_size,
-                                                                          stat.st_mtime_ns)
+        same = record is not None and same_file(record.size, record.mtime_ns, stat)
         if same and record.sha1:
             return record.sha1, 0
         sha1 = file_sha1(item.path)
         self.read += 1
         after = os.stat(item.path)
-        if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+        if not same_file(stat.st_size, stat.st_mtime_ns, after):
             return sha1, stat.st_size  # changed while read: nothing to keep
         if record is None or (not same and record.state is State.PENDING):
             attempts = record.attempts if record else 0
@@ -91,10 +90,5 @@ class Hashes:
         if self.journal is None or not self._unsaved:
             self._unsaved.clear()
             return
-        save_all = getattr(self.journal, 'save_all', None)
-        if save_all is not None:
-            save_all(self._unsaved)
-        else:
-            for record in self._unsaved:
-                self.journal.save(record)
+        self.journal.save_all(self._unsaved)
         self._unsaved = []

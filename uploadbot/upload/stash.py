@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from uploadbot.api import lookup
+from uploadbot.api.answers import Reply, WikiError
 from uploadbot.api.protocol import Transfer
-from uploadbot.api.transfer import APIError, Reply
 
 from .recorder import Recorder
 
@@ -71,7 +71,7 @@ class ChunkedStash:
                     reply = self.transfer.upload_chunk(self.filename, self.size, offset,
                                                        chunk, filekey,
                                                        asynchronous=self.asynchronous)
-                except APIError as error:
+                except WikiError as error:
                     if error.code not in STASH_TROUBLE or corrections >= MAX_OFFSET_CORRECTIONS:
                         raise
                     corrections += 1
@@ -99,11 +99,11 @@ class ChunkedStash:
                 if reply.result == 'Success':
                     return replace(reply, filekey=filekey)
                 if reply.result != 'Continue' or reply.offset is None:
-                    raise APIError('unexpected-reply', f'a chunk was answered {reply.result!r}')
+                    raise WikiError('unexpected-reply', f'a chunk was answered {reply.result!r}')
                 offset = reply.offset
                 self.recorder.stashing(offset, filekey)
 
-    def _where_the_wiki_is(self, error: APIError, offset: int,
+    def _where_the_wiki_is(self, error: WikiError, offset: int,
                            filekey: str | None) -> tuple[str, int | None] | None:
         """Where the stash stands after it bounced a chunk at ``offset``.
 
@@ -127,7 +127,7 @@ class ChunkedStash:
         """
         try:
             status = self.transfer.check_status(filekey)
-        except APIError:
+        except WikiError:
             status = None
         if status is not None and status.result == 'Poll':  # still assembling in a job
             status = self.transfer.await_job(filekey)

@@ -28,19 +28,19 @@ from pathlib import Path
 from typing import Any
 
 from uploadbot.api import lookup
+from uploadbot.api.answers import WikiError
+from uploadbot.api.download import Downloader
 from uploadbot.api.protocol import Transfer
 from uploadbot.api.refusals import is_permanent
-from uploadbot.api.transfer import APIError
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
-from uploadbot.journal.base import Journal, Record, left_alone
+from uploadbot.journal.base import Journal, Record, left_alone, same_file
 from uploadbot.option_table import default
 from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
-from .download import Downloader
+from .mediainfo_edit import DataPending, DataRefused, DataSettings, edit_structured_data
 from .stash import STASH_TROUBLE, ChunkedStash
-from .structured import DataPending, DataRefused, DataSettings, edit_structured_data
 
 #: Seconds a row may spend waiting to retry before it fails (a request under
 #: way is never cut short: a large file's chunks take what they take).
@@ -103,7 +103,7 @@ class UploadTask:
             self._finish(stop.settlement)
             stop.outcome = self._outcome_of(self.record)
             raise
-        except APIError as error:
+        except WikiError as error:
             if is_permanent(error.code):
                 return self._refuse(error)
             return self._fail(str(error), filekey=error.filekey or self.record.filekey)
@@ -139,7 +139,7 @@ class UploadTask:
         """The journal's record, or a fresh one when there is none or the file changed."""
         stat = os.stat(self.item.path)
         record = self.journal.get(*self.item.key)
-        if record is None or (record.size, record.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+        if record is None or not same_file(record.size, record.mtime_ns, stat):
             attempts = record.attempts if record else 0
             record = Record(*self.item.key, row=self.item.row, size=stat.st_size,
                             mtime_ns=stat.st_mtime_ns, attempts=attempts)
@@ -162,7 +162,7 @@ class UploadTask:
         if state in (State.STASHED, State.COMMITTING, State.HELD) and filekey:
             try:
                 return self._commit_stashed(filekey)
-            except APIError as error:
+            except WikiError as error:
                 if error.code not in STASH_TROUBLE:
                     raise
             return self._start().noted('the stashed file was gone (expired?), so it was '
@@ -297,7 +297,7 @@ class UploadTask:
             self.record = replace(self.record, **changes)
         return self._outcome_of(self.record)
 
-    def _refuse(self, error: APIError) -> Outcome:
+    def _refuse(self, error: WikiError) -> Outcome:
         """The wiki refused the row for good: record what the row looked like."""
         message = self._with_notes(str(error))
         self._save(state=State.REFUSED, message=message, last_error=message,

@@ -21,7 +21,7 @@ import os
 from dataclasses import replace
 
 from uploadbot.api import lookup
-from uploadbot.api.transfer import APIError
+from uploadbot.api.answers import WikiError
 from uploadbot.item import UploadItem
 from uploadbot.journal.base import Record
 from uploadbot.state import State
@@ -60,7 +60,7 @@ class UrlUploadTask(UploadTask):
         if self.settings.copy_uploads:
             try:
                 return self._copy()
-            except APIError as error:
+            except WikiError as error:
                 if error.code not in COPY_REFUSED:
                     raise
                 return self._download(f'the wiki did not copy it ({error.code})')

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from uploadbot.names import normalize_title
 
-from .lookup import TITLES_PER_QUERY
+from .lookup import TITLES_PER_QUERY, answers
 
 #: Commons' deletion templates (``Template:`` left out) and the categories they add;
 #: a category matches as a prefix, for the dated ones (``Deletion requests December 2026``).
@@ -127,8 +127,7 @@ def _group_facts(wiki: Querier, group: list[str], params: dict[str, Any]) -> dic
     pages: dict[str, dict[str, Any]] = {}
     moved: dict[str, str] = {}
     normalized: dict[str, str] = {}
-    answer = wiki.query(**params)
-    while True:
+    for answer in answers(wiki, **params):
         for entry in answer.get('normalized', []):  # a title the wiki writes otherwise
             normalized[entry['from']] = entry['to']
         for redirect in answer.get('redirects', []):
@@ -140,9 +139,6 @@ def _group_facts(wiki: Querier, group: list[str], params: dict[str, Any]) -> dic
                     merged.setdefault(key, []).extend(value)
                 else:
                     merged.setdefault(key, value)
-        if not answer.get('continue'):
-            break
-        answer = wiki.query(**params, **answer['continue'])
     facts = {}
     for title in group:
         asked = normalized.get(title, title)

@@ -3,7 +3,7 @@
 Once a row's file is on the wiki (uploaded, renamed or a new version), its
 MediaInfo entity gets the row's captions and statements in one edit. The
 entity is read first and merged with the row's data
-(:func:`uploadbot.describe.entity.merge`), so only what is missing is sent:
+(:func:`uploadbot.describe.mediainfo_merge.merge`), so only what is missing is sent:
 a re-run, or a new version of a file that has its data already, adds
 nothing. The edit names the revision it was merged against (``baserevid``);
 when someone edited meanwhile (``editconflict``), or the answer to the edit
@@ -21,13 +21,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from uploadbot.api import wikibase
+from uploadbot.api.answers import WikiError
 from uploadbot.api.protocol import Transfer
 from uploadbot.api.retry import GaveUp, Uncertain
-from uploadbot.api.transfer import APIError
-from uploadbot.describe.datavalues import WIKIDATA_ENTITY
-from uploadbot.describe.entity import merge, typed
+from uploadbot.describe.mediainfo_merge import merge, typed
+from uploadbot.describe.mediainfo_values import WIKIDATA_ENTITY
 from uploadbot.errors import RowFailure
-from uploadbot.mediainfo import StructuredData
+from uploadbot.mediainfo_types import StructuredData
 
 #: Reads and edits of one entity before the step gives up for this run.
 MAX_ROUNDS = 4
@@ -78,7 +78,7 @@ def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
         raise DataRefused('; '.join(f'column {column!r}: {text}' for column, text in problems))
     try:
         if not entity_id:
-            entity_id = _entity_id(transfer, title)
+            entity_id = _file_entity_id(transfer, title)
             on_entity(entity_id)
         for _ in range(MAX_ROUNDS):
             current = wikibase.entity(transfer, entity_id)
@@ -92,7 +92,7 @@ def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
                               summary=summary, tags=settings.tags)
             except Uncertain:
                 continue  # saved or not: the next read tells
-            except APIError as error:
+            except WikiError as error:
                 if wikibase.is_conflict(error.code, error.data):
                     continue
                 raise DataRefused(f'structured data refused: {error.code}: {error.info}') \
@@ -100,13 +100,14 @@ def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
             return DataResult(entity_id, f'structured data: added {edit.summary()}{kept}', True)
     except (GaveUp, Uncertain) as error:
         raise DataPending(f'structured data pending: {error}') from None
-    except APIError as error:  # a read refused: the entity or page cannot be read now
+    except WikiError as error:  # a read refused: the entity or page cannot be read now
         raise DataPending(f'structured data pending: {error}') from None
     raise DataPending(f'structured data pending: the entity {entity_id} kept changing '
                       f'({MAX_ROUNDS} edits met a conflict or a lost answer)')
 
 
-def _entity_id(transfer: Transfer, title: str) -> str:
+def _file_entity_id(transfer: Transfer, title: str) -> str:
+    """The MediaInfo entity of the file page ``title`` (``M`` + its page id)."""
     found = wikibase.file_page(transfer, title)
     if found is None:
         raise DataPending(f'structured data pending: the wiki does not show {title} yet')

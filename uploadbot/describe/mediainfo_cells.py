@@ -8,13 +8,13 @@ statements. A row asks for them in its own columns:
 * ``depicts`` — ``;``-separated item ids (``Q42;Q146``), statements of P180
   (or of the property ``-depicts-property:`` names);
 * ``statement.PNNN`` — ``;``-separated values of property ``PNNN``, written as
-  its datatype wants them (see :mod:`uploadbot.describe.datavalues`);
+  its datatype wants them (see :mod:`uploadbot.describe.mediainfo_values`);
 * ``captions`` — ``replace`` or ``keep``: whether a caption already on the
   file in another wording gives way to the row's.
 
 This module reads the cells (what can be checked without the wiki); the
 values become Wikibase JSON once the properties' datatypes are known, and
-:mod:`uploadbot.describe.entity` merges them with what the file has.
+:mod:`uploadbot.describe.mediainfo_merge` merges them with what the file has.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from uploadbot.mediainfo import Caption, Statement, StructuredData
+from uploadbot.mediainfo_types import Caption, Statement, StructuredData
 from uploadbot.option_table import default
 
 #: The longest caption Commons stores (MediaInfo's label limit).

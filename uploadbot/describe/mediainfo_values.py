@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from .structured import ITEM_ID, PROPERTY_ID
+from .mediainfo_cells import ITEM_ID, PROPERTY_ID
 
 #: Wikidata's concept URIs: the Gregorian calendar and the Earth (Wikibase uses
 #: these for time and coordinates on every repository).

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .datavalues import datavalue, statement, supported, value_key
-from .structured import Problem, StructuredData
+from .mediainfo_cells import Problem, StructuredData
+from .mediainfo_values import datavalue, statement, supported, value_key
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What a row asks of its file's MediaInfo entity, as plain data every layer can hold.
 
-The planner reads it from the manifest's cells (:mod:`uploadbot.describe.structured`),
+The planner reads it from the manifest's cells (:mod:`uploadbot.describe.mediainfo_cells`),
 the :class:`~uploadbot.item.UploadItem` carries it, and the upload layer's
 structured-data step sends it after the file is published.
 """

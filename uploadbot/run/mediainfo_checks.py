@@ -8,7 +8,7 @@ Commons, which pywikibot knows as the site's data repository; a wiki with
 its own Wikibase is its own repository. The properties' datatypes decide how
 each cell becomes a value. Every problem names its row and column; what is
 learned here (the datatypes) goes to the upload tasks as
-:class:`~uploadbot.upload.structured.DataSettings`.
+:class:`~uploadbot.upload.mediainfo_edit.DataSettings`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from typing import Any
 import pywikibot
 
 from uploadbot.api import facts, wikibase
+from uploadbot.api.answers import WikiError
 from uploadbot.api.retry import GaveUp
-from uploadbot.api.transfer import APIError, SiteTransfer
-from uploadbot.describe.datavalues import WIKIDATA_ENTITY
-from uploadbot.describe.entity import TypedStatement, merge, typed
-from uploadbot.describe.structured import unknown_languages
+from uploadbot.api.transfer import SiteTransfer
+from uploadbot.describe.mediainfo_cells import unknown_languages
+from uploadbot.describe.mediainfo_merge import TypedStatement, merge, typed
+from uploadbot.describe.mediainfo_values import WIKIDATA_ENTITY
 from uploadbot.errors import InputError
 from uploadbot.item import UploadItem
-from uploadbot.upload.structured import DataSettings
+from uploadbot.upload.mediainfo_edit import DataSettings
 
 EXTENSION = 'WikibaseMediaInfo'
 
@@ -73,12 +74,12 @@ def prepare(items: Sequence[UploadItem], site: pywikibot.site.APISite, *, manife
                      for s in statements if s.value['type'] == 'monolingualtext'
                      and s.value['value']['language'] not in known]
         typed_rows.append((item, statements))
-    referenced = {_entity_id(s.value, concept_base) for _, statements in typed_rows
+    referenced = {_referenced_entity(s.value, concept_base) for _, statements in typed_rows
                   for s in statements} - {None}
     existing = wikibase.repository_entities(repo, referenced) if referenced else {}
     for item, statements in typed_rows:
         for statement in statements:
-            entity = _entity_id(statement.value, concept_base)
+            entity = _referenced_entity(statement.value, concept_base)
             if entity is not None and entity not in existing:
                 problems.append(problem(item, statement.column,
                                         f'{entity} does not exist on {repo_site}'))
@@ -107,7 +108,7 @@ def check_lines(items: Iterable[UploadItem], wiki: SiteTransfer,
         try:
             page = wikibase.file_page(wiki, f'File:{item.filename}')
             current = wikibase.entity(wiki, page[0]) if page else None
-        except (APIError, GaveUp) as error:
+        except (WikiError, GaveUp) as error:
             lines.append(f'{where}: {item.structured.describe()} (the entity could not be '
                          f'read: {error})')
             continue
@@ -127,7 +128,7 @@ def _concept_base(repo_site: Any) -> str:
         return WIKIDATA_ENTITY
 
 
-def _entity_id(value: dict[str, Any], concept_base: str) -> str | None:
+def _referenced_entity(value: dict[str, Any], concept_base: str) -> str | None:
     """The repository entity a value names (an item or property, or a quantity's unit)."""
     if value['type'] == 'wikibase-entityid':
         return value['value']['id']
