@@ -342,6 +342,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument('--small', type=int, default=100, help='--table: small files per run')
     parser.add_argument('--big-mib', type=int, default=256, help='--table: the big file, MiB')
     parser.add_argument('--plan-rows', type=int, default=100_000, help='--table: rows planned')
+    parser.add_argument('--before', type=Path,
+                        help='--table: also run the uploadbot of this tree (a git archive)')
     args = parser.parse_args(argv)
     if args.table:
         import side_by_side

@@ -1,7 +1,7 @@
 """The side-by-side table: the raw floor, mwclient, pywikibot and uploadbot in one run.
 
     python benchmarks/bench.py --table [--repeat 3] [--small 100] [--big-mib 256]
-        [--plan-rows 100000] [--json FILE] [--tmp DIR]
+        [--plan-rows 100000] [--before DIR] [--json FILE] [--tmp DIR]
     make bench-table
 
 One fresh sandbox wiki. Each repetition runs, for every tool in a process of
@@ -13,6 +13,8 @@ repetition*, and the median of the repetitions' ratios is reported (so a
 slow minute of a shared machine moves both sides of a ratio). Then planning
 ``--plan-rows`` rows (``bench_scale.py``'s planning process, with a template
 holding ``{{Information}}`` and a category), median of the repetitions.
+``--before DIR`` (a ``git archive`` of another commit) adds that tree's
+uploadbot as a fifth tool, interleaved with the others, and plans with it too.
 """
 
 from __future__ import annotations
@@ -34,11 +36,8 @@ PLAN_TEMPLATE = ('== Summary ==\n{{Information\n |description = {{{description}}
 
 
 @contextlib.contextmanager
-def through(harness: bench.Bench, latency: float):
-    """Every tool's requests through a proxy that holds each one ``latency`` s (none: direct)."""
-    if not latency:
-        yield
-        return
+def delaying_proxy(harness: bench.Bench, latency: float):
+    """(API URL, pywikibot dir) through a proxy that holds every request ``latency`` s."""
     sys.path.insert(0, str(bench.ROOT))
     from tests.proxy import FaultProxy, pywikibot_dir_through
 
@@ -52,15 +51,24 @@ def through(harness: bench.Bench, latency: float):
     proxy = FaultProxy(port)
     proxy.seen = Count()
     proxy.add('delay', delay=latency, times=10 ** 12)
+    try:
+        yield (harness.info.api_url.replace(f':{port}/', f':{proxy.port}/'),
+               pywikibot_dir_through(proxy, Path(harness.info.pywikibot_dir),
+                                     harness.folder / f'pwb-proxy-{proxy.port}'))
+    finally:
+        proxy.close()
+
+
+@contextlib.contextmanager
+def through(harness: bench.Bench, route: tuple[str, Path] | None):
+    """Every tool's requests along ``route`` (API URL, pywikibot dir); None: direct."""
     saved = harness.api_url, harness.pywikibot_dir
-    harness.api_url = harness.info.api_url.replace(f':{port}/', f':{proxy.port}/')
-    harness.pywikibot_dir = pywikibot_dir_through(
-        proxy, Path(harness.info.pywikibot_dir), harness.folder / f'pwb-proxy-{proxy.port}')
+    if route is not None:
+        harness.api_url, harness.pywikibot_dir = route
     try:
         yield
     finally:
         harness.api_url, harness.pywikibot_dir = saved
-        proxy.close()
 
 
 def workloads(small: int, big_mib: int) -> list[tuple[str, float, object]]:
@@ -73,22 +81,38 @@ def workloads(small: int, big_mib: int) -> list[tuple[str, float, object]]:
              lambda folder, tag: bench.small_files(folder, tag, small))]
 
 
-def side_by_side(harness: bench.Bench, repeat: int, small: int, big_mib: int) -> dict:
+#: The label of uploadbot run from another tree (``--before DIR``).
+BEFORE = 'uploadbot before'
+
+
+def side_by_side(harness: bench.Bench, repeat: int, small: int, big_mib: int,
+                 before: Path | None = None) -> dict:
     """Every tool on every workload, ``repeat`` times; runs by workload and tool."""
+    tools = [*bench.TOOLS, *(['before'] if before else [])]
     files = harness.folder / 'files'
     files.mkdir(exist_ok=True)
-    for tool in bench.TOOLS:  # warm-up: caches, cookies, the wiki's first upload (not counted)
-        harness.run('warm-up', 'warm-up', tool, bench.small_files(files, f'warm-{tool}', 1))
     runs: dict[str, dict[str, list[dict]]] = {}
-    for attempt in range(repeat):
-        for number, (work, latency, make) in enumerate(workloads(small, big_mib)):
-            with through(harness, latency):
-                for tool in bench.TOOLS:
-                    items = make(files, f'{tool}-{attempt}-w{number}')
-                    row = harness.run(work, work, tool, items)
-                    runs.setdefault(work, {}).setdefault(tool, []).append(row)
-                    if len(items) == 1 and items[0]['size'] > bench.CHUNK:
-                        os.unlink(items[0]['path'])  # the wiki keeps its copies: save disk
+    with delaying_proxy(harness, LATENCY) as far:
+        routes = {0.0: None, LATENCY: far}
+        # warm-up, direct and through the proxy (its pywikibot dir has its own login
+        # cookie and API cache): caches, cookies, the wiki's first upload; not counted
+        for name, route in routes.items():
+            with through(harness, route):
+                for tool in tools:
+                    harness.cwd = before if tool == 'before' else bench.ROOT
+                    harness.run('warm-up', 'warm-up', 'ub' if tool == 'before' else tool,
+                                bench.small_files(files, f'warm{name:.2f}-{tool}', 1))
+        for attempt in range(repeat):
+            for number, (work, latency, make) in enumerate(workloads(small, big_mib)):
+                with through(harness, routes[latency]):
+                    for tool in tools:
+                        items = make(files, f'{tool}-{attempt}-w{number}')
+                        harness.cwd = before if tool == 'before' else bench.ROOT
+                        row = harness.run(work, work, 'ub' if tool == 'before' else tool,
+                                          items, label=BEFORE if tool == 'before' else '')
+                        runs.setdefault(work, {}).setdefault(tool, []).append(row)
+                        if len(items) == 1 and items[0]['size'] > bench.CHUNK:
+                            os.unlink(items[0]['path'])  # the wiki keeps its copies
     return runs
 
 
@@ -97,10 +121,10 @@ def medians(runs: dict[str, dict[str, list[dict]]]) -> list[dict]:
     rows = []
     for work, by_tool in runs.items():
         floor = by_tool['raw']
-        for tool, tool_runs in by_tool.items():
+        for tool_runs in by_tool.values():
             ratios = [run['seconds'] / base['seconds'] for run, base in zip(tool_runs, floor)]
             rows.append({
-                'work': work, 'tool': bench.TOOLS[tool], 'x_floor': statistics.median(ratios),
+                'work': work, 'tool': tool_runs[0]['tool'], 'x_floor': statistics.median(ratios),
                 'ratios': [round(r, 3) for r in ratios],
                 'seconds': statistics.median(r['seconds'] for r in tool_runs),
                 'cpu_s': statistics.median(r['cpu_s'] for r in tool_runs),
@@ -112,11 +136,11 @@ def medians(runs: dict[str, dict[str, list[dict]]]) -> list[dict]:
     return rows
 
 
-def plan_rows(folder: Path, rows: int, repeat: int) -> dict:
+def plan_rows(folder: Path, rows: int, repeat: int, code: Path = bench.ROOT) -> dict:
     """Planning ``rows`` rows as a whole process, ``repeat`` times: medians."""
     import bench_scale
     (folder / 'plan').mkdir(exist_ok=True)
-    scale = bench_scale.Scale(folder / 'plan', bench.ROOT, 'plan')
+    scale = bench_scale.Scale(folder / 'plan', code, 'plan')
     scale.template = scale.folder / 'description.wiki'
     scale.template.write_text(PLAN_TEMPLATE)
     for _ in range(repeat):
@@ -131,7 +155,7 @@ def plan_rows(folder: Path, rows: int, repeat: int) -> dict:
 def markdown(rows: list[dict]) -> str:
     """The issue's table (ratios), then the medians behind it."""
     works = list(dict.fromkeys(row['work'] for row in rows))
-    tools = list(bench.TOOLS.values())
+    tools = list(dict.fromkeys(row['tool'] for row in rows))
     cell = {(row['work'], row['tool']): row for row in rows}
     lines = ['| work | ' + ' | '.join(tools) + ' |', '|---|' + '---:|' * len(tools)]
     for work in works:
@@ -149,7 +173,7 @@ def markdown(rows: list[dict]) -> str:
 
 def goals(rows: list[dict], planning: dict) -> list[tuple[str, str, bool]]:
     """The issue's "done when", each met or missed."""
-    ub = {row['work']: row for row in rows if row['tool'] == bench.TOOLS['ub']}
+    ub = {row['work']: row for row in rows if row['tool'] == bench.TOOLS['ub']}  # this tree's
     mw = {row['work']: row for row in rows if row['tool'] == bench.TOOLS['mw']}
     result = []
     for work, row in ub.items():
@@ -176,18 +200,25 @@ def main(args) -> int:
     with tempfile.TemporaryDirectory(prefix='uploadbot-table-', dir=args.tmp) as tmp:
         load = [os.getloadavg()[0]]
         planning = plan_rows(Path(tmp), args.plan_rows, repeat)
+        earlier = plan_rows(Path(tmp), args.plan_rows, repeat, args.before) if args.before \
+            else None
         box = Sandbox(Path(tmp) / 'sandbox', workers=4)
         info = box.start()
         try:
             harness = bench.Bench(Path(tmp), info, box.directory / 'logs' / 'server.log')
-            rows = medians(side_by_side(harness, repeat, args.small, args.big_mib))
+            rows = medians(side_by_side(harness, repeat, args.small, args.big_mib,
+                                        args.before))
         finally:
             box.stop()
         load.append(os.getloadavg()[0])
     print(markdown(rows))
     print(f"\nplanning {planning['rows']:,} rows (whole process, median of {repeat}): "
           f"{planning['seconds']:.2f} s, {planning['cpu_s']:.2f} s CPU, "
-          f"{planning['rss_mb']:.0f} MB peak RSS (runs: {planning['runs']})\n")
+          f"{planning['rss_mb']:.0f} MB peak RSS (runs: {planning['runs']})")
+    if earlier:
+        print(f"planning with {args.before}: {earlier['seconds']:.2f} s, "
+              f"{earlier['cpu_s']:.2f} s CPU, {earlier['rss_mb']:.0f} MB (runs: {earlier['runs']})")
+    print()
     results = goals(rows, planning)
     for text, measured, met in results:
         print(f"- {'met   ' if met else 'MISSED'} {text}: {measured}")
@@ -197,6 +228,7 @@ def main(args) -> int:
         print(f'ERROR {error}', file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({'rows': rows, 'planning': planning, 'load': load,
+                                         'planning_before': earlier,
                                          'goals': results, 'errors': harness.errors},
                                         indent=1) + '\n')
     return 1 if harness.errors or planning['exit'] else 0
