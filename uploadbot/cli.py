@@ -42,7 +42,6 @@ from .run.bot import UploadBot
 from .run.lock import RunLock
 from .run.progress import Progress, Steps
 from .run.report import Report
-from .upload.ahead import HashesAhead
 from .upload.download import Downloader
 from .upload.structured import DataSettings
 from .upload.task import TaskSettings
@@ -135,19 +134,14 @@ def _run(options: Options) -> int:
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
         if lock.took_over:
             pywikibot.warning(lock.takeover_message())
-        ahead = HashesAhead(plan.items, chunk_size=options.chunk_size, journal=journal)
-        try:
-            screening = preflight.screen(plan, site, new_transfer, _preflight(options),
-                                         settled=_settled(journal, options))
-            rows = _row_problems(plan, screening, options)
-            bot = UploadBot(screening.items, new_transfer, Report(options.report),
-                            journal=journal,
-                            settings=_settings(options, site, screening.data, ahead),
-                            workers=options.workers, max_runtime=options.max_runtime,
-                            problems=rows, progress=_progress(screening.items))
-            bot.run()
-        finally:
-            ahead.close()
+        screening = preflight.screen(plan, site, new_transfer, _preflight(options),
+                                     settled=_settled(journal, options))
+        rows = _row_problems(plan, screening, options)
+        bot = UploadBot(screening.items, new_transfer, Report(options.report), journal=journal,
+                        settings=_settings(options, site, screening.data),
+                        workers=options.workers, max_runtime=options.max_runtime,
+                        problems=rows, progress=_progress(screening.items))
+        bot.run()
     return bot.exit_code()
 
 
@@ -276,9 +270,9 @@ def _preflight(options: Options) -> preflight.Preflight:
         commit_held=options.commit_held, retry_refused=options.retry_refused)
 
 
-def _settings(options: Options, site: pywikibot.site.APISite, data: DataSettings | None,
-              ahead: HashesAhead | None = None) -> TaskSettings:
-    return TaskSettings(ahead=ahead,
+def _settings(options: Options, site: pywikibot.site.APISite,
+              data: DataSettings | None) -> TaskSettings:
+    return TaskSettings(
         chunk_size=options.chunk_size, own_user=site.username(),
         commit_held=options.commit_held, asynchronous=options.asynchronous,
         retry_refused=options.retry_refused,

@@ -26,7 +26,7 @@ from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal, Record
 from uploadbot.state import State
 
-from .ahead import file_sha1
+from .task import file_sha1
 
 #: Records written to the journal in one transaction.
 SAVE_EVERY = 1000

@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from uploadbot.api import lookup
@@ -36,7 +37,6 @@ from uploadbot.journal.base import Journal, Record, left_alone
 from uploadbot.option_table import default
 from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
-from .ahead import HashesAhead, file_sha1
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .download import Downloader
 from .stash import STASH_TROUBLE, ChunkedStash
@@ -66,8 +66,6 @@ class TaskSettings:
     data: DataSettings | None = None
     #: Send rows the wiki refused in an earlier run again, although they did not change.
     retry_refused: bool = False
-    #: The large files' SHA1s, read by a thread ahead of the sender (None: each when due).
-    ahead: HashesAhead | None = None
 
 
 class UploadTask:
@@ -188,9 +186,7 @@ class UploadTask:
         hashed = self.record.sha1
         self._save(state=State.HASHING, filekey='', offset=0)
         if not hashed:
-            ahead = self.settings.ahead
-            read = ahead.sha1(self.item, size, self.record.mtime_ns) if ahead else ''
-            self._save(sha1=read or file_sha1(self.item.path))
+            self._save(sha1=file_sha1(self.item.path))
         known = self._commit.before_bytes()
         if known is not None:
             return known
@@ -336,3 +332,9 @@ def _with_note(message: str, note: str) -> str:
     so an earlier run's note is cut off)."""
     base = message.split('structured data', 1)[0].rstrip('; ')
     return f'{base}; {note}' if base else note
+
+
+def file_sha1(path: Path) -> str:
+    """SHA1 of a file, streamed (``hashlib.file_digest`` reads into one reused buffer)."""
+    with open(path, 'rb') as source:
+        return hashlib.file_digest(source, 'sha1').hexdigest()
