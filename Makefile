@@ -69,10 +69,17 @@ clean: stop
 
 # `make bench`: uploadbot against a raw requests client and pywikibot on a fresh
 # sandbox wiki (see benchmarks/README.md); `make bench BENCH_ARGS=--quick` is short.
+# mwclient, one of the clients compared, is installed for the benchmarks only (extra `bench`).
+# `make bench-table`: the side-by-side table of the floor, mwclient, pywikibot and
+# uploadbot (medians of 3) and planning 100,000 rows.
 BENCH_ARGS ?=
-.PHONY: bench
-bench: venv
+.PHONY: bench bench-deps bench-table
+bench-deps: venv
+	$(BIN)/pip install --quiet -e '.[bench]'
+bench: bench-deps
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+bench-table: bench-deps
+	$(BIN)/python benchmarks/bench.py --table $(BENCH_ARGS)
 
 # `make bench-scale`: planning, -check, the journal and upload overhead at 2,000 to
 # 100,000 rows (see benchmarks/README.md); not part of `make test`.

@@ -48,7 +48,7 @@ TEMPLATE = ('== Summary ==\n{{Information\n |description = {{en|1={{{description
             ' |source = {{own}}\n |author = UploadBot\n}}\n== Licensing ==\n{{cc-by-sa-4.0}}\n')
 #: PHP's built-in server logs one line per request: ``[pid] [date] ip:port [200]: POST /api.php``
 LOG_LINE = re.compile(rb'\] \S+:\d+ \[\d{3}\]: [A-Z]+ ')
-TOOLS = {'raw': 'raw (floor)', 'pwb': 'pywikibot', 'ub': 'uploadbot'}
+TOOLS = {'raw': 'raw (floor)', 'mw': 'mwclient', 'pwb': 'pywikibot', 'ub': 'uploadbot'}
 
 
 def small_files(folder: Path, tag: str, count: int) -> list[dict]:
@@ -117,6 +117,8 @@ class Bench:
         self.runs = 0
         self.last_batch: dict | None = None
         self.cwd = ROOT  # the tree whose uploadbot runs (bench_scale.py measures others)
+        #: where the tools send their requests: the wiki, or a delaying proxy in front of it
+        self.api_url, self.pywikibot_dir = info.api_url, info.pywikibot_dir
 
     def manifest(self, items: list[dict], tag: str) -> dict:
         """An uploadbot batch: CSV manifest, fresh journal path."""
@@ -140,14 +142,14 @@ class Bench:
             env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(self.shim),
                                                               env.get('PYTHONPATH')]))
             env['BENCH_COUNTS'] = str(counts)
-            return [sys.executable, '-m', 'uploadbot', f'-dir:{self.info.pywikibot_dir}',
+            return [sys.executable, '-m', 'uploadbot', f'-dir:{self.pywikibot_dir}',
                     f"-manifest:{batch['manifest']}", f'-template:{template}',
                     f'-report:{self.folder / f"report{self.runs}.csv"}',
                     f"-journal:{batch['journal']}", '-chunk-size:4Mi', f'-summary:{COMMENT}',
                     *extra]
         spec = self.folder / f'run{self.runs}.spec.json'
-        spec.write_text(json.dumps({'api_url': self.info.api_url, 'comment': COMMENT,
-                                    'pywikibot_dir': self.info.pywikibot_dir,
+        spec.write_text(json.dumps({'api_url': self.api_url, 'comment': COMMENT,
+                                    'pywikibot_dir': str(self.pywikibot_dir),
                                     'chunk_size': CHUNK, 'files': items}))
         return [sys.executable, str(HERE / 'bench.py'), '--worker', tool, str(spec), str(counts)]
 
@@ -177,7 +179,7 @@ class Bench:
                'cpu_s': usage.ru_utime + usage.ru_stime, 'requests': requests,
                'counted': counts.get('requests'), 'req_per_file': requests / len(items),
                'per_file_req': (requests - (counts.get('requests', 0) if setup is None else setup))
-               / len(items), 'rss_mb': usage.ru_maxrss / 1024,
+               / len(items), 'rss_mb': counts.get('peak_rss_kb', usage.ru_maxrss) / 1024,
                'file_bytes': counts.get('file_bytes', 0), 'exit': code}
         problems = [f'exit code {code}; see the tail of {output.name} below:\n'
                     + output.read_text(errors='replace')[-2000:]] if code else []
@@ -216,6 +218,11 @@ class Bench:
         row['runs'] = [round(run['seconds'], 3) for run in runs]
         self.rows.append(row)
         return row
+
+    def through(self, latency: float):
+        """Send every tool's requests through a proxy that holds each ``latency`` seconds."""
+        import side_by_side
+        return side_by_side.through(self, latency)
 
     def compare(self, workload: str, make, repeat: int, *, delete: bool = False) -> dict:
         """All three tools on the same workload, interleaved ``repeat`` times."""
@@ -329,7 +336,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument('--repeat', type=int, default=3,
                         help='run each measurement N times and keep the fastest (default 3)')
     parser.add_argument('--tmp', help='where the sandbox and the files go (default: system tmp)')
+    parser.add_argument('--table', action='store_true',
+                        help="only the issue's side-by-side table (side_by_side.py): 100 small "
+                        'files at 0 and 50 ms, 256 MiB at 0 ms, planning 100,000 rows; medians')
+    parser.add_argument('--small', type=int, default=100, help='--table: small files per run')
+    parser.add_argument('--big-mib', type=int, default=256, help='--table: the big file, MiB')
+    parser.add_argument('--plan-rows', type=int, default=100_000, help='--table: rows planned')
+    parser.add_argument('--before', type=Path,
+                        help='--table: also run the uploadbot of this tree (a git archive)')
     args = parser.parse_args(argv)
+    if args.table:
+        import side_by_side
+        return side_by_side.main(args)
     sys.path.insert(0, str(ROOT))
     from uploadbot.sandbox import Sandbox
     with tempfile.TemporaryDirectory(prefix='uploadbot-bench-', dir=args.tmp) as tmp:

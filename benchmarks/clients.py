@@ -63,7 +63,23 @@ def install_counter(path: str) -> None:
         return original(self, request, *args, **kwargs)
 
     HTTPAdapter.send = send
-    atexit.register(lambda: Path(path).write_text(json.dumps(counts)))
+    atexit.register(lambda: Path(path).write_text(json.dumps({**counts, **peak_rss()})))
+
+
+def peak_rss() -> dict:
+    """This process's own peak RSS in KiB (``VmHWM``), when Linux tells it.
+
+    ``ru_maxrss`` of a waited-for child also counts the parent's memory at the
+    fork (Linux carries the high-water mark across ``exec``), so a parent
+    that wrote a big file would raise every tool's figure alike.
+    """
+    try:
+        for line in Path('/proc/self/status').read_text().splitlines():
+            if line.startswith('VmHWM:'):
+                return {'peak_rss_kb': int(line.split()[1])}
+    except OSError:
+        pass
+    return {}
 
 
 def bot_password(pywikibot_dir: str) -> tuple[str, str]:
@@ -168,12 +184,34 @@ def run_pywikibot(spec: dict) -> None:
             raise RuntimeError(f"pywikibot did not upload {item['name']}")
 
 
+def run_mwclient(spec: dict) -> None:
+    """mwclient's ``Site.upload``, as a script using mwclient would call it (``pip install .[bench]``).
+
+    mwclient sends a file larger than ``Site.chunk_size`` in chunks through the stash.
+    """
+    from urllib.parse import urlsplit
+
+    import mwclient
+    parts = urlsplit(spec['api_url'])
+    site = mwclient.Site(parts.netloc, path=parts.path.rsplit('/', 1)[0] + '/',
+                         scheme=parts.scheme, clients_useragent='uploadbot-benchmark-mw/1.0')
+    site.chunk_size = spec['chunk_size']
+    site.login(*bot_password(spec['pywikibot_dir']))
+    for item in spec['files']:
+        with open(item['path'], 'rb') as source:
+            reply = site.upload(source, filename=item['name'], description=item['text'],
+                                comment=spec['comment'], ignore=True)
+        reply = (reply or {}).get('upload', reply or {})  # a chunked upload's whole answer
+        if reply.get('result') != 'Success':
+            raise RuntimeError(f"mwclient did not upload {item['name']}: {reply}")
+
+
 def worker(args: list[str]) -> int:
-    """``bench.py --worker raw|pwb SPEC.json COUNTS.json``: one measured run."""
+    """``bench.py --worker raw|mw|pwb SPEC.json COUNTS.json``: one measured run."""
     tool, spec_path, counts_path = args
     install_counter(counts_path)
     spec = json.loads(Path(spec_path).read_text())
-    {'raw': run_raw, 'pwb': run_pywikibot}[tool](spec)
+    {'raw': run_raw, 'mw': run_mwclient, 'pwb': run_pywikibot}[tool](spec)
     return 0
 
 

@@ -54,7 +54,7 @@ def check_target_name(name: str) -> list[str]:
 
     Only normalisation (spaces, underscores, first letter, NFC) passes silently.
     """
-    changes, refusals = _examine(name)
+    changes, refusals, _ = _examine(name)
     return changes + refusals
 
 
@@ -68,16 +68,29 @@ def name_refusals(name: str) -> list[str]:
     return _examine(name)[1]
 
 
+def title_and_refusals(name: str) -> tuple[str, list[str]]:
+    """:func:`normalize_title` of ``name`` and its :func:`name_refusals`, normalized once.
+
+    A batch checks every target name and compares the titles (two rows must not
+    share one): a name the wiki would not mend is normalized once for both.
+    """
+    stripped = name.strip()
+    changes, refusals, title = _examine(stripped)
+    if changes or title is None or stripped != name:
+        title = normalize_title(name)
+    return title, refusals
+
+
 def name_changes(name: str) -> list[str]:
     """What MediaWiki would mend in a name (and answer with ``badfilename``)."""
     return _examine(name)[0]
 
 
-def _examine(name: str) -> tuple[list[str], list[str]]:
-    """(what MediaWiki would change, what it would refuse) about a target name."""
+def _examine(name: str) -> tuple[list[str], list[str], str | None]:
+    """(what MediaWiki would change, what it would refuse, the mended title) about a name."""
     name = name.strip()
     if not name:
-        return [], ['the name is empty']
+        return [], ['the name is empty'], None
     changes: list[str] = []
     refusals: list[str] = []
     prefix = _FILE_PREFIX.match(name)
@@ -115,7 +128,7 @@ def _examine(name: str) -> tuple[list[str], list[str]]:
         refusals.append('the name has no extension')
     elif not title.split('.')[0] and title.count('.') == 1:
         refusals.append('the name has nothing before its extension')
-    return changes, refusals
+    return changes, refusals, title
 
 
 def normalize_title(name: str) -> str:
@@ -169,24 +182,26 @@ def detect_content_type(head: bytes) -> str | None:
     (a binary STL has no magic number, so it is unknown).
     """
     riff = head[8:12] if head[:4] == b'RIFF' else b''
+    # Tried in order, each only if those before it did not match: most files are
+    # images whose signature is among the first (the SVG test decodes the head).
     signatures = (
-        (head.startswith(b'\xff\xd8\xff'), 'jpg'),
-        (head.startswith(b'\x89PNG\r\n\x1a\n'), 'png'),
-        (head[:6] in (b'GIF87a', b'GIF89a'), 'gif'),
-        (head[:4] in (b'II*\x00', b'MM\x00*', b'II+\x00', b'MM\x00+'), 'tif'),
-        (riff == b'WEBP', 'webp'),
-        (riff == b'WAVE', 'wav'),
-        (b'%PDF-' in head[:1024], 'pdf'),
-        (head[:8] == b'AT&TFORM' and head[12:15] == b'DJV', 'djvu'),
-        (head.startswith(b'OggS'), 'ogg'),
-        (head.startswith(b'\x1a\x45\xdf\xa3') and b'webm' in head[:64], 'webm'),
-        (head.startswith(b'fLaC'), 'flac'),
-        (head.startswith(b'ID3') or _is_mp3_frame(head), 'mp3'),
-        (head[:4] in (b'\x00\x00\x01\xba', b'\x00\x00\x01\xb3'), 'mpg'),
-        (re.match(rb'\s*solid(?:\s|$)', head[:512]) is not None, 'stl'),
-        (_is_svg(head), 'svg'),
+        (lambda: head.startswith(b'\xff\xd8\xff'), 'jpg'),
+        (lambda: head.startswith(b'\x89PNG\r\n\x1a\n'), 'png'),
+        (lambda: head[:6] in (b'GIF87a', b'GIF89a'), 'gif'),
+        (lambda: head[:4] in (b'II*\x00', b'MM\x00*', b'II+\x00', b'MM\x00+'), 'tif'),
+        (lambda: riff == b'WEBP', 'webp'),
+        (lambda: riff == b'WAVE', 'wav'),
+        (lambda: b'%PDF-' in head[:1024], 'pdf'),
+        (lambda: head[:8] == b'AT&TFORM' and head[12:15] == b'DJV', 'djvu'),
+        (lambda: head.startswith(b'OggS'), 'ogg'),
+        (lambda: head.startswith(b'\x1a\x45\xdf\xa3') and b'webm' in head[:64], 'webm'),
+        (lambda: head.startswith(b'fLaC'), 'flac'),
+        (lambda: head.startswith(b'ID3') or _is_mp3_frame(head), 'mp3'),
+        (lambda: head[:4] in (b'\x00\x00\x01\xba', b'\x00\x00\x01\xb3'), 'mpg'),
+        (lambda: re.match(rb'\s*solid(?:\s|$)', head[:512]) is not None, 'stl'),
+        (lambda: _is_svg(head), 'svg'),
     )
-    return next((kind for matched, kind in signatures if matched), None)
+    return next((kind for matches, kind in signatures if matches()), None)
 
 
 def _family(ext: str) -> frozenset[str] | None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from uploadbot.names import normalize_title
 
 from .lookup import TITLES_PER_QUERY, answers
+from .session import EXTENSIONS_MAX_AGE_DAYS
 
 #: Where Wikimedia Commons files its licence templates (with subcategories).
 LICENCE_CATEGORY = 'License tags'
@@ -42,10 +43,6 @@ def continued(wiki: Reader, key: str, **params: Any) -> Iterator[dict[str, Any]]
         yield from answer.get(key, [])
 
 
-#: Days pywikibot may keep the list of a wiki's extensions (its default is 30). A list
-#: a day old at worst misses an extension installed since, whose refusals the wiki
-#: then gives at upload.
-EXTENSIONS_MAX_AGE_DAYS = 1.0
 
 
 def extensions(site: Any) -> frozenset[str]:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -167,6 +168,29 @@ def under_retries(call: Callable[[], T]) -> T:
     return retrying(attempt, on_retry=_log_retry)
 
 
+#: Days pywikibot may keep the list of a wiki's extensions (its default is 30). A list
+#: a day old at worst misses an extension installed since, whose refusals the wiki
+#: then gives at upload.
+EXTENSIONS_MAX_AGE_DAYS = 1.0
+
+
+def load_siteinfo(site: Any) -> None:
+    """The siteinfo every run reads after the login (file extensions, the wiki's
+    extensions), in one request.
+
+    pywikibot's ``Siteinfo.get`` asks for one property per request; its
+    ``_get_siteinfo`` takes several at once and answers as ``get`` caches them,
+    so the properties not yet cached are asked for together (one request fewer
+    per run; a near wiki answers it in milliseconds, a far one in a round trip).
+    The shorter of the two ages any of them may have is asked for.
+    """
+    info = site.siteinfo
+    missing = [key for key in ('fileextensions', 'extensions') if not info.is_cached(key)]
+    if len(missing) > 1:
+        info._cache.update(info._get_siteinfo(missing, timedelta(days=EXTENSIONS_MAX_AGE_DAYS)))
+    info.get('fileextensions')
+
+
 def logged_in(make_site: Callable[[], Any]) -> Any:
     """The site from ``make_site``, logged in, with its siteinfo and a CSRF token.
 
@@ -179,7 +203,7 @@ def logged_in(make_site: Callable[[], Any]) -> Any:
             site = make_site()
             pwbdir.make_cookie_file()  # before the login saves it: see pwbdir
             site.login()
-            site.siteinfo.get('fileextensions')
+            load_siteinfo(site)
             site.tokens['csrf']  # fetched now, under the retries
         except pywikibot.exceptions.Error:
             raise

@@ -13,13 +13,18 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from uploadbot import names
 from uploadbot.describe.exif import PhotoFacts, add_location, read_exif
-from uploadbot.describe.mediainfo_cells import DEPICTS, is_structured_column, read_cells
+from uploadbot.describe.mediainfo_cells import (
+    DEPICTS,
+    StructuredData,
+    is_structured_column,
+    read_cells,
+)
 from uploadbot.describe.template import DescriptionTemplate
 from uploadbot.errors import InputError, Refusal
 from uploadbot.item import UploadItem
@@ -70,20 +75,26 @@ class Planner:
         plan = Plan(manifest_path=self.manifest.path,
                     rows={row.number: row for row in self.manifest.rows})
         targets: dict[str, int] = {}
+        # Rows have structured-data cells only if some column holds them: without
+        # one, no row's cells need reading (most batches).
+        structured_columns = any(is_structured_column(column) for column in
+                                 {*self.manifest.columns, *self.manifest.defaults})
+        structured, problems = StructuredData(), []
         for row in self.manifest.rows:
             if on_row is not None:
                 on_row()
-            structured, problems = read_cells(row.fields, depicts_property=self.depicts_property)
-            plan.problems += [self._error(row, column, text) for column, text in problems]
+            if structured_columns or any(map(is_structured_column, row.fields)):
+                structured, problems = read_cells(row.fields,
+                                                  depicts_property=self.depicts_property)
+                plan.problems += [self._error(row, column, text) for column, text in problems]
             try:
-                item = replace(self.item(row), structured=structured)
+                item, key = self._item(row, structured)
             except InputError as problem:
                 plan.problems.append(problem)
                 continue
             if problems:
                 plan.refused.append(item)
                 continue
-            key = names.normalize_title(item.filename)
             if key in targets:
                 plan.problems.append(self._error(
                     row, 'filename', f'the target {item.filename!r} is also the target of '
@@ -117,12 +128,16 @@ class Planner:
 
     def item(self, row: Row) -> UploadItem:
         """One row as an upload item; :class:`InputError` naming the row otherwise."""
+        return self._item(row, StructuredData())[0]
+
+    def _item(self, row: Row, structured: StructuredData) -> tuple[UploadItem, str]:
+        """The row's item, and its target's title as the wiki compares titles."""
         url = self._url(row)
         path = None if url else self._source(row)
         head = None if path is None else self._head(row, path)
         filename = (row.filename or names.derive_filename(row.file)).strip()
         column = 'filename' if row.filename else 'file'
-        refusals = names.name_refusals(filename)
+        key, refusals = names.title_and_refusals(filename)
         if refusals:
             raise Refusal(refusals[0], path=self.manifest.path, row=row.number, field=column)
         if head is not None:
@@ -140,7 +155,7 @@ class Planner:
         policy = self.policy.for_row(row.policy, row=row.number) if row.policy else self.policy
         return UploadItem(row=row.number, path=path, filename=filename, text=text,
                           comment=row.summary or self.summary, policy=policy, source=row.file,
-                          url=url)
+                          url=url, structured=structured), key
 
     def _url(self, row: Row) -> str:
         """The row's URL when its file is one ('' for a local file); malformed ones refused."""
