@@ -62,6 +62,7 @@ test-fast: venv
 
 lint: venv
 	$(BIN)/ruff check uploadbot tests benchmarks examples families scripts
+	$(BIN)/ruff format --check uploadbot tests benchmarks examples families scripts
 
 clean: stop
 	rm -rf $(SANDBOX) build *.egg-info examples/files examples/*.report.csv \

@@ -39,14 +39,26 @@ SUMMARY = re.compile(r'^audit: .*?(\d+) requests, ([\d.]+) s$', re.MULTILINE)
 
 def upload_files(folder: Path, info, count: int, label: str) -> Path:
     """A batch of ``count`` tiny PNGs uploaded by uploadbot; its journal's path."""
-    numbers = range(3_000_000 + (int(label) % 10_000) * count,
-                    3_000_000 + (int(label) % 10_000) * count + count)
+    numbers = range(
+        3_000_000 + (int(label) % 10_000) * count, 3_000_000 + (int(label) % 10_000) * count + count
+    )
     files = make_files(folder / 'files', numbers, f'Audit {label} ')
     manifest = write_manifest(folder / 'batch.csv', files)
     (folder / 'description.wiki').write_text(TEMPLATE)
-    result = measure([sys.executable, '-m', 'uploadbot', f'-dir:{info.pywikibot_dir}',
-                      f'-manifest:{manifest}', f'-template:{folder / "description.wiki"}',
-                      '-workers:4'], cwd=folder, env=dict(os.environ), log=folder / 'upload.log')
+    result = measure(
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{info.pywikibot_dir}',
+            f'-manifest:{manifest}',
+            f'-template:{folder / "description.wiki"}',
+            '-workers:4',
+        ],
+        cwd=folder,
+        env=dict(os.environ),
+        log=folder / 'upload.log',
+    )
     print(f'uploaded {count} files in {result["seconds"]:.0f} s (exit {result["exit"]})')
     return Path(f'{manifest}.journal.sqlite')
 
@@ -61,8 +73,9 @@ def change_some(info, journal_path: Path) -> None:
         titles = [record.title for record in journal.records()][:4]
     for title in titles[:2]:
         admin.post(action='delete', title=title, reason='benchmark', token=admin.csrf())
-    admin.post(action='move', **{'from': titles[2]}, to=titles[2].replace('.png', ' moved.png'),
-               token=admin.csrf())
+    admin.post(
+        action='move', **{'from': titles[2]}, to=titles[2].replace('.png', ' moved.png'), token=admin.csrf()
+    )
     admin.edit(titles[3], admin.page_text(titles[3]) + '\nEdited by the admin.')
 
 
@@ -74,21 +87,36 @@ def fill(journal_path: Path, big: Path, rows: int) -> None:
         real = [record for record in journal.records() if record.title]
     with SQLiteJournal(big) as journal:
         for start in range(0, rows, 10_000):
-            journal.save_all(replace(real[index % len(real)], row=index + 1,
-                                     source=f'{real[index % len(real)].source}#{index}')
-                             for index in range(start, min(rows, start + 10_000)))
+            journal.save_all(
+                replace(
+                    real[index % len(real)], row=index + 1, source=f'{real[index % len(real)].source}#{index}'
+                )
+                for index in range(start, min(rows, start + 10_000))
+            )
 
 
 def audit(info, big: Path, folder: Path, *extra: str) -> dict:
     log = folder / f'audit{len(list(folder.glob("audit*.log")))}.log'
-    result = measure([sys.executable, '-m', 'uploadbot', f'-dir:{info.pywikibot_dir}',
-                      f'-journal:{big}', '-audit', *extra], cwd=folder,
-                     env=dict(os.environ), log=log)
+    result = measure(
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{info.pywikibot_dir}',
+            f'-journal:{big}',
+            '-audit',
+            *extra,
+        ],
+        cwd=folder,
+        env=dict(os.environ),
+        log=log,
+    )
     found = SUMMARY.search(log.read_text())
     result['requests'] = int(found[1]) if found else -1
     result['audit_s'] = float(found[2]) if found else -1.0
-    result['summary'] = next((line for line in log.read_text().splitlines()
-                              if line.startswith('audit:')), '?')
+    result['summary'] = next(
+        (line for line in log.read_text().splitlines() if line.startswith('audit:')), '?'
+    )
     return result
 
 
@@ -121,14 +149,18 @@ def main(argv: list[str]) -> int:
             box.stop()
     with open(folder / 'audit.csv', newline='') as handle:
         reported = sum(1 for _ in csv.DictReader(handle))
-    print(f'{args.rows} published rows on {args.files} real files ({args.rows // args.files} '
-          'rows each); 2 deleted, 1 moved, 1 edited')
+    print(
+        f'{args.rows} published rows on {args.files} real files ({args.rows // args.files} '
+        'rows each); 2 deleted, 1 moved, 1 edited'
+    )
     print('| audit | exit | requests | per 1,000 rows | wall s | audit s | peak RSS MB |')
     print('|---|---|---|---|---|---|---|')
     for name, result in (('first (all new)', first), ('second, CSV report', second)):
-        print(f'| {name} | {result["exit"]} | {result["requests"]} | '
-              f'{1000 * result["requests"] / args.rows:.2f} | {result["seconds"]:.1f} | '
-              f'{result["audit_s"]:.1f} | {result["rss_mb"]:.0f} |')
+        print(
+            f'| {name} | {result["exit"]} | {result["requests"]} | '
+            f'{1000 * result["requests"] / args.rows:.2f} | {result["seconds"]:.1f} | '
+            f'{result["audit_s"]:.1f} | {result["rss_mb"]:.0f} |'
+        )
     print(first['summary'])
     print(f'report rows: {reported}')
     return 0

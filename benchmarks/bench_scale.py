@@ -11,7 +11,7 @@ manifest with a one-field template, then measures, each in a process of its
 own waited for with ``os.wait4`` (wall time, peak RSS):
 
 * ``plan``: reading the manifest, checking every row and building its page
-  (``uploadbot.cli._plan``, what every run does first), for every size;
+  (``uploadbot.from_options.plan_batch``, what every run does first), for every size;
 * ``check``: ``uploadbot -check`` against a fresh sandbox wiki, requests
   counted from the wiki's server log, for every check size;
 * ``latency``: ``-check`` of 20,000 rows (the largest check size up to it)
@@ -51,13 +51,18 @@ UPLOAD_BASE = {'raw': 1_000_000, 'ub': 2_000_000}
 
 def tiny_png(number: int) -> bytes:
     """A 1x1 RGB PNG whose one pixel's colour is ``number`` (distinct below 2**24)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack('>I', len(data)) + kind + data
-                + struct.pack('>I', zlib.crc32(kind + data)))
+        return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+
     header = struct.pack('>IIBBBBB', 1, 1, 8, 2, 0, 0, 0)
     pixel = b'\x00' + number.to_bytes(3, 'big')
-    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', header) + chunk(b'IDAT', zlib.compress(pixel))
-            + chunk(b'IEND', b''))
+    return (
+        b'\x89PNG\r\n\x1a\n'
+        + chunk(b'IHDR', header)
+        + chunk(b'IDAT', zlib.compress(pixel))
+        + chunk(b'IEND', b'')
+    )
 
 
 def make_files(folder: Path, numbers: range, prefix: str) -> list[tuple[str, str]]:
@@ -85,24 +90,38 @@ def measure(command: list[str], *, cwd: Path, env: dict, log: Path) -> dict:
     """Run one measured process; wall seconds, CPU seconds, peak RSS, exit code."""
     started = time.perf_counter()
     with open(log, 'wb') as out:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         _, status, usage = os.wait4(process.pid, 0)
-    return {'seconds': time.perf_counter() - started, 'cpu_s': usage.ru_utime + usage.ru_stime,
-            'rss_mb': usage.ru_maxrss / 1024, 'exit': os.waitstatus_to_exitcode(status)}
+    return {
+        'seconds': time.perf_counter() - started,
+        'cpu_s': usage.ru_utime + usage.ru_stime,
+        'rss_mb': usage.ru_maxrss / 1024,
+        'exit': os.waitstatus_to_exitcode(status),
+    }
 
 
 def plan_worker(args: list[str]) -> int:
     """Inside the measured process: plan a batch as every run does, print seconds and rows."""
     manifest, template = args
     started = time.perf_counter()
-    from uploadbot.cli import _plan
+    from uploadbot.from_options import plan_batch
     from uploadbot.options import Options
+
     imported = time.perf_counter()
-    plan = _plan(Options.parse([f'-manifest:{manifest}', f'-template:{template}']))
+    plan = plan_batch(Options.parse([f'-manifest:{manifest}', f'-template:{template}']))
     done = time.perf_counter()
-    print(json.dumps({'import_s': imported - started, 'plan_s': done - imported,
-                      'items': len(plan.items), 'problems': len(plan.problems)}))
+    print(
+        json.dumps(
+            {
+                'import_s': imported - started,
+                'plan_s': done - imported,
+                'items': len(plan.items),
+                'problems': len(plan.problems),
+            }
+        )
+    )
     return 0
 
 
@@ -113,16 +132,32 @@ def journal_worker(args: list[str]) -> int:
     from uploadbot.journal.base import Record
     from uploadbot.journal.sqlite import SQLiteJournal
     from uploadbot.state import State
+
     path, count = Path(args[0]), int(args[1])
     with SQLiteJournal(path) as journal:
-        template = Record('files/x.png', 'X.png', state=State.UPLOADED, size=69,
-                          mtime_ns=1_700_000_000_000_000_000, sha1='0' * 40,
-                          title='File:X.png', url='http://127.0.0.1/index.php/File:X.png',
-                          attempts=1)
+        template = Record(
+            'files/x.png',
+            'X.png',
+            state=State.UPLOADED,
+            size=69,
+            mtime_ns=1_700_000_000_000_000_000,
+            sha1='0' * 40,
+            title='File:X.png',
+            url='http://127.0.0.1/index.php/File:X.png',
+            attempts=1,
+        )
         save_all = getattr(journal, 'save_all', None)
-        records = (replace(template, source=f'files/s{n:07d}.png', filename=f'S{n:07d}.png',
-                           row=n + 2, title=f'File:S{n:07d}.png', sha1=f'{n:040x}')
-                   for n in range(count))
+        records = (
+            replace(
+                template,
+                source=f'files/s{n:07d}.png',
+                filename=f'S{n:07d}.png',
+                row=n + 2,
+                title=f'File:S{n:07d}.png',
+                sha1=f'{n:040x}',
+            )
+            for n in range(count)
+        )
         if save_all:
             save_all(records)
         else:
@@ -156,9 +191,12 @@ class Scale:
         row = {'version': self.label, 'work': work, 'rows': rows, **result, **extra}
         row['ms_per_row'] = 1000 * row['seconds'] / rows
         self.rows.append(row)
-        print(f"{self.label:>8} {work:<28} {rows:>7} rows {row['seconds']:8.2f} s "
-              f"{row['rss_mb']:7.1f} MB {row.get('requests', '')} requests"
-              f"{'  exit ' + str(row['exit']) if row['exit'] else ''}", file=sys.stderr)
+        print(
+            f'{self.label:>8} {work:<28} {rows:>7} rows {row["seconds"]:8.2f} s '
+            f'{row["rss_mb"]:7.1f} MB {row.get("requests", "")} requests'
+            f'{"  exit " + str(row["exit"]) if row["exit"] else ""}',
+            file=sys.stderr,
+        )
         return row
 
     def log(self) -> Path:
@@ -169,42 +207,68 @@ class Scale:
 
     def plan(self, count: int) -> None:
         log = self.log()
-        result = measure([sys.executable, str(HERE / 'bench_scale.py'), '--plan-worker',
-                          str(self.manifest(count)), str(self.template)],
-                         cwd=self.code, env=self.offline, log=log)
+        result = measure(
+            [
+                sys.executable,
+                str(HERE / 'bench_scale.py'),
+                '--plan-worker',
+                str(self.manifest(count)),
+                str(self.template),
+            ],
+            cwd=self.code,
+            env=self.offline,
+            log=log,
+        )
         inner = {}
         for line in log.read_text(errors='replace').splitlines():
             if line.startswith('{'):
                 inner = json.loads(line)
-        self.add('planning', count, result, plan_s=inner.get('plan_s'),
-                 import_s=inner.get('import_s'))
+        self.add('planning', count, result, plan_s=inner.get('plan_s'), import_s=inner.get('import_s'))
 
     def status(self, count: int) -> None:
         journal = self.folder / f'status-{count}.journal.sqlite'
         for stale in self.folder.glob(f'{journal.name}*'):
             stale.unlink()
-        made = measure([sys.executable, str(HERE / 'bench_scale.py'), '--journal-worker',
-                        str(journal), str(count)], cwd=self.code, env=self.offline, log=self.log())
-        size = journal.stat().st_size + sum(
-            p.stat().st_size for p in self.folder.glob(f'{journal.name}-wal'))
+        made = measure(
+            [sys.executable, str(HERE / 'bench_scale.py'), '--journal-worker', str(journal), str(count)],
+            cwd=self.code,
+            env=self.offline,
+            log=self.log(),
+        )
+        size = journal.stat().st_size + sum(p.stat().st_size for p in self.folder.glob(f'{journal.name}-wal'))
         self.add('journal written', count, made, bytes_per_row=size / count)
-        self.add('-status', count, measure(
-            [sys.executable, '-m', 'uploadbot', f'-dir:{self.info.pywikibot_dir}',
-             f'-manifest:{self.manifest(2000)}',
-             f'-journal:{journal}', '-status'], cwd=self.code, env=self.env,
-            log=self.log()))
+        self.add(
+            '-status',
+            count,
+            measure(
+                [
+                    sys.executable,
+                    '-m',
+                    'uploadbot',
+                    f'-dir:{self.info.pywikibot_dir}',
+                    f'-manifest:{self.manifest(2000)}',
+                    f'-journal:{journal}',
+                    '-status',
+                ],
+                cwd=self.code,
+                env=self.env,
+                log=self.log(),
+            ),
+        )
 
     # -- against the sandbox wiki -----------------------------------------------
 
     def start_wiki(self) -> None:
         sys.path.insert(0, str(ROOT))
         from uploadbot.sandbox import Sandbox
+
         self.box = Sandbox(self.folder / 'sandbox', workers=4)
         self.info = self.box.start()
         self.server_log = self.box.directory / 'logs' / 'server.log'
 
     def requests_since(self, offset: int) -> int:
         import bench
+
         time.sleep(1)  # the server's workers may log a moment late
         with open(self.server_log, 'rb') as log:
             log.seek(offset)
@@ -215,9 +279,17 @@ class Scale:
         if latency:
             proxy, pywikibot_dir = self.delaying_proxy(latency)
         journal = self.folder / f'{self.label}-check-{count}-{self.runs}.journal.sqlite'
-        command = [sys.executable, '-m', 'uploadbot', f'-dir:{pywikibot_dir}',
-                   f'-manifest:{self.manifest(count)}', f'-template:{self.template}',
-                   f'-journal:{journal}', '-check', f'-workers:{workers}']
+        command = [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{pywikibot_dir}',
+            f'-manifest:{self.manifest(count)}',
+            f'-template:{self.template}',
+            f'-journal:{journal}',
+            '-check',
+            f'-workers:{workers}',
+        ]
         try:
             for attempt in ('first', 'again'):
                 if attempt == 'again' and (latency or count not in self.again_sizes):
@@ -225,9 +297,13 @@ class Scale:
                 offset = self.server_log.stat().st_size
                 result = measure(command, cwd=self.code, env=self.env, log=self.log())
                 result['requests'] = self.requests_since(offset)
-                work = (f'-check +{latency * 1000:.0f} ms -workers:{workers}' if latency
-                        else f'-check -workers:{workers}' if attempt == 'first'
-                        else f'-check again -workers:{workers}')
+                work = (
+                    f'-check +{latency * 1000:.0f} ms -workers:{workers}'
+                    if latency
+                    else f'-check -workers:{workers}'
+                    if attempt == 'first'
+                    else f'-check again -workers:{workers}'
+                )
                 row = self.add(work, count, result)
                 row['req_per_row'] = result['requests'] / count
         finally:
@@ -247,7 +323,7 @@ class Scale:
 
         proxy = FaultProxy(int(self.info.api_url.split(':')[2].split('/')[0]))
         proxy.seen = Count()
-        proxy.add('delay', delay=latency, times=10 ** 12)
+        proxy.add('delay', delay=latency, times=10**12)
         target = self.folder / f'pwb-proxy-{proxy.port}'
         return proxy, pywikibot_dir_through(proxy, Path(self.info.pywikibot_dir), target)
 
@@ -256,17 +332,26 @@ class Scale:
         import hashlib
 
         import bench
+
         harness = bench.Bench(self.folder, self.info, self.server_log)
         harness.cwd = self.code
         for tool in ('raw', 'ub'):
-            made = make_files(self.folder / f'up-{self.label}-{tool}',
-                              range(UPLOAD_BASE[tool], UPLOAD_BASE[tool] + count), tool)
-            items = [bench._item(self.folder / relative, name, hashlib.sha1(
-                (self.folder / relative).read_bytes()).hexdigest()) for relative, name in made]
+            made = make_files(
+                self.folder / f'up-{self.label}-{tool}',
+                range(UPLOAD_BASE[tool], UPLOAD_BASE[tool] + count),
+                tool,
+            )
+            items = [
+                bench._item(
+                    self.folder / relative,
+                    name,
+                    hashlib.sha1((self.folder / relative).read_bytes()).hexdigest(),
+                )
+                for relative, name in made
+            ]
             os.environ['PYTHONPATH'] = str(self.code)
             row = harness.run('upload', 'upload', tool, items)
-            self.add(f'upload ({bench.TOOLS[tool]})', count, row,
-                     requests=row['requests'])
+            self.add(f'upload ({bench.TOOLS[tool]})', count, row, requests=row['requests'])
             if tool == 'ub':
                 again = harness.run('re-run', 'upload', tool, items, batch=harness.last_batch)
                 self.add('re-run (uploadbot)', count, again, requests=again['requests'])
@@ -279,18 +364,29 @@ class Scale:
 
 def table(rows: list[dict]) -> str:
     """A Markdown table of the rows (README-ready)."""
-    columns = [('version', 'code', '{}'), ('work', 'work', '{}'), ('rows', 'rows', '{:,}'),
-               ('seconds', 'wall s', '{:.2f}'), ('cpu_s', 'CPU s', '{:.2f}'),
-               ('plan_s', 'of which planning s', '{:.2f}'),
-               ('requests', 'requests', '{:,}'), ('req_per_row', 'req/row', '{:.3f}'),
-               ('rss_mb', 'peak RSS MB', '{:.0f}'), ('ms_per_row', 'ms/row', '{:.3f}'),
-               ('bytes_per_row', 'journal B/row', '{:.0f}')]
-    lines = ['| ' + ' | '.join(title for _, title, _ in columns) + ' |',
-             '|' + '|'.join('---' if key in ('version', 'work') else '---:'
-                            for key, _, _ in columns) + '|']
+    columns = [
+        ('version', 'code', '{}'),
+        ('work', 'work', '{}'),
+        ('rows', 'rows', '{:,}'),
+        ('seconds', 'wall s', '{:.2f}'),
+        ('cpu_s', 'CPU s', '{:.2f}'),
+        ('plan_s', 'of which planning s', '{:.2f}'),
+        ('requests', 'requests', '{:,}'),
+        ('req_per_row', 'req/row', '{:.3f}'),
+        ('rss_mb', 'peak RSS MB', '{:.0f}'),
+        ('ms_per_row', 'ms/row', '{:.3f}'),
+        ('bytes_per_row', 'journal B/row', '{:.0f}'),
+    ]
+    lines = [
+        '| ' + ' | '.join(title for _, title, _ in columns) + ' |',
+        '|' + '|'.join('---' if key in ('version', 'work') else '---:' for key, _, _ in columns) + '|',
+    ]
     for row in rows:
-        lines.append('| ' + ' | '.join('–' if row.get(key) is None else form.format(row[key])
-                                       for key, _, form in columns) + ' |')
+        lines.append(
+            '| '
+            + ' | '.join('–' if row.get(key) is None else form.format(row[key]) for key, _, form in columns)
+            + ' |'
+        )
     return '\n'.join(lines)
 
 
@@ -303,11 +399,13 @@ def overhead(rows: list[dict]) -> list[str]:
         if raw and ub:
             per_file = 1000 * (ub['seconds'] - raw['seconds']) / ub['rows']
             cpu = 1000 * (ub['cpu_s'] - raw['cpu_s']) / ub['rows']
-            lines.append(f'{version}: uploadbot {ub["seconds"]:.2f} s ({ub["cpu_s"]:.2f} s CPU), '
-                         f'floor {raw["seconds"]:.2f} s ({raw["cpu_s"]:.2f} s CPU) for '
-                         f'{ub["rows"]} files: overhead {per_file:+.2f} ms of wall time and '
-                         f'{cpu:+.2f} ms of CPU time per file (CPU time is what the bot itself '
-                         'spends; wall time also moves with the server and the machine\'s load)')
+            lines.append(
+                f'{version}: uploadbot {ub["seconds"]:.2f} s ({ub["cpu_s"]:.2f} s CPU), '
+                f'floor {raw["seconds"]:.2f} s ({raw["cpu_s"]:.2f} s CPU) for '
+                f'{ub["rows"]} files: overhead {per_file:+.2f} ms of wall time and '
+                f'{cpu:+.2f} ms of CPU time per file (CPU time is what the bot itself '
+                "spends; wall time also moves with the server and the machine's load)"
+            )
     return lines
 
 
@@ -320,10 +418,15 @@ def main(argv: list[str]) -> int:
     numbers = lambda text: [int(n) for n in text.split(',') if n]  # noqa: E731
     parser.add_argument('--sizes', type=numbers, default=[2000, 20000, 100000])
     parser.add_argument('--check-sizes', type=numbers, default=[2000, 20000, 100000])
-    parser.add_argument('--check-workers', type=int, default=1,
-                        help='-workers:N for the -check runs without latency')
-    parser.add_argument('--again-sizes', type=numbers, default=[2000, 20000],
-                        help='check sizes whose -check runs a second time (hashes kept)')
+    parser.add_argument(
+        '--check-workers', type=int, default=1, help='-workers:N for the -check runs without latency'
+    )
+    parser.add_argument(
+        '--again-sizes',
+        type=numbers,
+        default=[2000, 20000],
+        help='check sizes whose -check runs a second time (hashes kept)',
+    )
     parser.add_argument('--latency-workers', type=numbers, default=[1, 4])
     parser.add_argument('--latency', type=float, default=0.05, help='seconds added per request')
     parser.add_argument('--stages', default='plan,check,latency,upload,status')
@@ -362,8 +465,7 @@ def main(argv: list[str]) -> int:
     for error in scale.errors:
         print(f'ERROR {error}', file=sys.stderr)
     if args.json:
-        args.json.write_text(json.dumps({'rows': scale.rows, 'errors': scale.errors},
-                                        indent=1) + '\n')
+        args.json.write_text(json.dumps({'rows': scale.rows, 'errors': scale.errors}, indent=1) + '\n')
     return 1 if scale.errors or any(row['exit'] for row in scale.rows) else 0
 
 

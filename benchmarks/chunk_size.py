@@ -50,11 +50,13 @@ def main() -> int:
         finally:
             box.stop()
     best = min(seconds for _, seconds, _ in rows)
-    print(f'{size / 2 ** 20:.0f} MiB file; best of {args.repeat} runs per chunk size')
+    print(f'{size / 2**20:.0f} MiB file; best of {args.repeat} runs per chunk size')
     print(f'{"chunk":>8} {"seconds":>8} {"MiB/s":>7} {"requests":>9} {"ratio":>6}')
     for chunk, seconds, requests in rows:
-        print(f'{chunk / 2 ** 20:>6.0f}Mi {seconds:>8.2f} {size / 2 ** 20 / seconds:>7.1f} '
-              f'{requests:>9} {seconds / best:>6.2f}')
+        print(
+            f'{chunk / 2**20:>6.0f}Mi {seconds:>8.2f} {size / 2**20 / seconds:>7.1f} '
+            f'{requests:>9} {seconds / best:>6.2f}'
+        )
     return 0
 
 
@@ -67,6 +69,7 @@ def measure(pywikibot_dir: str, source: Path, chunk_sizes: list[int], repeat: in
     from uploadbot.journal.sqlite import SQLiteJournal
     from uploadbot.policy import Policy
     from uploadbot.upload.task import TaskSettings, UploadTask
+
     site = pywikibot.Site()
     site.login()
     transfer = SiteTransfer(site)
@@ -76,8 +79,14 @@ def measure(pywikibot_dir: str, source: Path, chunk_sizes: list[int], repeat: in
         for attempt in range(repeat):
             # Same bytes each time would meet the 'duplicate' warning; upload anyway.
             policy = Policy.defaults().overlay({'duplicate': 'upload'}, source='benchmark')
-            item = UploadItem(row=attempt, path=source, filename=f'Bench {chunk} {attempt}.jpg',
-                              text='benchmark', comment='benchmark', policy=policy)
+            item = UploadItem(
+                row=attempt,
+                path=source,
+                filename=f'Bench {chunk} {attempt}.jpg',
+                text='benchmark',
+                comment='benchmark',
+                policy=policy,
+            )
             before = transfer.counters.requests
             started = time.perf_counter()
             settings = TaskSettings(chunk_size=chunk, own_user=site.username())

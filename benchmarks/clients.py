@@ -24,8 +24,10 @@ from pathlib import Path
 
 #: A form field ``action=upload``, urlencoded or as a multipart part (requests
 #: writes CRLF, pywikibot's email-built bodies LF; part headers may come first).
-_UPLOAD_ACTION = re.compile(rb'(?:^|&)action=upload(?:&|$)|'
-                            rb'name="action"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\nupload\r?\n')
+_UPLOAD_ACTION = re.compile(
+    rb'(?:^|&)action=upload(?:&|$)|'
+    rb'name="action"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\nupload\r?\n'
+)
 #: A multipart part that carries file content (direct upload or chunk).
 _FILE_PARTS = (b'name="file"; filename=', b'name="chunk"; filename=')
 
@@ -39,8 +41,16 @@ def install_counter(path: str) -> None:
     login, tokens, site information — the fixed cost of a run, not of a file.
     """
     from requests.adapters import HTTPAdapter
-    counts = {'requests': 0, 'uploads': 0, 'file_bytes': 0, 'body_bytes': 0,
-              'setup': None, 'first_upload': None, 'started': time.time()}
+
+    counts = {
+        'requests': 0,
+        'uploads': 0,
+        'file_bytes': 0,
+        'body_bytes': 0,
+        'setup': None,
+        'first_upload': None,
+        'started': time.time(),
+    }
     original = HTTPAdapter.send
 
     def send(self, request, *args, **kwargs):
@@ -90,9 +100,12 @@ def bot_password(pywikibot_dir: str) -> tuple[str, str]:
     """
     text = (Path(pywikibot_dir) / 'user-password.py').read_text()
     for node in ast.walk(ast.parse(text)):
-        if (isinstance(node, ast.Tuple) and len(node.elts) == 2
-                and isinstance(node.elts[1], ast.Call)
-                and getattr(node.elts[1].func, 'id', '') == 'BotPassword'):
+        if (
+            isinstance(node, ast.Tuple)
+            and len(node.elts) == 2
+            and isinstance(node.elts[1], ast.Call)
+            and getattr(node.elts[1].func, 'id', '') == 'BotPassword'
+        ):
             user = ast.literal_eval(node.elts[0])
             suffix, secret = (ast.literal_eval(arg) for arg in node.elts[1].args[:2])
             return f'{user}@{suffix}', secret
@@ -108,14 +121,17 @@ class RawClient:
 
     def __init__(self, api_url: str, pywikibot_dir: str) -> None:
         import requests
+
         self.api_url = api_url
         self.session = requests.Session()
         self.session.headers['User-Agent'] = 'uploadbot-benchmark-raw/1.0'
         name, secret = bot_password(pywikibot_dir)
-        login_token = self._call('GET', action='query', meta='tokens',
-                                 type='login')['query']['tokens']['logintoken']
-        login = self._call('POST', action='login', lgname=name, lgpassword=secret,
-                           lgtoken=login_token)['login']
+        login_token = self._call('GET', action='query', meta='tokens', type='login')['query']['tokens'][
+            'logintoken'
+        ]
+        login = self._call('POST', action='login', lgname=name, lgpassword=secret, lgtoken=login_token)[
+            'login'
+        ]
         if login.get('result') != 'Success':
             raise RuntimeError(f'login failed: {login}')
         tokens = self._call('GET', action='query', meta='tokens')['query']['tokens']
@@ -123,40 +139,50 @@ class RawClient:
 
     def _call(self, method: str, files: dict | None = None, **params) -> dict:
         params = {'format': 'json', 'formatversion': '2', **params}
-        reply = self.session.request(method, self.api_url, timeout=(10, 600), files=files,
-                                     params=params if method == 'GET' else None,
-                                     data=params if method == 'POST' else None)
+        reply = self.session.request(
+            method,
+            self.api_url,
+            timeout=(10, 600),
+            files=files,
+            params=params if method == 'GET' else None,
+            data=params if method == 'POST' else None,
+        )
         reply.raise_for_status()
         data = reply.json()
         if 'error' in data:
-            raise RuntimeError(f"{data['error'].get('code')}: {data['error'].get('info')}")
+            raise RuntimeError(f'{data["error"].get("code")}: {data["error"].get("info")}')
         return data
 
     def upload(self, path: str, name: str, text: str, comment: str, chunk_size: int) -> None:
         """One file, direct when it fits in a chunk (as uploadbot and pywikibot decide)."""
         size = os.path.getsize(path)
-        common = {'action': 'upload', 'filename': name, 'token': self.token,
-                  'ignorewarnings': '1'}
+        common = {'action': 'upload', 'filename': name, 'token': self.token, 'ignorewarnings': '1'}
         with open(path, 'rb') as source:
             if size <= chunk_size:
-                reply = self._call('POST', files={'file': (name, source.read())},
-                                   text=text, comment=comment, **common)['upload']
+                reply = self._call(
+                    'POST', files={'file': (name, source.read())}, text=text, comment=comment, **common
+                )['upload']
             else:
                 offset, filekey = 0, None
                 while True:
                     source.seek(offset)
                     extra = {'filekey': filekey} if filekey else {}
-                    reply = self._call('POST', files={'chunk': (name, source.read(chunk_size))},
-                                       stash='1', filesize=size, offset=offset,
-                                       **extra, **common)['upload']
+                    reply = self._call(
+                        'POST',
+                        files={'chunk': (name, source.read(chunk_size))},
+                        stash='1',
+                        filesize=size,
+                        offset=offset,
+                        **extra,
+                        **common,
+                    )['upload']
                     filekey = reply.get('filekey', filekey)
                     if reply['result'] != 'Continue':
                         break
                     offset = reply['offset']
                 if reply['result'] != 'Success':
                     raise RuntimeError(f'{name}: last chunk answered {reply}')
-                reply = self._call('POST', filekey=filekey, text=text, comment=comment,
-                                   **common)['upload']
+                reply = self._call('POST', filekey=filekey, text=text, comment=comment, **common)['upload']
         if reply['result'] != 'Success':
             raise RuntimeError(f'{name}: {reply}')
 
@@ -165,23 +191,28 @@ def run_raw(spec: dict) -> None:
     """The floor's run: one login, then the files one after the other."""
     client = RawClient(spec['api_url'], spec['pywikibot_dir'])
     for item in spec['files']:
-        client.upload(item['path'], item['name'], item['text'], spec['comment'],
-                      spec['chunk_size'])
+        client.upload(item['path'], item['name'], item['text'], spec['comment'], spec['chunk_size'])
 
 
 def run_pywikibot(spec: dict) -> None:
     """pywikibot's own ``APISite.upload``, as a script using pywikibot would call it."""
     os.environ['PYWIKIBOT_DIR'] = spec['pywikibot_dir']
     import pywikibot
+
     pywikibot.config.put_throttle = 0
     site = pywikibot.Site()
     site.login()
     for item in spec['files']:
         page = pywikibot.FilePage(site, 'File:' + item['name'])
-        if not site.upload(page, source_filename=item['path'], summary=spec['comment'],
-                           text=item['text'], ignore_warnings=True,
-                           chunk_size=spec['chunk_size']):
-            raise RuntimeError(f"pywikibot did not upload {item['name']}")
+        if not site.upload(
+            page,
+            source_filename=item['path'],
+            summary=spec['comment'],
+            text=item['text'],
+            ignore_warnings=True,
+            chunk_size=spec['chunk_size'],
+        ):
+            raise RuntimeError(f'pywikibot did not upload {item["name"]}')
 
 
 def run_mwclient(spec: dict) -> None:
@@ -192,18 +223,24 @@ def run_mwclient(spec: dict) -> None:
     from urllib.parse import urlsplit
 
     import mwclient
+
     parts = urlsplit(spec['api_url'])
-    site = mwclient.Site(parts.netloc, path=parts.path.rsplit('/', 1)[0] + '/',
-                         scheme=parts.scheme, clients_useragent='uploadbot-benchmark-mw/1.0')
+    site = mwclient.Site(
+        parts.netloc,
+        path=parts.path.rsplit('/', 1)[0] + '/',
+        scheme=parts.scheme,
+        clients_useragent='uploadbot-benchmark-mw/1.0',
+    )
     site.chunk_size = spec['chunk_size']
     site.login(*bot_password(spec['pywikibot_dir']))
     for item in spec['files']:
         with open(item['path'], 'rb') as source:
-            reply = site.upload(source, filename=item['name'], description=item['text'],
-                                comment=spec['comment'], ignore=True)
+            reply = site.upload(
+                source, filename=item['name'], description=item['text'], comment=spec['comment'], ignore=True
+            )
         reply = (reply or {}).get('upload', reply or {})  # a chunked upload's whole answer
         if reply.get('result') != 'Success':
-            raise RuntimeError(f"mwclient did not upload {item['name']}: {reply}")
+            raise RuntimeError(f'mwclient did not upload {item["name"]}: {reply}')
 
 
 def worker(args: list[str]) -> int:
@@ -216,12 +253,12 @@ def worker(args: list[str]) -> int:
 
 
 #: The ``sitecustomize.py`` that puts the counter into ``python -m uploadbot``.
-SITECUSTOMIZE = '''import importlib.util, os
+SITECUSTOMIZE = """import importlib.util, os
 _spec = importlib.util.spec_from_file_location('_bench_clients', {path!r})
 _clients = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_clients)
 _clients.install_counter(os.environ['BENCH_COUNTS'])
-'''
+"""
 
 
 def write_sitecustomize(folder: Path) -> Path:

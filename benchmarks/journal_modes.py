@@ -45,14 +45,21 @@ def one_round(folder: Path, mode: str, count: int) -> float:
     db.execute(f'PRAGMA journal_mode={journal_mode}')
     db.execute(f'PRAGMA synchronous={synchronous}')
     db.execute(f'CREATE TABLE rows ({", ".join(COLUMNS)}, PRIMARY KEY (source, filename))')
-    insert = (f'INSERT OR REPLACE INTO rows ({", ".join(COLUMNS)}) '
-              f'VALUES ({", ".join("?" for _ in COLUMNS)})')
+    insert = f'INSERT OR REPLACE INTO rows ({", ".join(COLUMNS)}) VALUES ({", ".join("?" for _ in COLUMNS)})'
     started = time.perf_counter()
     for index in range(count):
-        record = Record(f'file {index % 50}.jpg', f'File {index % 50}.jpg', row=index,
-                        state='stashing', offset=index * 4096, updated=time.time())
-        db.execute(insert, [str(getattr(record, name)) if name == 'state'
-                            else getattr(record, name) for name in COLUMNS])
+        record = Record(
+            f'file {index % 50}.jpg',
+            f'File {index % 50}.jpg',
+            row=index,
+            state='stashing',
+            offset=index * 4096,
+            updated=time.time(),
+        )
+        db.execute(
+            insert,
+            [str(getattr(record, name)) if name == 'state' else getattr(record, name) for name in COLUMNS],
+        )
     seconds = time.perf_counter() - started
     db.close()
     for leftover in folder.glob(f'bench-{mode}.sqlite*'):
@@ -67,8 +74,7 @@ def measure(folder: Path, count: int) -> None:
     print('|---|---|---|---|')
     best = {mode: min(one_round(folder, mode, count) for _ in range(3)) for mode in MODES}
     for mode, seconds in best.items():
-        print(f'| {mode} | {seconds:.3f} | {count / seconds:.0f} | '
-              f'{seconds / best["wal"]:.2f} |')
+        print(f'| {mode} | {seconds:.3f} | {count / seconds:.0f} | {seconds / best["wal"]:.2f} |')
 
 
 def main() -> None:

@@ -48,22 +48,33 @@ def preview(folder: Path, rows: int, pywikibot_dir: str | None) -> None:
         manifest = scale.manifest(rows)
         times = {}
         for label, extra in (('-check', []), ('-check -preview', [f'-preview:{folder / "p"}'])):
-            command = [sys.executable, '-m', 'uploadbot', f'-dir:{pywikibot_dir}',
-                       f'-manifest:{manifest}', f'-template:{scale.template}',
-                       f'-journal:{folder / (label.replace(" ", "") + ".sqlite")}',
-                       '-check', *extra]
+            command = [
+                sys.executable,
+                '-m',
+                'uploadbot',
+                f'-dir:{pywikibot_dir}',
+                f'-manifest:{manifest}',
+                f'-template:{scale.template}',
+                f'-journal:{folder / (label.replace(" ", "") + ".sqlite")}',
+                '-check',
+                *extra,
+            ]
             log = folder / f'{label.replace(" ", "")}.log'
             result = bench_scale.measure(command, cwd=folder, env=scale.env, log=log)
             times[label] = result
-            print(f'{label:<18} {rows} rows: {result["seconds"]:.1f} s, '
-                  f'{result["rss_mb"]:.0f} MB peak, exit {result["exit"]}')
+            print(
+                f'{label:<18} {rows} rows: {result["seconds"]:.1f} s, '
+                f'{result["rss_mb"]:.0f} MB peak, exit {result["exit"]}'
+            )
         found = RENDERED.search((folder / '-check-preview.log').read_text())
         ratio = times['-check -preview']['seconds'] / times['-check']['seconds']
         print(f'preview / check: {ratio:.2f}')
         if found:
             total, rendered, parses = (int(part) for part in found.groups())
-            print(f'rendered {rendered} of {total} rows in {parses} parse requests: '
-                  f'{parses / max(rendered, 1):.2f} per rendered row')
+            print(
+                f'rendered {rendered} of {total} rows in {parses} parse requests: '
+                f'{parses / max(rendered, 1):.2f} per rendered row'
+            )
     finally:
         if box is not None:
             scale.stop_wiki()
@@ -71,25 +82,47 @@ def preview(folder: Path, rows: int, pywikibot_dir: str | None) -> None:
 
 def report(folder: Path, rows: int) -> None:
     journal_path = folder / 'report.journal.sqlite'
-    base = Record('files/x.png', 'X.png', state=State.UPLOADED, size=69, sha1='0' * 40,
-                  title='File:X.png', url='http://wiki.invalid/index.php/File:X.png')
+    base = Record(
+        'files/x.png',
+        'X.png',
+        state=State.UPLOADED,
+        size=69,
+        sha1='0' * 40,
+        title='File:X.png',
+        url='http://wiki.invalid/index.php/File:X.png',
+    )
     with SQLiteJournal(journal_path) as journal:
-        journal.save_all(replace(base, source=f'files/s{n:07d}.png', filename=f'S{n:07d}.png',
-                                 title=f'File:S{n:07d}.png', row=n + 1,
-                                 state=State.FAILED if n % 1000 == 0 else State.UPLOADED,
-                                 message='timeout' if n % 1000 == 0 else '')
-                         for n in range(rows))
+        journal.save_all(
+            replace(
+                base,
+                source=f'files/s{n:07d}.png',
+                filename=f'S{n:07d}.png',
+                title=f'File:S{n:07d}.png',
+                row=n + 1,
+                state=State.FAILED if n % 1000 == 0 else State.UPLOADED,
+                message='timeout' if n % 1000 == 0 else '',
+            )
+            for n in range(rows)
+        )
     page = folder / 'report.html'
-    command = [sys.executable, '-m', 'uploadbot', '-status', f'-journal:{journal_path}',
-               f'-manifest:{folder / "batch.csv"}', f'-report:{page}']
-    env = dict(bench_scale.os.environ, PYTHONPATH=str(HERE.parent),
-               PYWIKIBOT_NO_USER_CONFIG='2')
+    command = [
+        sys.executable,
+        '-m',
+        'uploadbot',
+        '-status',
+        f'-journal:{journal_path}',
+        f'-manifest:{folder / "batch.csv"}',
+        f'-report:{page}',
+    ]
+    env = dict(bench_scale.os.environ, PYTHONPATH=str(HERE.parent), PYWIKIBOT_NO_USER_CONFIG='2')
     result = bench_scale.measure(command, cwd=folder, env=env, log=folder / 'report.log')
     pages = sorted(folder.glob('report*.html'))
     size = sum(path.stat().st_size for path in pages)
-    print(f'report page of {rows} journal rows: {result["seconds"]:.1f} s, '
-          f'{result["rss_mb"]:.0f} MB peak, {len(pages)} pages, {size / 2 ** 20:.1f} MiB, '
-          f'exit {result["exit"]}')
+    print(
+        f'report page of {rows} journal rows: {result["seconds"]:.1f} s, '
+        f'{result["rss_mb"]:.0f} MB peak, {len(pages)} pages, {size / 2**20:.1f} MiB, '
+        f'exit {result["exit"]}'
+    )
     if not Path('/usr/bin/chromium').exists():
         print('chromium is not installed: the pages were not opened')
         return

@@ -33,9 +33,16 @@ from uploadbot.sandbox import Sandbox  # noqa: E402
 
 
 def bot(folder: Path, pywikibot_dir: str, *args: str) -> list[str]:
-    return [sys.executable, '-m', 'uploadbot', f'-dir:{pywikibot_dir}',
-            f'-manifest:{folder / "batch.csv"}', f'-template:{folder / "t.wiki"}',
-            f'-report:{folder / "report.csv"}', *args]
+    return [
+        sys.executable,
+        '-m',
+        'uploadbot',
+        f'-dir:{pywikibot_dir}',
+        f'-manifest:{folder / "batch.csv"}',
+        f'-template:{folder / "t.wiki"}',
+        f'-report:{folder / "report.csv"}',
+        *args,
+    ]
 
 
 def write_batch(folder: Path, rows: list[tuple[str, str]]) -> None:
@@ -65,8 +72,11 @@ def crash(folder: Path, pywikibot_dir: str, size: int, chunk: int) -> None:
     with open(path, 'wb') as handle:
         handle.write(jpeg_bytes(size, seed='resume benchmark'))
     write_batch(folder, [('big.jpg', f'Resume benchmark {time.time_ns()}.jpg')])
-    first = subprocess.Popen(bot(folder, pywikibot_dir, f'-chunk-size:{chunk}'),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        bot(folder, pywikibot_dir, f'-chunk-size:{chunk}'),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     while True:
         state, offset = offset_in_journal(folder)
         if state == 'stashing' and offset >= size // 2:
@@ -75,35 +85,36 @@ def crash(folder: Path, pywikibot_dir: str, size: int, chunk: int) -> None:
     first.send_signal(signal.SIGKILL)
     first.wait()
     recorded = offset_in_journal(folder)[1]
-    subprocess.run(bot(folder, pywikibot_dir, f'-chunk-size:{chunk}'), check=True,
-                   capture_output=True)
+    subprocess.run(bot(folder, pywikibot_dir, f'-chunk-size:{chunk}'), check=True, capture_output=True)
     row = report(folder)[0]
     sent_again = int(row['sent'])
-    print(f'crash: {size / 2 ** 20:.0f} MiB file in {chunk / 2 ** 20:.0f} MiB chunks, killed '
-          f'with {recorded} bytes recorded; the second run sent {sent_again} bytes; '
-          f'at most {recorded + chunk + sent_again - size} bytes travelled twice '
-          f'(one chunk is {chunk}); outcome {row["outcome"]}')
+    print(
+        f'crash: {size / 2**20:.0f} MiB file in {chunk / 2**20:.0f} MiB chunks, killed '
+        f'with {recorded} bytes recorded; the second run sent {sent_again} bytes; '
+        f'at most {recorded + chunk + sent_again - size} bytes travelled twice '
+        f'(one chunk is {chunk}); outcome {row["outcome"]}'
+    )
 
 
 def rerun(folder: Path, pywikibot_dir: str, files: int) -> None:
     rows = []
     for index in range(files):
-        (folder / f'{index}.jpg').write_bytes(jpeg_bytes(20_000, seed=('rerun', index,
-                                                                       time.time_ns())))
+        (folder / f'{index}.jpg').write_bytes(jpeg_bytes(20_000, seed=('rerun', index, time.time_ns())))
         rows.append((f'{index}.jpg', f'Rerun benchmark {time.time_ns()} {index}.jpg'))
     write_batch(folder, rows)
     timings, loops = [], []
     for _ in range(2):
         started = time.perf_counter()
-        result = subprocess.run(bot(folder, pywikibot_dir), check=True, capture_output=True,
-                                text=True)
+        result = subprocess.run(bot(folder, pywikibot_dir), check=True, capture_output=True, text=True)
         timings.append(time.perf_counter() - started)
         loops.append(float(re.search(r' requests, ([\d.]+) s,', result.stderr).group(1)))
     sent = sum(int(row['sent']) for row in report(folder))
-    print(f're-run: {files} files: whole process {timings[0]:.2f} s, then {timings[1]:.2f} s '
-          f'({timings[1] / timings[0]:.0%}, start-up and login included); the batch loop '
-          f'{loops[0]:.2f} s, then {loops[1]:.2f} s ({loops[1] / max(loops[0], 1e-9):.0%}); '
-          f'{sent} bytes sent by the re-run')
+    print(
+        f're-run: {files} files: whole process {timings[0]:.2f} s, then {timings[1]:.2f} s '
+        f'({timings[1] / timings[0]:.0%}, start-up and login included); the batch loop '
+        f'{loops[0]:.2f} s, then {loops[1]:.2f} s ({loops[1] / max(loops[0], 1e-9):.0%}); '
+        f'{sent} bytes sent by the re-run'
+    )
 
 
 def main() -> int:
@@ -116,10 +127,13 @@ def main() -> int:
         box = Sandbox(Path(folder) / 'sandbox')
         info = box.start()
         try:
-            for name, step in (('crash', lambda f: crash(f, info.pywikibot_dir,
-                                                          parse_size(args.size),
-                                                          parse_size(args.chunk))),
-                               ('rerun', lambda f: rerun(f, info.pywikibot_dir, args.files))):
+            for name, step in (
+                (
+                    'crash',
+                    lambda f: crash(f, info.pywikibot_dir, parse_size(args.size), parse_size(args.chunk)),
+                ),
+                ('rerun', lambda f: rerun(f, info.pywikibot_dir, args.files)),
+            ):
                 work = Path(folder) / name
                 work.mkdir()
                 step(work)

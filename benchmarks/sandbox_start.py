@@ -56,8 +56,10 @@ def main() -> None:
     print('|---|---|---|---|')
     for label, extensions in SETS.items():
         median = statistics.median(fresh[label])
-        print(f'| {",".join(extensions) or "none"} | {median:.1f} s | {median / base:.2f}x | '
-              f'{statistics.median(again[label]):.1f} s |')
+        print(
+            f'| {",".join(extensions) or "none"} | {median:.1f} s | {median / base:.2f}x | '
+            f'{statistics.median(again[label]):.1f} s |'
+        )
 
 
 if __name__ == '__main__':

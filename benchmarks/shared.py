@@ -67,8 +67,10 @@ TICK = os.sysconf('SC_CLK_TCK')
 def run(commands: list[list[str]], cwd: Path) -> tuple[float, list[int], float]:
     """Wall seconds, exit codes, and the CPU seconds the commands' processes used."""
     started = time.perf_counter()
-    processes = [subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL) for command in commands]
+    processes = [
+        subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for command in commands
+    ]
     codes, cpu = [], 0.0
     for process in processes:
         _, status, usage = os.wait4(process.pid, 0)
@@ -123,12 +125,16 @@ def own_cpu() -> float:
 
 def wiki_pids(box: Sandbox) -> list[int]:
     """The sandbox's PHP server (with its worker processes) and job runner."""
-    return [int((box.directory / f'{name}.pid').read_text().split()[0])
-            for name in ('server', 'jobrunner') if (box.directory / f'{name}.pid').exists()]
+    return [
+        int((box.directory / f'{name}.pid').read_text().split()[0])
+        for name in ('server', 'jobrunner')
+        if (box.directory / f'{name}.pid').exists()
+    ]
 
 
 def uploaded_in_sqlite(journal: Path) -> int:
     import sqlite3
+
     with sqlite3.connect(journal) as db:
         return db.execute("SELECT COUNT(*) FROM rows WHERE state = 'uploaded'").fetchone()[0]
 
@@ -137,11 +143,13 @@ def uploaded_in_server(url: str, credentials: str, batch: str) -> int:
     import sqlalchemy
 
     from uploadbot.journal.connect import create_journal_engine
+
     engine = create_journal_engine(url, credentials)
     with engine.connect() as connection:
-        found = connection.execute(sqlalchemy.text(
-            "SELECT COUNT(*) FROM uploadbot_rows WHERE batch = :b AND state = 'uploaded'"),
-            {'b': batch}).scalar_one()
+        found = connection.execute(
+            sqlalchemy.text("SELECT COUNT(*) FROM uploadbot_rows WHERE batch = :b AND state = 'uploaded'"),
+            {'b': batch},
+        ).scalar_one()
     engine.dispose()
     return found
 
@@ -152,8 +160,12 @@ def main() -> int:
     parser.add_argument('--counts', default='1,2,4,8')
     parser.add_argument('--latency', type=float, default=0.05)
     parser.add_argument('--kinds', default='threads,processes')
-    parser.add_argument('--server-workers', type=int, default=4,
-                        help="the sandbox's PHP server workers (requests served at once)")
+    parser.add_argument(
+        '--server-workers',
+        type=int,
+        default=4,
+        help="the sandbox's PHP server workers (requests served at once)",
+    )
     parser.add_argument('--tmp', type=Path, default=None)
     parser.add_argument('--json', type=Path, default=None)
     args = parser.parse_args()
@@ -166,7 +178,7 @@ def main() -> int:
     db = database.start()
     proxy = FaultProxy(info.port)
     proxy.seen = _Count()
-    proxy.add('delay', delay=args.latency, times=10 ** 12)
+    proxy.add('delay', delay=args.latency, times=10**12)
     pwb = pywikibot_dir_through(proxy, Path(info.pywikibot_dir), folder / 'pwb-proxy')
     rows = []
     try:
@@ -175,29 +187,41 @@ def main() -> int:
                 tag = f'{kind}-{count}-{time.time():.0f}'
                 manifest = make_batch(folder / tag, args.files, tag)
                 before = _readings(box, db, proxy)
-                base = [sys.executable, '-m', 'uploadbot', f'-dir:{pwb}',
-                        f'-manifest:{manifest}', f'-template:{manifest.parent / "page.wiki"}']
+                base = [
+                    sys.executable,
+                    '-m',
+                    'uploadbot',
+                    f'-dir:{pwb}',
+                    f'-manifest:{manifest}',
+                    f'-template:{manifest.parent / "page.wiki"}',
+                ]
                 if kind == 'threads':
                     journal = manifest.parent / 'journal.sqlite'
                     seconds, codes, bot_cpu = run(
-                        [[*base, f'-journal:{journal}', f'-workers:{count}']], manifest.parent)
+                        [[*base, f'-journal:{journal}', f'-workers:{count}']], manifest.parent
+                    )
                     done = uploaded_in_sqlite(journal)
                 else:
-                    server = [f'-journal:{db.url()}', f'-journal-cnf:{db.credentials}',
-                              f'-batch:{tag}']
-                    seconds, codes, bot_cpu = run([[*base, *server] for _ in range(count)],
-                                                  manifest.parent)
+                    server = [f'-journal:{db.url()}', f'-journal-cnf:{db.credentials}', f'-batch:{tag}']
+                    seconds, codes, bot_cpu = run([[*base, *server] for _ in range(count)], manifest.parent)
                     done = uploaded_in_server(db.url(), db.credentials, tag)
                 after = _readings(box, db, proxy)
                 spent = {key: after[key] - before[key] for key in after}
-                row = {'kind': kind, 'n': count, 'files': args.files, 'seconds': seconds,
-                       'files_per_s': args.files / seconds, 'uploaded': done,
-                       'exit_codes': sorted(set(codes)),
-                       **{f'{key}_per_file': spent[key] / args.files
-                          for key in ('requests', *DATABASE_COUNTERS)},
-                       'cpu_bot': bot_cpu,
-                       **{f'cpu_{key}': spent[key] for key in ('wiki', 'mariadb', 'proxy')},
-                       'cores_busy': spent['busy'] / spent['total'] * os.cpu_count()}
+                row = {
+                    'kind': kind,
+                    'n': count,
+                    'files': args.files,
+                    'seconds': seconds,
+                    'files_per_s': args.files / seconds,
+                    'uploaded': done,
+                    'exit_codes': sorted(set(codes)),
+                    **{
+                        f'{key}_per_file': spent[key] / args.files for key in ('requests', *DATABASE_COUNTERS)
+                    },
+                    'cpu_bot': bot_cpu,
+                    **{f'cpu_{key}': spent[key] for key in ('wiki', 'mariadb', 'proxy')},
+                    'cores_busy': spent['busy'] / spent['total'] * os.cpu_count(),
+                }
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     finally:
@@ -205,40 +229,49 @@ def main() -> int:
         database.stop()
         box.stop()
     base = next((row for row in rows if row['kind'] == 'threads' and row['n'] == 1), None)
-    print(f'\n{args.files} files, {args.latency * 1000:.0f} ms added to every request, '
-          f'{args.server_workers} PHP server workers\n')
-    print('| journal | N | wall s | files/s | ÷ 1 worker | requests/file '
-          '| DB statements, pings, commits, fsyncs /file | CPU s: bot '
-          '| wiki | MariaDB | proxy | cores busy | every row uploaded |')
+    print(
+        f'\n{args.files} files, {args.latency * 1000:.0f} ms added to every request, '
+        f'{args.server_workers} PHP server workers\n'
+    )
+    print(
+        '| journal | N | wall s | files/s | ÷ 1 worker | requests/file '
+        '| DB statements, pings, commits, fsyncs /file | CPU s: bot '
+        '| wiki | MariaDB | proxy | cores busy | every row uploaded |'
+    )
     print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
     for row in rows:
-        journal = ('SQLite, one process, -workers:N' if row['kind'] == 'threads'
-                   else 'MariaDB, N processes')
-        print(f"| {journal} | {row['n']} | {row['seconds']:.1f} | {row['files_per_s']:.2f} | "
-              f"{_ratio(row, base)} | "
-              f"{row['requests_per_file']:.2f} | "
-              f"{_per_file(row, DATABASE_COUNTERS)} | "
-              f"{row['cpu_bot']:.0f} | {row['cpu_wiki']:.0f} | "
-              f"{row['cpu_mariadb']:.0f} | {row['cpu_proxy']:.0f} | "
-              f"{row['cores_busy']:.2f} of {os.cpu_count()} | "
-              f"{'yes' if row['uploaded'] == row['files'] else row['uploaded']} |")
+        journal = 'SQLite, one process, -workers:N' if row['kind'] == 'threads' else 'MariaDB, N processes'
+        print(
+            f'| {journal} | {row["n"]} | {row["seconds"]:.1f} | {row["files_per_s"]:.2f} | '
+            f'{_ratio(row, base)} | '
+            f'{row["requests_per_file"]:.2f} | '
+            f'{_per_file(row, DATABASE_COUNTERS)} | '
+            f'{row["cpu_bot"]:.0f} | {row["cpu_wiki"]:.0f} | '
+            f'{row["cpu_mariadb"]:.0f} | {row["cpu_proxy"]:.0f} | '
+            f'{row["cores_busy"]:.2f} of {os.cpu_count()} | '
+            f'{"yes" if row["uploaded"] == row["files"] else row["uploaded"]} |'
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0
 
 
 def _per_file(row: dict, counters: dict[str, str]) -> str:
-    return ', '.join(f"{row[key + '_per_file']:.1f}" for key in counters)
+    return ', '.join(f'{row[key + "_per_file"]:.1f}' for key in counters)
 
 
 def _ratio(row: dict, base: dict | None) -> str:
     """Files per second against one process with one worker, when this run measured it."""
-    return f"{row['files_per_s'] / base['files_per_s']:.2f}" if base else '—'
+    return f'{row["files_per_s"] / base["files_per_s"]:.2f}' if base else '—'
 
 
 #: MariaDB's counters of what its clients sent (``SHOW GLOBAL STATUS``), by our name.
-DATABASE_COUNTERS = {'statements': 'Questions', 'pings': 'Com_admin_commands',
-                     'commits': 'Com_commit', 'fsyncs': 'Innodb_data_fsyncs'}
+DATABASE_COUNTERS = {
+    'statements': 'Questions',
+    'pings': 'Com_admin_commands',
+    'commits': 'Com_commit',
+    'fsyncs': 'Innodb_data_fsyncs',
+}
 
 
 def database_counters(db: DatabaseInfo) -> dict[str, int]:
@@ -246,6 +279,7 @@ def database_counters(db: DatabaseInfo) -> dict[str, int]:
     import sqlalchemy
 
     from uploadbot.journal.connect import create_journal_engine
+
     engine = create_journal_engine(db.url(), db.credentials)
     with engine.connect() as connection:
         status = dict(connection.execute(sqlalchemy.text('SHOW GLOBAL STATUS')).all())
@@ -255,9 +289,15 @@ def database_counters(db: DatabaseInfo) -> dict[str, int]:
 
 def _readings(box: Sandbox, db: DatabaseInfo, proxy: FaultProxy) -> dict[str, float]:
     busy, total = machine_cpu()
-    return {'wiki': process_cpu(wiki_pids(box)), 'mariadb': process_cpu([db.pid]),
-            'proxy': own_cpu(), 'busy': busy, 'total': total, 'requests': proxy.seen.count,
-            **database_counters(db)}
+    return {
+        'wiki': process_cpu(wiki_pids(box)),
+        'mariadb': process_cpu([db.pid]),
+        'proxy': own_cpu(),
+        'busy': busy,
+        'total': total,
+        'requests': proxy.seen.count,
+        **database_counters(db),
+    }
 
 
 class _Count:

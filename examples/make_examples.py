@@ -38,8 +38,9 @@ def colour_wheel(size: int) -> Image.Image:
     draw = ImageDraw.Draw(image)
     for degree in range(0, 360, 3):
         hue = degree / 360
-        colour = tuple(int(255 * (0.5 + 0.5 * math.cos(2 * math.pi * (hue + shift))))
-                       for shift in (0, 1 / 3, 2 / 3))
+        colour = tuple(
+            int(255 * (0.5 + 0.5 * math.cos(2 * math.pi * (hue + shift)))) for shift in (0, 1 / 3, 2 / 3)
+        )
         draw.pieslice((10, 10, size - 10, size - 10), degree, degree + 3, fill=colour)
     return image
 
@@ -54,8 +55,7 @@ def landscape(width: int, height: int) -> Image.Image:
     rng = random.Random(42)
     image = Image.new('RGB', (width, height))
     pixels = image.load()
-    ridge = [height * (0.55 + 0.1 * math.sin(x / 90) + 0.05 * math.sin(x / 23))
-             for x in range(width)]
+    ridge = [height * (0.55 + 0.1 * math.sin(x / 90) + 0.05 * math.sin(x / 23)) for x in range(width)]
     for y in range(height):
         for x in range(width):
             grain = rng.randrange(-40, 40)

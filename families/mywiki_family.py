@@ -12,7 +12,6 @@ from pywikibot import family
 
 
 class Family(family.Family):
-
     name = 'mywiki'
     langs = {'en': 'wiki.example.org'}
 

@@ -17,8 +17,15 @@ import pytest
 from uploadbot.sandbox.packages import ensure_packages
 
 CHROMIUM = '/usr/bin/chromium'
-ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run']
+ARGS = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+]
 
 
 @dataclass
@@ -34,8 +41,10 @@ class Opened:
 
     def thumbnails_not_loaded(self) -> list[str]:
         return self.page.eval_on_selector_all(
-            'img', 'images => images.filter(i => !(i.complete && i.naturalWidth > 0))'
-                   '.map(i => i.getAttribute("src"))')
+            'img',
+            'images => images.filter(i => !(i.complete && i.naturalWidth > 0))'
+            '.map(i => i.getAttribute("src"))',
+        )
 
 
 @pytest.fixture(scope='session')
@@ -44,8 +53,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS,
-                                              headless=True)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield launched
         launched.close()
 

@@ -57,9 +57,11 @@ def blacklisting_sandbox(tmp_path_factory, label: str, rule: str):
     source must not be called ``local``: TitleBlacklist uses that name for its own)."""
     folder = tmp_path_factory.mktemp(label)
     (folder / 'titleblacklist.txt').write_text(rule + '\n')
-    settings = ("wfLoadExtension( 'TitleBlacklist' );\n"
-                "$wgTitleBlacklistSources = [ 'tests' => [ 'type' => 'file', "
-                f"'src' => '{folder / 'titleblacklist.txt'}' ] ];\n")
+    settings = (
+        "wfLoadExtension( 'TitleBlacklist' );\n"
+        "$wgTitleBlacklistSources = [ 'tests' => [ 'type' => 'file', "
+        f"'src' => '{folder / 'titleblacklist.txt'}' ] ];\n"
+    )
     box = Sandbox(folder / 'wiki', workers=2, extra_settings=settings)
     yield box.start()
     box.stop()
@@ -96,9 +98,11 @@ def name(request) -> str:
 class Batch:
     """A folder with files, a CSV manifest and a description template."""
 
-    TEMPLATE = ('== Summary ==\n{{Information\n |description = {{en|1={{{description}}}}}\n'
-                ' |source = {{{source|{{own}}}}}\n |author = {{{author|UploadBot}}}\n}}\n'
-                '== Licensing ==\n{{cc-by-sa-4.0}}\n')
+    TEMPLATE = (
+        '== Summary ==\n{{Information\n |description = {{en|1={{{description}}}}}\n'
+        ' |source = {{{source|{{own}}}}}\n |author = {{{author|UploadBot}}}\n}}\n'
+        '== Licensing ==\n{{cc-by-sa-4.0}}\n'
+    )
 
     def __init__(self, folder: Path, sandbox: SandboxInfo) -> None:
         self.folder = folder
@@ -110,15 +114,26 @@ class Batch:
         self.manifest = folder / 'batch.csv'
         self.report = folder / 'report.csv'
 
-    def add(self, filename: str, content: bytes | None = None, *, size: int = 2000,
-            seed: object = 0, **fields: str) -> Path:
+    def add(
+        self,
+        filename: str,
+        content: bytes | None = None,
+        *,
+        size: int = 2000,
+        seed: object = 0,
+        **fields: str,
+    ) -> Path:
         self.added += 1
         path = self.folder / fields.pop('file', f'{self.added}-{filename}')
-        path.write_bytes(content if content is not None
-                         else jpeg_bytes(size, seed=(filename, seed)))
-        self.rows.append({'file': path.name, 'filename': filename,
-                          'description': fields.pop('description', f'Test file {filename}'),
-                          **fields})
+        path.write_bytes(content if content is not None else jpeg_bytes(size, seed=(filename, seed)))
+        self.rows.append(
+            {
+                'file': path.name,
+                'filename': filename,
+                'description': fields.pop('description', f'Test file {filename}'),
+                **fields,
+            }
+        )
         return path
 
     def write(self) -> Path:
@@ -129,17 +144,26 @@ class Batch:
             writer.writerows(self.rows)
         return self.manifest
 
-    def run(self, *args: str, check: bool = False, timeout: float = 600,
-            pywikibot_dir: Path | str | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, check: bool = False, timeout: float = 600, pywikibot_dir: Path | str | None = None
+    ) -> subprocess.CompletedProcess:
         """Run ``python -m uploadbot`` on this batch, as an operator would (with another
         ``pywikibot_dir``, one whose family points at a proxy, say)."""
         self.write()
         pwb = pywikibot_dir or self.sandbox.pywikibot_dir
-        command = [sys.executable, '-m', 'uploadbot', f'-dir:{pwb}',
-                   f'-manifest:{self.manifest}', f'-template:{self.template}',
-                   f'-report:{self.report}', *args]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                cwd=self.folder, check=False)
+        command = [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{pwb}',
+            f'-manifest:{self.manifest}',
+            f'-template:{self.template}',
+            f'-report:{self.report}',
+            *args,
+        ]
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=self.folder, check=False
+        )
         if check:
             assert result.returncode == 0, result.stdout + result.stderr
         return result

@@ -47,31 +47,41 @@ def jpeg_bytes(size: int, *, seed: object = 0) -> bytes:
     padding after its end marker: MediaWiki's checks read the header.
     """
     buffer = io.BytesIO()
-    Image.new('RGB', (16, 16), COLOUR).save(buffer, 'JPEG', quality=90,
-                                            comment=mark(seed).encode())
+    Image.new('RGB', (16, 16), COLOUR).save(buffer, 'JPEG', quality=90, comment=mark(seed).encode())
     head = buffer.getvalue()
     if size < len(head):
         raise ValueError(f'a JPEG needs at least {len(head)} bytes')
     return head + _filler(size - len(head))
 
 
-def photo_with_exif(*, taken: str | None = '2019:05:06 07:08:09',
-                    place: tuple[float, float] | None = (52.52, -13.41), seed: object = 0) -> bytes:
+def photo_with_exif(
+    *,
+    taken: str | None = '2019:05:06 07:08:09',
+    place: tuple[float, float] | None = (52.52, -13.41),
+    seed: object = 0,
+) -> bytes:
     """A JPEG with an EXIF date taken and GPS coordinates, as a camera writes them."""
     exif = Image.Exif()
     if taken:
         exif.get_ifd(0x8769)[0x9003] = taken
     if place:
+
         def dms(value: float) -> tuple[float, float, float]:
             value = abs(value)
             minutes = (value - int(value)) * 60
             return (float(int(value)), float(int(minutes)), round((minutes - int(minutes)) * 60, 4))
+
         latitude, longitude = place
-        exif.get_ifd(0x8825).update({1: 'N' if latitude >= 0 else 'S', 2: dms(latitude),
-                                     3: 'E' if longitude >= 0 else 'W', 4: dms(longitude)})
+        exif.get_ifd(0x8825).update(
+            {
+                1: 'N' if latitude >= 0 else 'S',
+                2: dms(latitude),
+                3: 'E' if longitude >= 0 else 'W',
+                4: dms(longitude),
+            }
+        )
     buffer = io.BytesIO()
-    Image.new('RGB', (16, 16), COLOUR).save(buffer, 'JPEG', exif=exif,
-                                            comment=mark(seed).encode())
+    Image.new('RGB', (16, 16), COLOUR).save(buffer, 'JPEG', exif=exif, comment=mark(seed).encode())
     return buffer.getvalue()
 
 
@@ -96,7 +106,7 @@ def bmp_bytes(seed: object, *, side: int = 8, noise: bool = False) -> bytes:
     image = _pixels(side, noise)
     data = bytearray(image.tobytes())
     digits = mark(seed).encode()
-    data[:len(digits)] = digits
+    data[: len(digits)] = digits
     buffer = io.BytesIO()
     Image.frombytes('RGB', image.size, bytes(data)).save(buffer, 'BMP')
     return buffer.getvalue()

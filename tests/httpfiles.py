@@ -49,29 +49,38 @@ class FileServer:
             return reply(handler, 404, b'not here', {'Content-Type': 'text/plain'})
         content_type = mimetypes.guess_type(name)[0] or 'application/octet-stream'
         if kind == 'html':
-            return reply(handler, 200, b'<html><body>Not an image</body></html>',
-                         {'Content-Type': 'text/html; charset=utf-8'})
+            return reply(
+                handler,
+                200,
+                b'<html><body>Not an image</body></html>',
+                {'Content-Type': 'text/html; charset=utf-8'},
+            )
         if kind == 'slow':
             time.sleep(self.pause)
         start = _range_start(handler.headers.get('Range'))
         if kind in ('cut', 'cut-always') and (start is None or kind == 'cut-always'):
-            head = {'Content-Type': content_type, 'Content-Length': str(len(data)),
-                    'Accept-Ranges': 'bytes'}
+            head = {'Content-Type': content_type, 'Content-Length': str(len(data)), 'Accept-Ranges': 'bytes'}
             handler.send_response(200)
             for key, value in head.items():
                 handler.send_header(key, value)
             handler.end_headers()
-            handler.wfile.write(data[:len(data) // 2])
+            handler.wfile.write(data[: len(data) // 2])
             handler.wfile.flush()
             handler.close_connection = True
             return None
         if start is not None and kind in ('files', 'cut'):
             rest = data[start:]
-            return reply(handler, 206, rest, {
-                'Content-Type': content_type, 'Accept-Ranges': 'bytes',
-                'Content-Range': f'bytes {start}-{len(data) - 1}/{len(data)}'})
-        return reply(handler, 200, data, {'Content-Type': content_type,
-                                          'Accept-Ranges': 'bytes'})
+            return reply(
+                handler,
+                206,
+                rest,
+                {
+                    'Content-Type': content_type,
+                    'Accept-Ranges': 'bytes',
+                    'Content-Range': f'bytes {start}-{len(data) - 1}/{len(data)}',
+                },
+            )
+        return reply(handler, 200, data, {'Content-Type': content_type, 'Accept-Ranges': 'bytes'})
 
 
 def _range_start(header: str | None) -> int | None:

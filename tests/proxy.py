@@ -63,8 +63,12 @@ class Request:
     @property
     def is_commit(self) -> bool:
         """An upload that publishes: by filekey, not a status poll."""
-        return (self.action == 'upload' and self.param('filekey') is not None
-                and not self.is_chunk and self.param('checkstatus') is None)
+        return (
+            self.action == 'upload'
+            and self.param('filekey') is not None
+            and not self.is_chunk
+            and self.param('checkstatus') is None
+        )
 
     @property
     def is_direct_upload(self) -> bool:
@@ -85,16 +89,21 @@ class Fault:
 
 
 #: The page Wikimedia's edge serves with a 5xx or 429 (abridged).
-ERROR_PAGE = (b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-              b'<title>Wikimedia Error</title></head><body><div class="content">'
-              b'<h1>Error</h1><p>Our servers are currently under maintenance or experiencing '
-              b'a technical issue. Please try again in a few minutes.</p></div></body></html>\n')
+ERROR_PAGE = (
+    b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    b'<title>Wikimedia Error</title></head><body><div class="content">'
+    b'<h1>Error</h1><p>Our servers are currently under maintenance or experiencing '
+    b'a technical issue. Please try again in a few minutes.</p></div></body></html>\n'
+)
 
 #: What :meth:`FaultProxy.chaos` picks from, with the fields of its fault.
 CHAOS_KINDS = (
-    ('reset-before', {}), ('reset-after', {}),
-    ('status', {'status': 429, 'retry_after': 1}), ('status', {'status': 502}),
-    ('status', {'status': 503, 'retry_after': 1}), ('string-error', {}),
+    ('reset-before', {}),
+    ('reset-after', {}),
+    ('status', {'status': 429, 'retry_after': 1}),
+    ('status', {'status': 502}),
+    ('status', {'status': 503, 'retry_after': 1}),
+    ('string-error', {}),
     ('stall', {}),
 )
 
@@ -140,8 +149,7 @@ class FaultProxy:
         self.server = serve(self._handle)
         self.port = self.server.server_address[1]
 
-    def add(self, kind: str, when: Callable[[Request], bool] = lambda r: True,
-            **options) -> Fault:
+    def add(self, kind: str, when: Callable[[Request], bool] = lambda r: True, **options) -> Fault:
         fault = Fault(kind, when, **options)
         self.faults.append(fault)
         return fault
@@ -183,8 +191,12 @@ class FaultProxy:
                 extra['Retry-After'] = str(fault.retry_after)
             return reply(handler, fault.status, ERROR_PAGE, extra)
         if kind == 'string-error':
-            return reply(handler, 200, json.dumps({'error': 'Too many requests, slow down'})
-                         .encode(), {'Content-Type': 'application/json'})
+            return reply(
+                handler,
+                200,
+                json.dumps({'error': 'Too many requests, slow down'}).encode(),
+                {'Content-Type': 'application/json'},
+            )
         if kind == 'stall':  # no answer until the client has given up
             time.sleep(fault.delay)
             return _reset(handler)
@@ -192,27 +204,51 @@ class FaultProxy:
             self._forward(request.method, request.path, headers, body)
             return reply(handler, fault.status, b'gateway trouble', {})
         if kind == 'maxlag':
-            return reply(handler, 200, json.dumps({'error': {
-                'code': 'maxlag', 'info': 'Waiting for a database server: 3 seconds lagged.',
-                'lag': 3}}).encode(), {'Retry-After': '1', 'X-Database-Lag': '3',
-                                       'Content-Type': 'application/json'})
+            return reply(
+                handler,
+                200,
+                json.dumps(
+                    {
+                        'error': {
+                            'code': 'maxlag',
+                            'info': 'Waiting for a database server: 3 seconds lagged.',
+                            'lag': 3,
+                        }
+                    }
+                ).encode(),
+                {'Retry-After': '1', 'X-Database-Lag': '3', 'Content-Type': 'application/json'},
+            )
         if kind == 'badtoken':
-            return reply(handler, 200, json.dumps({'error': {
-                'code': 'badtoken', 'info': 'Invalid CSRF token.'}}).encode(),
-                {'Content-Type': 'application/json'})
+            return reply(
+                handler,
+                200,
+                json.dumps({'error': {'code': 'badtoken', 'info': 'Invalid CSRF token.'}}).encode(),
+                {'Content-Type': 'application/json'},
+            )
         if kind == 'abusefilter-warning':  # AbuseFilter's answer to a filter that warns
-            return reply(handler, 200, json.dumps({'error': {
-                'code': 'abusefilter-warning',
-                'info': 'Warning: This action has been automatically identified as harmful.',
-                'abusefilter': {'id': 7, 'description': 'Uploads need a licence template',
-                                'actions': ['warn']}}}).encode(),
-                {'Content-Type': 'application/json'})
+            return reply(
+                handler,
+                200,
+                json.dumps(
+                    {
+                        'error': {
+                            'code': 'abusefilter-warning',
+                            'info': 'Warning: This action has been automatically identified as harmful.',
+                            'abusefilter': {
+                                'id': 7,
+                                'description': 'Uploads need a licence template',
+                                'actions': ['warn'],
+                            },
+                        }
+                    }
+                ).encode(),
+                {'Content-Type': 'application/json'},
+            )
         if kind == 'drop-cookie':
             headers.pop('Cookie', None)
         if kind == 'delay':
             time.sleep(fault.delay)
-        status, reply_headers, reply_body = self._forward(request.method, request.path,
-                                                          headers, body)
+        status, reply_headers, reply_body = self._forward(request.method, request.path, headers, body)
         if kind == 'reset-after':
             return _reset(handler)
         if kind == 'hold':
@@ -224,14 +260,19 @@ class FaultProxy:
     def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes):
         connection = http.client.HTTPConnection('127.0.0.1', self.upstream_port, timeout=600)
         try:
-            headers = {k: v for k, v in headers.items()
-                       if k.lower() not in ('connection', 'keep-alive', 'proxy-connection')}
+            headers = {
+                k: v
+                for k, v in headers.items()
+                if k.lower() not in ('connection', 'keep-alive', 'proxy-connection')
+            }
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read()
-            keep = {k: v for k, v in response.getheaders()
-                    if k.lower() not in ('transfer-encoding', 'connection', 'content-length',
-                                         'keep-alive')}
+            keep = {
+                k: v
+                for k, v in response.getheaders()
+                if k.lower() not in ('transfer-encoding', 'connection', 'content-length', 'keep-alive')
+            }
             return response.status, keep, data
         finally:
             connection.close()
@@ -244,17 +285,21 @@ def _reset(handler: BaseHTTPRequestHandler) -> None:
     handler.connection.close()
 
 
-def pywikibot_dir_through(proxy: FaultProxy, sandbox_dir: Path, target: Path, *,
-                          socket_timeout: float | None = None) -> Path:
+def pywikibot_dir_through(
+    proxy: FaultProxy, sandbox_dir: Path, target: Path, *, socket_timeout: float | None = None
+) -> Path:
     """A copy of the sandbox's pywikibot directory whose family points at the proxy.
 
     ``socket_timeout`` sets pywikibot's own read timeout (so a stall is noticed soon).
     """
-    shutil.copytree(sandbox_dir, target, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns('*.lwp', 'logs', 'apicache*', 'throttle.ctrl'))
+    shutil.copytree(
+        sandbox_dir,
+        target,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns('*.lwp', 'logs', 'apicache*', 'throttle.ctrl'),
+    )
     family = target / 'families' / 'sandbox_family.py'
-    family.write_text(re.sub(r"'127\.0\.0\.1:\d+'", f"'127.0.0.1:{proxy.port}'",
-                             family.read_text()))
+    family.write_text(re.sub(r"'127\.0\.0\.1:\d+'", f"'127.0.0.1:{proxy.port}'", family.read_text()))
     (target / 'user-password.py').chmod(0o600)
     if socket_timeout is not None:
         with open(target / 'user-config.py', 'a') as config:

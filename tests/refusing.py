@@ -24,12 +24,21 @@ WARNED = 'Warned by filter'
 UNSTASHABLE = 'Unstashable'
 #: AbuseFilter filters by kind: description, rules and consequence.
 FILTERS = {
-    'disallow': ('No uploads named Disallowed by filter',
-                 f'action == "upload" & page_title contains "{DISALLOWED}"', 'disallow'),
-    'warn': ('Warn about uploads named Warned by filter',
-             f'action == "upload" & page_title contains "{WARNED}"', 'warn'),
-    'stash': ('No stashing of files named Unstashable',
-              f'action == "stashupload" & page_title contains "{UNSTASHABLE}"', 'disallow'),
+    'disallow': (
+        'No uploads named Disallowed by filter',
+        f'action == "upload" & page_title contains "{DISALLOWED}"',
+        'disallow',
+    ),
+    'warn': (
+        'Warn about uploads named Warned by filter',
+        f'action == "upload" & page_title contains "{WARNED}"',
+        'warn',
+    ),
+    'stash': (
+        'No stashing of files named Unstashable',
+        f'action == "stashupload" & page_title contains "{UNSTASHABLE}"',
+        'disallow',
+    ),
 }
 #: A BotPassword with these grants may not upload at all.
 NO_UPLOAD = ('basic', 'editpage', 'createeditmovepage')
@@ -41,15 +50,19 @@ def write_rules(admin: WikiAPI) -> dict[str, int]:
     """Write the blacklists and the filters; returns the filters' ids by kind."""
     admin.edit('MediaWiki:Titleblacklist', f'.*{TITLE_RULE}.*\n')
     admin.edit('MediaWiki:Spam-blacklist', re.escape(SPAM_SITE) + '\n')
-    return {kind: admin.add_abuse_filter(description, rules, action=action)
-            for kind, (description, rules, action) in FILTERS.items()}
+    return {
+        kind: admin.add_abuse_filter(description, rules, action=action)
+        for kind, (description, rules, action) in FILTERS.items()
+    }
 
 
 def add_logins(info: SandboxInfo) -> dict[str, str]:
     """Further BotPasswords of the bot with fewer grants; their secrets by name."""
     box = Sandbox(Path(info.pywikibot_dir).parent)
-    return {'noupload': box.add_bot_password('noupload', NO_UPLOAD),
-            'newfiles': box.add_bot_password('newfiles', NEW_FILES_ONLY)}
+    return {
+        'noupload': box.add_bot_password('noupload', NO_UPLOAD),
+        'newfiles': box.add_bot_password('newfiles', NEW_FILES_ONLY),
+    }
 
 
 def log_in(info: SandboxInfo, appid: str = BOT_PASSWORD_NAME, secret: str | None = None) -> WikiAPI:
@@ -60,6 +73,7 @@ def log_in(info: SandboxInfo, appid: str = BOT_PASSWORD_NAME, secret: str | None
 
 
 # -- reading answers -----------------------------------------------------------------
+
 
 def error(answer: dict) -> dict:
     assert 'error' in answer, answer
@@ -73,18 +87,24 @@ def success(answer: dict) -> dict:
 
 def stashed(answers: list[dict]) -> str:
     """The filekey of a file whose chunks all went into the stash."""
-    assert [a.get('upload', {}).get('result') for a in answers] == \
-        ['Continue'] * (len(answers) - 1) + ['Success'], answers
+    assert [a.get('upload', {}).get('result') for a in answers] == ['Continue'] * (len(answers) - 1) + [
+        'Success'
+    ], answers
     return answers[-1]['upload']['filekey']
 
 
 def bad_name(name: str, bad: str) -> str:
     """A name MediaWiki refuses, built on ``name``."""
-    return {'tildes': f'{name} ~~~.jpg', 'too long': f'{name} {"x" * 240}.jpg',
-            'too short': '.jpg', 'no extension': name}[bad]
+    return {
+        'tildes': f'{name} ~~~.jpg',
+        'too long': f'{name} {"x" * 240}.jpg',
+        'too short': '.jpg',
+        'no extension': name,
+    }[bad]
 
 
 # -- files ---------------------------------------------------------------------------
+
 
 def jpeg(name: str, size: int = 5000) -> bytes:
     """A JPEG of three chunks of 2 KiB, unique to ``name``."""
@@ -102,5 +122,7 @@ def svg_with_script(*, script_first: bool) -> bytes:
     padding = b'<!-- ' + b'x' * 3000 + b' -->'
     script, shape = b'<script>alert(1)</script>', b'<rect width="10" height="10"/>'
     body = script + padding + shape if script_first else padding + shape + script
-    return (b'<?xml version="1.0"?>'
-            b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">' + body + b'</svg>')
+    return (
+        b'<?xml version="1.0"?>'
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">' + body + b'</svg>'
+    )

@@ -44,17 +44,14 @@ class ScriptedTransfer:
     def upload(self, filename, content, *, text, comment):
         return self._next('upload', filename=filename, size=len(content))
 
-    def upload_chunk(self, filename, filesize, offset, chunk, filekey=None, *,
-                     asynchronous=False):
+    def upload_chunk(self, filename, filesize, offset, chunk, filekey=None, *, asynchronous=False):
         return self._next('upload_chunk', offset=offset, size=len(chunk), filekey=filekey)
 
     def stash_url(self, filename, url):
         return self._next('stash_url', filename=filename, url=url)
 
-    def commit(self, filekey, filename, *, text, comment, ignorewarnings=False,
-               asynchronous=False):
-        return self._next('commit', filekey=filekey, filename=filename,
-                          ignorewarnings=ignorewarnings)
+    def commit(self, filekey, filename, *, text, comment, ignorewarnings=False, asynchronous=False):
+        return self._next('commit', filekey=filekey, filename=filename, ignorewarnings=ignorewarnings)
 
     def check_status(self, filekey):
         return self._next('check_status', filekey=filekey)
@@ -75,8 +72,11 @@ class ScriptedTransfer:
 
 def warned(filekey: str, **warnings: Any) -> Reply:
     """The wiki's ``Warning`` answer: the file waits in the stash under ``filekey``."""
-    return Reply('Warning', filekey=filekey,
-                 warnings={code.replace('_', '-'): value for code, value in warnings.items()})
+    return Reply(
+        'Warning',
+        filekey=filekey,
+        warnings={code.replace('_', '-'): value for code, value in warnings.items()},
+    )
 
 
 def success(filename: str, sha1: str = '') -> Reply:
@@ -85,11 +85,27 @@ def success(filename: str, sha1: str = '') -> Reply:
 
 def pages(*titles_missing: tuple[str, bool]) -> dict:
     """A ``query`` answer about pages: (title, missing) pairs."""
-    return {'pages': [{'title': title, **({'missing': True} if missing else {})}
-                      for title, missing in titles_missing]}
+    return {
+        'pages': [
+            {'title': title, **({'missing': True} if missing else {})} for title, missing in titles_missing
+        ]
+    }
 
 
 def file_page(name: str, *, sha1: str, user: str, timestamp: str = '2026-01-01T00:00:00Z') -> dict:
-    return {'pages': [{'title': f'File:{name}', 'imageinfo': [
-        {'sha1': sha1, 'user': user, 'timestamp': timestamp, 'size': 1,
-         'descriptionurl': f'http://wiki/File:{name}'}]}]}
+    return {
+        'pages': [
+            {
+                'title': f'File:{name}',
+                'imageinfo': [
+                    {
+                        'sha1': sha1,
+                        'user': user,
+                        'timestamp': timestamp,
+                        'size': 1,
+                        'descriptionurl': f'http://wiki/File:{name}',
+                    }
+                ],
+            }
+        ]
+    }

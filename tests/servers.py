@@ -37,8 +37,7 @@ def serve(on_request: Callable[[BaseHTTPRequestHandler], None]) -> ThreadingHTTP
     return server
 
 
-def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes,
-          headers: dict[str, str]) -> None:
+def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
     """Answer with ``body`` and its length (and the given headers)."""
     handler.send_response(status)
     for key, value in headers.items():

@@ -28,10 +28,17 @@ def other(sandbox, admin) -> WikiAPI:
     """A second account, neither the bot nor the admin; its password lives in memory only."""
     user = f'Other {SESSION}'
     password = secrets.token_urlsafe(18)
-    token = admin.get(action='query', meta='tokens',
-                      type='createaccount')['query']['tokens']['createaccounttoken']
-    made = admin.post(action='createaccount', username=user, password=password,
-                      retype=password, createreturnurl='http://localhost/', createtoken=token)
+    token = admin.get(action='query', meta='tokens', type='createaccount')['query']['tokens'][
+        'createaccounttoken'
+    ]
+    made = admin.post(
+        action='createaccount',
+        username=user,
+        password=password,
+        retype=password,
+        createreturnurl='http://localhost/',
+        createtoken=token,
+    )
     assert made.get('createaccount', {}).get('status') == 'PASS', made
     return WikiAPI(sandbox.api_url).login(user, password)
 
@@ -39,8 +46,10 @@ def other(sandbox, admin) -> WikiAPI:
 @pytest.fixture(scope='module')
 def delete_template(admin) -> str:
     """``Template:Delete`` as Commons has it, in spirit: it files the page in its category."""
-    admin.edit('Template:Delete', 'This file is nominated for deletion.'
-               '<includeonly>[[Category:Deletion requests]]</includeonly>')
+    admin.edit(
+        'Template:Delete',
+        'This file is nominated for deletion.<includeonly>[[Category:Deletion requests]]</includeonly>',
+    )
     return 'Delete'
 
 
@@ -50,8 +59,9 @@ def delete(admin: WikiAPI, title: str, reason: str) -> None:
 
 
 def move(admin: WikiAPI, source: str, target: str) -> None:
-    answer = admin.post(action='move', **{'from': source}, to=target, reason='a better name',
-                        token=admin.csrf())
+    answer = admin.post(
+        action='move', **{'from': source}, to=target, reason='a better name', token=admin.csrf()
+    )
     assert 'move' in answer, answer
 
 
@@ -77,9 +87,12 @@ def findings(batch) -> dict[str, str]:
 
 
 def test_a_daily_audit_finds_each_change_and_signals_only_new_ones(
-        batch, name, admin, other, wiki, delete_template):
-    names = {what: f'{name} {what}.jpg' for what in
-             ('deleted', 'moved', 'overwritten', 'nominated', 'edited', 'kept', 'later')}
+    batch, name, admin, other, wiki, delete_template
+):
+    names = {
+        what: f'{name} {what}.jpg'
+        for what in ('deleted', 'moved', 'overwritten', 'nominated', 'edited', 'kept', 'later')
+    }
     for filename in names.values():
         batch.add(filename)
     batch.run(check=True)
@@ -95,9 +108,14 @@ def test_a_daily_audit_finds_each_change_and_signals_only_new_ones(
     first = batch.run('-audit')
     assert first.returncode == NEW_FINDINGS, first.stdout + first.stderr
     assert findings(batch) == {
-        names['deleted']: 'deleted', names['moved']: 'moved',
-        names['overwritten']: 'overwritten', names['nominated']: 'nominated',
-        names['edited']: 'edited', names['kept']: 'fine', names['later']: 'fine'}
+        names['deleted']: 'deleted',
+        names['moved']: 'moved',
+        names['overwritten']: 'overwritten',
+        names['nominated']: 'nominated',
+        names['edited']: 'edited',
+        names['kept']: 'fine',
+        names['later']: 'fine',
+    }
     report = audit_report(batch)
     assert f'by {admin_name(admin)}' in report[names['deleted']]['message']
     assert 'copyright violation: a test' in report[names['deleted']]['message']
@@ -107,8 +125,9 @@ def test_a_daily_audit_finds_each_change_and_signals_only_new_ones(
     assert '5 new finding(s)' in first.stderr, first.stderr
 
     second = batch.run('-audit')
-    assert (second.returncode, findings(batch)[names['deleted']]) == (0, 'deleted'), \
+    assert (second.returncode, findings(batch)[names['deleted']]) == (0, 'deleted'), (
         second.stdout + second.stderr
+    )
     assert '0 new finding(s)' in second.stderr
 
     delete(admin, f'File:{names["later"]}', 'out of scope')
@@ -139,8 +158,9 @@ def test_a_deleted_file_uploaded_again_on_purpose_is_fine_again(batch, name, adm
     again = batch.run('-on:was-deleted=upload')
     assert again.returncode == 0, again.stdout + again.stderr
     audit = batch.run('-audit')
-    assert (audit.returncode, findings(batch)) == (0, {f'{name} back.jpg': 'fine'}), \
+    assert (audit.returncode, findings(batch)) == (0, {f'{name} back.jpg': 'fine'}), (
         audit.stdout + audit.stderr
+    )
 
 
 def admin_name(admin: WikiAPI) -> str:
@@ -153,12 +173,10 @@ def other_name(other: WikiAPI) -> str:
 
 @pytest.mark.database
 @pytest.mark.parametrize('server', ['mariadb', 'postgres'])
-def test_an_audit_of_a_server_journal_keeps_its_findings_there(batch, name, admin, server,
-                                                              request):
+def test_an_audit_of_a_server_journal_keeps_its_findings_there(batch, name, admin, server, request):
     pytest.importorskip('sqlalchemy', reason='the server extra is not installed')
     database = request.getfixturevalue(server)
-    journal = [f'-journal:{database.url()}', f'-journal-cnf:{database.credentials}',
-               f'-batch:{name}']
+    journal = [f'-journal:{database.url()}', f'-journal-cnf:{database.credentials}', f'-batch:{name}']
     batch.add(f'{name} gone.jpg')
     batch.add(f'{name} stays.jpg')
     batch.run(*journal, check=True)
@@ -180,7 +198,8 @@ def test_the_audits_report_page_shows_what_became_of_the_files(batch, name, admi
     assert audit.returncode == NEW_FINDINGS, audit.stdout + audit.stderr
     opened = open_page(browser, page, batch.folder / 'audit.png')
     cells = opened.page.eval_on_selector_all(
-        '#findings tr.problem td', 'cells => cells.map(cell => cell.textContent)')
+        '#findings tr.problem td', 'cells => cells.map(cell => cell.textContent)'
+    )
     assert cells[:2] == [f'File:{name} page gone.jpg', 'deleted']
     assert 'a <b>test</b> of the page' in cells[2]
     assert opened.left_file() == [] and opened.dialogs == []

@@ -30,8 +30,7 @@ def test_path_leaving_the_manifest_folder_is_refused(batch, wiki, name):
     outside = batch.folder.parent / f'{name} outside.jpg'
     outside.write_bytes(jpeg_bytes(3000, seed=(name, 'out')))
     batch.add(f'{name} inside.jpg')
-    batch.rows.append({'file': f'../{outside.name}', 'filename': f'{name} out.jpg',
-                       'description': 'x'})
+    batch.rows.append({'file': f'../{outside.name}', 'filename': f'{name} out.jpg', 'description': 'x'})
     result = batch.run()
     assert result.returncode == 6, result.stdout + result.stderr
     row = batch.outcomes()[f'{name} out.jpg']
@@ -57,7 +56,7 @@ def test_symlink_leading_outside_the_folder_is_refused(batch, wiki, name, tmp_pa
     batch.rows.append({'file': 'link.jpg', 'filename': f'{name}.jpg', 'description': 'x'})
     result = batch.run()
     assert result.returncode == 6, result.stdout + result.stderr
-    assert "row 2: invalid" in result.stderr and "column 'file'" in result.stderr
+    assert 'row 2: invalid' in result.stderr and "column 'file'" in result.stderr
     assert wiki.file_info(f'{name}.jpg') is None
 
 
@@ -67,8 +66,13 @@ def test_file_changed_while_uploading_fails_and_nothing_is_published(batch, wiki
     later = batch.add(f'{name} later.jpg')
     bot = start_bot(batch, f'-chunk-size:{CHUNK}')
     try:
-        wait_for(lambda: (row := journal_row(batch, f'{name}.jpg')) and
-                 row['state'] == 'stashing' and row['offset'] >= 4 * CHUNK)
+        wait_for(
+            lambda: (
+                (row := journal_row(batch, f'{name}.jpg'))
+                and row['state'] == 'stashing'
+                and row['offset'] >= 4 * CHUNK
+            )
+        )
         with open(path, 'r+b') as handle:  # same size, new bytes near the end
             handle.seek(size - CHUNK)
             handle.write(b'\x00' * CHUNK)
@@ -89,8 +93,7 @@ def test_file_deleted_during_the_batch_fails_its_row_and_the_batch_goes_on(batch
     last = batch.add(f'{name} last.jpg')
     bot = start_bot(batch, f'-chunk-size:{CHUNK}')
     try:
-        wait_for(lambda: (row := journal_row(batch, f'{name} big.jpg')) and
-                 row['state'] == 'stashing')
+        wait_for(lambda: (row := journal_row(batch, f'{name} big.jpg')) and row['state'] == 'stashing')
         doomed.unlink()
         assert bot.wait(timeout=300) == 1
     finally:
@@ -103,10 +106,10 @@ def test_file_deleted_during_the_batch_fails_its_row_and_the_batch_goes_on(batch
     assert wiki.file_info(f'{name} last.jpg')['sha1'] == sha1(last.read_bytes())
 
 
-@pytest.mark.parametrize('text', ['שלום עולם', 'مرحبا', 'zero\u200bwidth\u200djoin'],
-                         ids=['hebrew', 'arabic', 'zero-width'])
-def test_names_with_right_to_left_or_zero_width_characters_land_under_that_name(
-        batch, wiki, name, text):
+@pytest.mark.parametrize(
+    'text', ['שלום עולם', 'مرحبا', 'zero\u200bwidth\u200djoin'], ids=['hebrew', 'arabic', 'zero-width']
+)
+def test_names_with_right_to_left_or_zero_width_characters_land_under_that_name(batch, wiki, name, text):
     target = f'{name} {text}.jpg'
     path = batch.add(target)
     batch.run(check=True)
@@ -150,9 +153,19 @@ def test_manifest_that_is_not_utf8_is_refused_naming_the_row(batch, wiki, name):
     batch.manifest.write_bytes(batch.manifest.read_text().encode('latin-1'))
     import subprocess
     import sys
-    result = subprocess.run([sys.executable, '-m', 'uploadbot',
-                             f'-dir:{batch.sandbox.pywikibot_dir}', f'-manifest:{batch.manifest}',
-                             f'-template:{batch.template}'], capture_output=True, text=True)
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{batch.sandbox.pywikibot_dir}',
+            f'-manifest:{batch.manifest}',
+            f'-template:{batch.template}',
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert 'batch.csv' in result.stderr and 'row 2' in result.stderr and 'UTF-8' in result.stderr
     assert 'Traceback' not in result.stderr

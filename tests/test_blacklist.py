@@ -21,8 +21,7 @@ def blacklisting_wiki(tmp_path_factory):
     yield from blacklisting_sandbox(tmp_path_factory, 'blacklist', 'File:.*Forbidden.*')
 
 
-def test_a_blacklisted_title_is_refused_once_and_not_sent_by_the_next_run(
-        tmp_path, blacklisting_wiki, name):
+def test_a_blacklisted_title_is_refused_once_and_not_sent_by_the_next_run(tmp_path, blacklisting_wiki, name):
     """The wiki's own refusal at upload time (the check before upload, which would
     find the name first, is turned off: that check has tests of its own)."""
     batch = Batch(tmp_path, blacklisting_wiki)

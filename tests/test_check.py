@@ -28,10 +28,23 @@ def write_rows(batch, rows: list[dict[str, str]]) -> None:
 def run_check(batch, *args: str):
     import subprocess
     import sys
-    return subprocess.run([sys.executable, '-m', 'uploadbot',
-                           f'-dir:{batch.sandbox.pywikibot_dir}', f'-manifest:{batch.manifest}',
-                           f'-template:{batch.template}', '-check', *args],
-                          capture_output=True, text=True, timeout=300, cwd=batch.folder)
+
+    return subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{batch.sandbox.pywikibot_dir}',
+            f'-manifest:{batch.manifest}',
+            f'-template:{batch.template}',
+            '-check',
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=batch.folder,
+    )
 
 
 def test_check_lists_a_dozen_mistakes_each_with_its_row_and_uploads_nothing(batch, wiki, name):
@@ -42,32 +55,52 @@ def test_check_lists_a_dozen_mistakes_each_with_its_row_and_uploads_nothing(batc
     (folder / 'notes.txt').write_text('plain text, not a picture')
     (folder.parent / 'outside.jpg').write_bytes(jpeg_bytes(3000, seed=(name, 'out')))
     rows = [
-        {'file': 'good.jpg', 'filename': f'{name} good.jpg', 'description': 'fine'},       # 2
-        {'file': 'missing.jpg', 'filename': f'{name} a.jpg', 'description': 'x'},          # 3
-        {'file': '../outside.jpg', 'filename': f'{name} b.jpg', 'description': 'x'},       # 4
-        {'file': 'photo.jpg', 'filename': f'{name} %41.jpg', 'description': 'x'},          # 5
-        {'file': 'photo.jpg', 'filename': 'A' * 250 + '.jpg', 'description': 'x'},         # 6
-        {'file': 'photo.jpg', 'filename': f'{name} no extension', 'description': 'x'},     # 7
-        {'file': 'photo.jpg', 'filename': f'{name} good.jpg', 'description': 'x'},         # 8
-        {'file': 'photo.jpg', 'filename': f'{name} c.png', 'description': 'x'},            # 9
-        {'file': 'photo.jpg', 'filename': f'{name} d.jpg', 'description': ''},             # 10
-        {'file': 'photo.jpg', 'filename': f'{name} e.jpg', 'description': 'x',
-         'policy': 'exists=nuke'},                                                         # 11
-        {'file': 'notes.txt', 'filename': f'{name} f.txt', 'description': 'x'},            # 12
-        {'file': 'twin.jpg', 'filename': f'{name} g.jpg', 'description': 'x'},             # 13
-        {'file': 'photo.jpg', 'filename': f'{name} ~~~.jpg', 'description': 'x'},          # 14
-        {'file': 'photo.jpg', 'filename': f'{name} h.jpg', 'description': 'x',
-         'template': 'no-such-template.wiki'},                                             # 15
-        {'file': 'photo.jpg', 'filename': f'{name} i.jpg', 'description': 'x',
-         'descripton': 'a typo in the header'},                                            # 16
+        {'file': 'good.jpg', 'filename': f'{name} good.jpg', 'description': 'fine'},  # 2
+        {'file': 'missing.jpg', 'filename': f'{name} a.jpg', 'description': 'x'},  # 3
+        {'file': '../outside.jpg', 'filename': f'{name} b.jpg', 'description': 'x'},  # 4
+        {'file': 'photo.jpg', 'filename': f'{name} %41.jpg', 'description': 'x'},  # 5
+        {'file': 'photo.jpg', 'filename': 'A' * 250 + '.jpg', 'description': 'x'},  # 6
+        {'file': 'photo.jpg', 'filename': f'{name} no extension', 'description': 'x'},  # 7
+        {'file': 'photo.jpg', 'filename': f'{name} good.jpg', 'description': 'x'},  # 8
+        {'file': 'photo.jpg', 'filename': f'{name} c.png', 'description': 'x'},  # 9
+        {'file': 'photo.jpg', 'filename': f'{name} d.jpg', 'description': ''},  # 10
+        {'file': 'photo.jpg', 'filename': f'{name} e.jpg', 'description': 'x', 'policy': 'exists=nuke'},  # 11
+        {'file': 'notes.txt', 'filename': f'{name} f.txt', 'description': 'x'},  # 12
+        {'file': 'twin.jpg', 'filename': f'{name} g.jpg', 'description': 'x'},  # 13
+        {'file': 'photo.jpg', 'filename': f'{name} ~~~.jpg', 'description': 'x'},  # 14
+        {
+            'file': 'photo.jpg',
+            'filename': f'{name} h.jpg',
+            'description': 'x',
+            'template': 'no-such-template.wiki',
+        },  # 15
+        {
+            'file': 'photo.jpg',
+            'filename': f'{name} i.jpg',
+            'description': 'x',
+            'descripton': 'a typo in the header',
+        },  # 16
     ]
     write_rows(batch, rows)
     result = run_check(batch)
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
-    expected = {3: 'file', 4: 'file', 5: 'filename', 6: 'filename', 7: 'filename',
-                8: 'filename', 9: 'filename', 10: 'description', 11: 'policy', 12: 'filename',
-                13: 'file', 14: 'filename', 15: 'template', 1: 'descripton'}
+    expected = {
+        3: 'file',
+        4: 'file',
+        5: 'filename',
+        6: 'filename',
+        7: 'filename',
+        8: 'filename',
+        9: 'filename',
+        10: 'description',
+        11: 'policy',
+        12: 'filename',
+        13: 'file',
+        14: 'filename',
+        15: 'template',
+        1: 'descripton',
+    }
     for row, column in expected.items():
         assert f"row {row}, column '{column}'" in output, (row, column, output)
     assert 'row 2,' not in output
@@ -85,8 +118,7 @@ def test_check_tells_what_each_row_would_become(batch, wiki, admin, name):
     batch.add(f'{name} a:b.jpg')
     batch.write()
     result = run_check(batch, '-on:exists=rename')
-    lines = {line.split()[0]: line for line in result.stdout.splitlines()
-             if line.strip()[:1].isdigit()}
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()}
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'uploaded' in lines['2']
     assert 'renamed' in lines['3'] and 'exists' in lines['3']
@@ -125,8 +157,7 @@ def test_simulate_reports_what_would_happen_and_writes_nothing(batch, wiki, admi
 def test_a_second_check_takes_the_hashes_from_the_journal_and_reads_no_file(batch, wiki, name):
     paths = [batch.add(f'{name} {n}.jpg', seed=n) for n in range(3)]
     first = batch.run('-simulate', check=True)
-    sha1s = {f'{name} {n}.jpg': hashlib.sha1(p.read_bytes()).hexdigest()
-             for n, p in enumerate(paths)}
+    sha1s = {f'{name} {n}.jpg': hashlib.sha1(p.read_bytes()).hexdigest() for n, p in enumerate(paths)}
     assert {k: row['sha1'] for k, row in batch.outcomes().items()} == sha1s, first.stderr
     for path in paths:  # other bytes, same size and time: only reading would notice
         stat = path.stat()
@@ -166,5 +197,5 @@ def test_check_while_a_run_holds_the_journal_still_checks_and_keeps_no_hash(batc
     with RunLock(default_path(batch.manifest)):
         result = run_check(batch)
     assert result.returncode == 0, result.stderr
-    assert "hashes are not kept this time" in result.stderr
+    assert 'hashes are not kept this time' in result.stderr
     assert f'{name}.jpg' in result.stdout

@@ -17,8 +17,9 @@ from uploadbot.run.report import duration
 # -- options -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize('text, per_second', [('30/min', 0.5), ('1000/h', 1000 / 3600),
-                                              ('2/s', 2.0), ('1.5 / min', 0.025)])
+@pytest.mark.parametrize(
+    'text, per_second', [('30/min', 0.5), ('1000/h', 1000 / 3600), ('2/s', 2.0), ('1.5 / min', 0.025)]
+)
 def test_rates_are_per_second_minute_or_hour(text, per_second):
     assert parse_rate(text) == pytest.approx(per_second)
 
@@ -30,12 +31,13 @@ def test_rates_that_are_not_rates_are_refused(text):
 
 
 def test_max_download_defaults_to_the_5_gib_commons_takes():
-    assert Options().max_download == MAX_FILE_SIZE == 5 * 2 ** 30
+    assert Options().max_download == MAX_FILE_SIZE == 5 * 2**30
 
 
 def test_tags_and_tracking_categories_repeat():
-    options = Options.parse(['-tag:batch-2025', '-tag:GLAM', '-tracking-category:Uploads by X',
-                             '-max-rate:12/min', '-recursive'])
+    options = Options.parse(
+        ['-tag:batch-2025', '-tag:GLAM', '-tracking-category:Uploads by X', '-max-rate:12/min', '-recursive']
+    )
     assert options.tags == ['batch-2025', 'GLAM']
     assert options.tracking_categories == ['Uploads by X']
     assert options.max_rate == pytest.approx(0.2)
@@ -50,11 +52,12 @@ def test_each_wiki_check_can_be_turned_off():
 
 def test_licence_templates_come_from_a_list_or_a_file(tmp_path):
     assert Options.parse(['-licence-templates:Cc-zero;CC-BY-4.0']).licence_templates == [
-        'Cc-zero', 'CC-BY-4.0']
+        'Cc-zero',
+        'CC-BY-4.0',
+    ]
     listed = tmp_path / 'licences.txt'
     listed.write_text('# ours\nCc-zero\nPD-old\n')
-    assert Options.parse([f'-licence-templates:{listed}']).licence_templates == [
-        'Cc-zero', 'PD-old']
+    assert Options.parse([f'-licence-templates:{listed}']).licence_templates == ['Cc-zero', 'PD-old']
 
 
 def test_a_bad_rate_is_bad_input_naming_the_option():
@@ -108,8 +111,14 @@ def test_an_idle_pacer_gives_no_burst_afterwards():
 
 def make_tree(tmp_path):
     folder = tmp_path / 'photos'
-    for name in ('top.jpg', 'Bridges/b.jpg', 'Bridges/Old/c.jpg', 'Towers/a.jpg',
-                 '.hidden/x.jpg', 'Towers/.part.jpg'):
+    for name in (
+        'top.jpg',
+        'Bridges/b.jpg',
+        'Bridges/Old/c.jpg',
+        'Towers/a.jpg',
+        '.hidden/x.jpg',
+        'Towers/.part.jpg',
+    ):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(b'x')
     return folder
@@ -118,8 +127,11 @@ def make_tree(tmp_path):
 def test_recursive_lists_subfolders_with_their_folder_field(tmp_path):
     manifest = read_directory(make_tree(tmp_path), recursive=True)
     assert [(row.file, row.fields.get('folder', '')) for row in manifest.rows] == [
-        ('top.jpg', ''), ('Bridges/b.jpg', 'Bridges'), ('Bridges/Old/c.jpg', 'Bridges/Old'),
-        ('Towers/a.jpg', 'Towers')]
+        ('top.jpg', ''),
+        ('Bridges/b.jpg', 'Bridges'),
+        ('Bridges/Old/c.jpg', 'Bridges/Old'),
+        ('Towers/a.jpg', 'Towers'),
+    ]
 
 
 def test_without_recursive_subfolders_are_left_alone(tmp_path):
@@ -142,8 +154,7 @@ def test_templates_include_names_passed_to_a_wrapper():
 
 
 def test_named_and_marked_up_values_are_not_taken_for_templates():
-    assert templates_in('{{Information|description=cc-zero|author=[[User:X]]}}') == {
-        'Information'}
+    assert templates_in('{{Information|description=cc-zero|author=[[User:X]]}}') == {'Information'}
 
 
 def test_categories_are_the_pages_own_links_not_links_to_categories():
@@ -151,14 +162,21 @@ def test_categories_are_the_pages_own_links_not_links_to_categories():
     assert categories_in(text) == ['Bridges', 'Old towers']
 
 
-@pytest.mark.parametrize('host, allowed', [
-    ('upload.example.org', True), ('www.example.org', True), ('example.org', True),
-    ('a.b.example.org', False), ('example.com', False), ('EXAMPLE.ORG', True)])
+@pytest.mark.parametrize(
+    'host, allowed',
+    [
+        ('upload.example.org', True),
+        ('www.example.org', True),
+        ('example.org', True),
+        ('a.b.example.org', False),
+        ('example.com', False),
+        ('EXAMPLE.ORG', True),
+    ],
+)
 def test_copy_domains_match_as_mediawiki_matches_them(host, allowed):
     assert domain_allowed(host, ['example.org', '*.example.org']) is allowed
 
 
-@pytest.mark.parametrize('seconds, text', [(40, '40 s'), (720, '12 min'), (7500, '2 h 05 min'),
-                                           (0, '0 s')])
+@pytest.mark.parametrize('seconds, text', [(40, '40 s'), (720, '12 min'), (7500, '2 h 05 min'), (0, '0 s')])
 def test_durations_read_as_a_person_says_them(seconds, text):
     assert duration(seconds) == text

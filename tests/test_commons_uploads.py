@@ -49,14 +49,15 @@ def test_a_missing_tracking_category_stops_the_batch_as_a_whole(batch, wiki, nam
     batch.add(f'{name}.jpg')
     result = batch.run(f'-tracking-category:Nowhere {SESSION} at all')
     assert result.returncode == 2, result.stdout + result.stderr
-    assert f"-tracking-category:Nowhere {SESSION} at all: the category 'Nowhere {SESSION} " \
+    assert (
+        f"-tracking-category:Nowhere {SESSION} at all: the category 'Nowhere {SESSION} "
         "at all' does not exist" in result.stderr
+    )
     assert 'the batch has problems; nothing was uploaded' in result.stderr
     assert wiki.file_info(f'{name}.jpg') is None
 
 
-def test_recursive_uploads_subfolders_and_files_them_by_folder(tmp_path, sandbox, wiki, admin,
-                                                              name):
+def test_recursive_uploads_subfolders_and_files_them_by_folder(tmp_path, sandbox, wiki, admin, name):
     folder = tmp_path / 'incoming'
     for sub in ('Bridges', 'Towers'):
         admin.edit(f'Category:{SESSION} {sub}', 'Sorted by folder.')
@@ -67,10 +68,21 @@ def test_recursive_uploads_subfolders_and_files_them_by_folder(tmp_path, sandbox
     template = tmp_path / 'description.wiki'
     template.write_text(Batch.TEMPLATE + f'[[Category:{SESSION} {{{{{{folder}}}}}}]]\n')
     result = subprocess.run(
-        [sys.executable, '-m', 'uploadbot', f'-dir:{sandbox.pywikibot_dir}',
-         f'-manifest:{folder}', f'-template:{template}', '-recursive',
-         '-field:description=sorted by folder'],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{sandbox.pywikibot_dir}',
+            f'-manifest:{folder}',
+            f'-template:{template}',
+            '-recursive',
+            '-field:description=sorted by folder',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     for sub in ('Bridges', 'Towers'):
         text = wiki.page_text(f'File:{name} {sub}.jpg')
@@ -83,8 +95,7 @@ def upload_times(wiki, filenames: list[str]) -> list[float]:
     for filename in filenames:
         entries = wiki.upload_log(filename)
         assert len(entries) == 1, filename
-        times.append(datetime.fromisoformat(entries[0]['timestamp'].replace('Z', '+00:00'))
-                     .timestamp())
+        times.append(datetime.fromisoformat(entries[0]['timestamp'].replace('Z', '+00:00')).timestamp())
     return sorted(times)
 
 
@@ -98,8 +109,10 @@ def test_max_rate_holds_the_rate_across_workers(batch, wiki, name):
     elapsed = time.monotonic() - started
     times = upload_times(wiki, filenames)
     measured = (count - 1) / (times[-1] - times[0]) * 60
-    print(f'max-rate {per_minute}/min: measured {measured:.1f}/min over {count} uploads '
-          f'({times[-1] - times[0]:.0f} s by the wiki\'s log; the run took {elapsed:.1f} s)')
+    print(
+        f'max-rate {per_minute}/min: measured {measured:.1f}/min over {count} uploads '
+        f"({times[-1] - times[0]:.0f} s by the wiki's log; the run took {elapsed:.1f} s)"
+    )
     assert per_minute * 0.9 <= measured <= per_minute * 1.1
 
 

@@ -44,6 +44,7 @@ def server(request):
 
 # -- logging in ---------------------------------------------------------------
 
+
 def test_mariadb_login_over_tcp_takes_the_password_from_the_option_file(mariadb):
     engine = create_journal_engine(mariadb.url(), mariadb.credentials)
     assert scalar(engine, 'SELECT USER()') == 'uploadbot@127.0.0.1'
@@ -89,6 +90,7 @@ def test_postgres_user_named_in_the_url(postgres):
 
 # -- failures and secrets -------------------------------------------------------
 
+
 def test_mariadb_wrong_password_is_one_line_naming_server_database_and_user(mariadb, tmp_path):
     wrong = WRONG
     cnf = tmp_path / 'wrong.cnf'
@@ -103,8 +105,7 @@ def test_mariadb_wrong_password_is_one_line_naming_server_database_and_user(mari
     assert wrong not in message and password_of(mariadb) not in message
 
 
-def test_postgres_wrong_password_is_one_line_naming_server_database_and_user(postgres,
-                                                                               tmp_path):
+def test_postgres_wrong_password_is_one_line_naming_server_database_and_user(postgres, tmp_path):
     wrong = WRONG
     pgpass = tmp_path / 'pgpass'
     pgpass.write_text(f'127.0.0.1:{postgres.port}:{postgres.database}:uploadbot:{wrong}\n')
@@ -142,8 +143,12 @@ def test_server_that_is_down_is_one_line_naming_where_it_was_looked_for(server, 
 def test_engine_url_never_shows_the_password(server):
     engine = create_journal_engine(server.url(), server.credentials)
     secret = password_of(server)
-    shown = [str(engine.url), repr(engine.url), repr(engine),
-             engine.url.render_as_string(hide_password=False)]
+    shown = [
+        str(engine.url),
+        repr(engine.url),
+        repr(engine),
+        engine.url.render_as_string(hide_password=False),
+    ]
     assert all(secret not in text for text in shown)
     assert scalar(engine, 'SELECT 1') == 1  # and it does log in
 
@@ -153,8 +158,9 @@ def test_no_process_argument_holds_the_password_while_connected(mariadb, postgre
     with engines[0].connect() as first, engines[1].connect() as second:
         for connection in (first, second):
             assert connection.execute(sqlalchemy.text('SELECT 1')).scalar() == 1
-        listing = subprocess.run(['ps', '-eww', '-o', 'args='], capture_output=True,
-                                 text=True, check=True).stdout
+        listing = subprocess.run(
+            ['ps', '-eww', '-o', 'args='], capture_output=True, text=True, check=True
+        ).stdout
     assert 'mariadbd' in listing and 'postgres' in listing  # ps does see the servers
     for info in (mariadb, postgres):
         assert password_of(info) not in listing
@@ -166,6 +172,7 @@ def test_credentials_files_are_private(server):
 
 # -- SELECT ... FOR UPDATE SKIP LOCKED ------------------------------------------
 
+
 def test_skip_locked_passes_over_a_row_another_connection_holds(server, request):
     engine = create_journal_engine(server.url(), server.credentials)
     table = f'claims_{request.node.callspec.id}'
@@ -174,8 +181,9 @@ def test_skip_locked_passes_over_a_row_another_connection_holds(server, request)
         setup.execute(sqlalchemy.text(f'CREATE TABLE {table} (id INTEGER PRIMARY KEY)'))
         setup.execute(sqlalchemy.text(f'INSERT INTO {table} (id) VALUES (1), (2), (3)'))
     claim = sqlalchemy.text(f'SELECT id FROM {table} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED')
-    timeout = ('SET SESSION innodb_lock_wait_timeout = 5' if server.kind == 'mysql'
-               else "SET lock_timeout = '5s'")  # a wait, not a skip, fails in 5 s
+    timeout = (
+        'SET SESSION innodb_lock_wait_timeout = 5' if server.kind == 'mysql' else "SET lock_timeout = '5s'"
+    )  # a wait, not a skip, fails in 5 s
     with engine.connect() as first, engine.connect() as second:
         second.execute(sqlalchemy.text(timeout))
         second.commit()
@@ -195,8 +203,8 @@ def test_mariadb_is_recent_enough_for_skip_locked(mariadb):
 
 # -- starting and stopping -------------------------------------------------------
 
-@pytest.mark.parametrize(('kind', 'at_least'), [(MariaDB, 1), (PostgreSQL, 2)],
-                         ids=['mariadb', 'postgres'])
+
+@pytest.mark.parametrize(('kind', 'at_least'), [(MariaDB, 1), (PostgreSQL, 2)], ids=['mariadb', 'postgres'])
 def test_stop_ends_every_process_of_the_server(kind, at_least, database_folder, request):
     server = kind(database_folder / f'stop-{request.node.callspec.id}')
     info = server.start()
@@ -234,9 +242,7 @@ def test_nothing_the_servers_wrote_holds_a_password(mariadb, postgres, database_
             data = path.read_bytes()
             searched += 1
             found += [str(path) for secret in passwords if secret in data]
-    logs = [folder / 'server.log' for folder in (database_folder / 'mariadb',
-                                                 database_folder / 'postgresql')]
+    logs = [folder / 'server.log' for folder in (database_folder / 'mariadb', database_folder / 'postgresql')]
     assert all(b'uploadbot' in log.read_bytes() for log in logs)  # they logged the failed logins
     assert searched > 100 and found == []
-    assert all(password_of(info) in Path(info.credentials).read_text()
-               for info in (mariadb, postgres))
+    assert all(password_of(info) in Path(info.credentials).read_text() for info in (mariadb, postgres))

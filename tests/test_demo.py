@@ -20,18 +20,28 @@ from .conftest import second_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 #: What pywikibot's BaseBot.exit() prints after a run: its counters and timings.
-PYWIKIBOT_TALLY = re.compile(r'^\d+ \w+ operations?$|operation time|^Execution time|'
-                             r'^Script terminated', re.MULTILINE)
+PYWIKIBOT_TALLY = re.compile(
+    r'^\d+ \w+ operations?$|operation time|^Execution time|'
+    r'^Script terminated',
+    re.MULTILINE,
+)
 
 
 def demo_command(sandbox_dir: Path, *, preview: bool = False) -> list[str]:
     """The uploadbot command of ``make demo`` (the run, or its ``-check -preview``) for a
     sandbox in ``sandbox_dir``."""
-    listed = subprocess.run(['make', '-n', '--no-print-directory', '-C', str(ROOT), 'demo',
-                             f'SANDBOX={sandbox_dir}'], capture_output=True, text=True,
-                            check=True, timeout=60).stdout.replace('\\\n', ' ')
-    line = next(line for line in listed.splitlines() if re.search(r'/uploadbot -dir:', line)
-                and bool(re.search(r'\s-check\s', line)) == preview)
+    listed = subprocess.run(
+        ['make', '-n', '--no-print-directory', '-C', str(ROOT), 'demo', f'SANDBOX={sandbox_dir}'],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.replace('\\\n', ' ')
+    line = next(
+        line
+        for line in listed.splitlines()
+        if re.search(r'/uploadbot -dir:', line) and bool(re.search(r'\s-check\s', line)) == preview
+    )
     program, *arguments = shlex.split(line)
     assert Path(program).name == 'uploadbot'
     return [sys.executable, '-m', 'uploadbot', *arguments]
@@ -39,8 +49,9 @@ def demo_command(sandbox_dir: Path, *, preview: bool = False) -> list[str]:
 
 def test_the_demo_turns_no_check_off(tmp_path):
     for preview in (False, True):
-        assert [argument for argument in demo_command(tmp_path, preview=preview)
-                if argument.startswith('-no-')] == []
+        assert [
+            argument for argument in demo_command(tmp_path, preview=preview) if argument.startswith('-no-')
+        ] == []
 
 
 @pytest.fixture(scope='module')
@@ -57,13 +68,16 @@ def demo_runs(tmp_path_factory, demo_wiki) -> list[str]:
     (folder / 'examples').mkdir()
     for name in ('batch.csv', 'description.wiki', 'make_examples.py'):
         shutil.copy(ROOT / 'examples' / name, folder / 'examples' / name)
-    subprocess.run([sys.executable, str(folder / 'examples' / 'make_examples.py')],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, str(folder / 'examples' / 'make_examples.py')],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     sandbox_dir = Path(demo_wiki.pywikibot_dir).parent
     outputs = []
     for command in [demo_command(sandbox_dir, preview=True), *[demo_command(sandbox_dir)] * 2]:
-        result = subprocess.run(command, cwd=folder, capture_output=True, text=True,
-                                timeout=600)
+        result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=600)
         outputs.append(result.stdout + result.stderr)
         assert result.returncode == 0, outputs[-1]
     return outputs[1:] + [outputs[0], str(folder)]

@@ -97,7 +97,7 @@ def test_every_job_has_the_required_fields(jobs):
         assert job.get('image') == IMAGE, name
         assert isinstance(job.get('command'), str) and job['command'].strip(), name
         assert job.get('emails', 'none') in EMAILS, name
-        assert job.get('mount') == 'all', f'{name}: the jobs read and write the tool\'s home'
+        assert job.get('mount') == 'all', f"{name}: the jobs read and write the tool's home"
         assert not job.get('continuous'), name
 
 
@@ -157,7 +157,8 @@ def test_setup_is_a_one_off_job_that_is_waited_for(jobs, setup):
 def test_batch_is_scheduled_and_mails_on_failure(batch):
     schedule = batch['schedule']
     assert schedule in CRON_MACROS or (
-        len(schedule.split()) == 5 and all(CRON_FIELD.match(f) for f in schedule.split())), schedule
+        len(schedule.split()) == 5 and all(CRON_FIELD.match(f) for f in schedule.split())
+    ), schedule
     assert batch['emails'] == 'onfailure'
     assert 'wait' not in batch
 
@@ -166,7 +167,7 @@ def test_batch_requests_memory_with_headroom_over_the_measured_peak(batch):
     match = MEMORY.match(str(batch.get('mem', '')))
     assert match, f'mem must be a quantity like 512Mi, not {batch.get("mem")!r}'
     mebibytes = float(match[1]) * (1024 if match[2] == 'Gi' else 1)
-    assert 256 <= mebibytes <= 2048, mebibytes      # above the ~90 MB peak, within a tool's quota
+    assert 256 <= mebibytes <= 2048, mebibytes  # above the ~90 MB peak, within a tool's quota
     text = JOBS_FILE.read_text()
     assert 'peak RSS' in text and '60-90 MB' in text, 'the mem: comment must say how it was sized'
 
@@ -190,7 +191,7 @@ def test_the_recipe_says_how_to_read_the_audits_mail(audit):
     text = RECIPE.read_text()
     for line in audit['command'].split():
         assert line in text, f'README.md does not show {line!r} of the audit job'
-    for step in ('Reading the audit\'s mail', 'toolforge jobs logs uploadbot-audit', '| 7 |'):
+    for step in ("Reading the audit's mail", 'toolforge jobs logs uploadbot-audit', '| 7 |'):
         assert step in text, f'README.md does not mention {step!r}'
 
 
@@ -208,14 +209,19 @@ def test_bootstrap_is_valid_bash():
     assert BOOTSTRAP.read_text().startswith('#!/bin/bash\n')
     bash = shutil.which('bash')
     assert bash
-    result = subprocess.run([bash, '-n', str(BOOTSTRAP)], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run([bash, '-n', str(BOOTSTRAP)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 
 
 def test_bootstrap_refuses_a_home_without_a_checkout(tmp_path):
-    result = subprocess.run([str(BOOTSTRAP)], capture_output=True, text=True, timeout=60, check=False,
-                            env={**os.environ, 'HOME': str(tmp_path)})
+    result = subprocess.run(
+        [str(BOOTSTRAP)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, 'HOME': str(tmp_path)},
+    )
     assert result.returncode != 0
     assert 'no uploadbot checkout' in result.stderr
     assert not (tmp_path / 'uploadbot' / 'venv').exists()
@@ -234,8 +240,11 @@ def test_batch_runs_a_console_script_of_the_package(batch):
 
 def test_batch_keeps_its_files_in_the_tools_home(batch):
     _, _, args = split_command(batch['command'])
-    paths = {arg.partition(':')[0]: arg.partition(':')[2] for arg in args
-             if arg.partition(':')[0] in ('-manifest', '-template', '-report', '-journal')}
+    paths = {
+        arg.partition(':')[0]: arg.partition(':')[2]
+        for arg in args
+        if arg.partition(':')[0] in ('-manifest', '-template', '-report', '-journal')
+    }
     assert {'-manifest', '-template', '-report'} <= set(paths)
     for option, value in paths.items():
         assert value.startswith('$HOME/'), f'{option}:{value} is not in the tool home'
@@ -248,7 +257,7 @@ def test_batch_passes_only_options_the_bot_accepts(batch):
     assert '-max-runtime:45m' in args
     options = Options.parse(args)
     assert options.manifest == Path('$HOME/batch/incoming')
-    assert options.workers == 1                     # one file at a time on Wikimedia wikis
+    assert options.workers == 1  # one file at a time on Wikimedia wikis
 
 
 def test_home_is_expanded_the_way_the_jobs_framework_runs_the_command(batch, tmp_path):
@@ -259,14 +268,14 @@ def test_home_is_expanded_the_way_the_jobs_framework_runs_the_command(batch, tmp
     bin_dir = home / 'uploadbot' / 'venv' / 'bin'
     bin_dir.mkdir(parents=True)
     stand_in = bin_dir / 'uploadbot'
-    stand_in.write_text('#!/bin/sh\necho "PYWIKIBOT_DIR=$PYWIKIBOT_DIR"\n'
-                        'for arg in "$@"; do echo "$arg"; done\necho to-stderr >&2\n')
+    stand_in.write_text(
+        '#!/bin/sh\necho "PYWIKIBOT_DIR=$PYWIKIBOT_DIR"\n'
+        'for arg in "$@"; do echo "$arg"; done\necho to-stderr >&2\n'
+    )
     stand_in.chmod(0o755)
-    wrapped = (f'exec 1>>{home}/uploadbot-batch.out;exec 2>>{home}/uploadbot-batch.err;'
-               f'{batch["command"]}')
+    wrapped = f'exec 1>>{home}/uploadbot-batch.out;exec 2>>{home}/uploadbot-batch.err;{batch["command"]}'
     env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'HOME': str(home)}
-    result = subprocess.run(['/bin/sh', '-c', '--', wrapped], cwd=home, env=env, timeout=60,
-                            check=False)
+    result = subprocess.run(['/bin/sh', '-c', '--', wrapped], cwd=home, env=env, timeout=60, check=False)
     assert result.returncode == 0
     lines = (home / 'uploadbot-batch.out').read_text().splitlines()
     assert (home / 'uploadbot-batch.err').read_text() == 'to-stderr\n'
@@ -283,12 +292,24 @@ def test_home_is_expanded_the_way_the_jobs_framework_runs_the_command(batch, tmp
 def test_the_recipe_shows_the_commands_of_the_jobs_file(batch, setup):
     text = RECIPE.read_text()
     assert batch['command'] in text, 'README.md must show the scheduled command as it is'
-    for step in ('ssh login.toolforge.org', 'become ', 'toolforge jobs load', 'toolforge jobs list',
-                 'toolforge jobs logs uploadbot-batch', 'toolforge jobs delete uploadbot-batch',
-                 'toolforge envvars create UPLOADBOT_BOTPASSWORD',
-                 'toolforge envvars create UPLOADBOT_OAUTH_CONSUMER_KEY',
-                 'deploy/toolforge/user-config.py', '-commit-held', '-status', '-workers:1',
-                 '-max-runtime', '-max-rate', 'timeout', 'Commons:Bots/Requests'):
+    for step in (
+        'ssh login.toolforge.org',
+        'become ',
+        'toolforge jobs load',
+        'toolforge jobs list',
+        'toolforge jobs logs uploadbot-batch',
+        'toolforge jobs delete uploadbot-batch',
+        'toolforge envvars create UPLOADBOT_BOTPASSWORD',
+        'toolforge envvars create UPLOADBOT_OAUTH_CONSUMER_KEY',
+        'deploy/toolforge/user-config.py',
+        '-commit-held',
+        '-status',
+        '-workers:1',
+        '-max-runtime',
+        '-max-rate',
+        'timeout',
+        'Commons:Bots/Requests',
+    ):
         assert step in text, f'README.md does not mention {step!r}'
     for code in range(6):
         assert re.search(rf'^\| {code} \|', text, re.MULTILINE), f'exit code {code} is not explained'
@@ -304,48 +325,68 @@ def pywikibot_config(tmp_path: Path, env: dict[str, str]) -> dict:
     shutil.copy(USER_CONFIG, directory)
     pod_tmp = tmp_path / 'pod-tmp'
     pod_tmp.mkdir()
-    probe = ('import json, os, stat\nfrom pywikibot import config\n'
-             'path = config.password_file\n'
-             'print(json.dumps({"family": config.family, "mylang": config.mylang,\n'
-             '  "usernames": {k: dict(v) for k, v in config.usernames.items() if v},\n'
-             '  "authenticate": config.authenticate, "password_file": path,\n'
-             '  "mode": stat.S_IMODE(os.stat(path).st_mode) if path else None,\n'
-             '  "password": open(path).read() if path else None}))\n')
+    probe = (
+        'import json, os, stat\nfrom pywikibot import config\n'
+        'path = config.password_file\n'
+        'print(json.dumps({"family": config.family, "mylang": config.mylang,\n'
+        '  "usernames": {k: dict(v) for k, v in config.usernames.items() if v},\n'
+        '  "authenticate": config.authenticate, "password_file": path,\n'
+        '  "mode": stat.S_IMODE(os.stat(path).st_mode) if path else None,\n'
+        '  "password": open(path).read() if path else None}))\n'
+    )
     result = subprocess.run(
-        [sys.executable, '-c', probe], capture_output=True, text=True, timeout=60, check=False,
-        env={'PATH': os.environ['PATH'], 'PYWIKIBOT_DIR': str(directory),
-             'TMPDIR': str(pod_tmp), **env})
+        [sys.executable, '-c', probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={'PATH': os.environ['PATH'], 'PYWIKIBOT_DIR': str(directory), 'TMPDIR': str(pod_tmp), **env},
+    )
     assert result.returncode == 0, result.stderr
     assert 'Configuration variable' not in result.stderr, result.stderr
     return {**json.loads(result.stdout), 'left': sorted(p.name for p in pod_tmp.iterdir())}
 
 
 def test_user_config_takes_a_botpassword_from_the_environment(tmp_path):
-    found = pywikibot_config(tmp_path, {'UPLOADBOT_USERNAME': 'ExampleBot',
-                                        'UPLOADBOT_BOTPASSWORD_NAME': 'uploadbot',
-                                        'UPLOADBOT_BOTPASSWORD': 'not-a-real-secret'})
+    found = pywikibot_config(
+        tmp_path,
+        {
+            'UPLOADBOT_USERNAME': 'ExampleBot',
+            'UPLOADBOT_BOTPASSWORD_NAME': 'uploadbot',
+            'UPLOADBOT_BOTPASSWORD': 'not-a-real-secret',
+        },
+    )
     assert (found['family'], found['mylang']) == ('commons', 'commons')
     assert found['usernames'] == {'commons': {'commons': 'ExampleBot'}}
     assert found['password_file'].startswith(str(tmp_path / 'pod-tmp'))
     assert found['mode'] == 0o600
     assert found['password'] == "('ExampleBot', BotPassword('uploadbot', 'not-a-real-secret'))\n"
     assert found['left'] == [], 'the password file must be removed when the run ends'
-    assert not [path for path in (tmp_path / 'pywikibot').rglob('*')
-                if path.is_file() and b'not-a-real-secret' in path.read_bytes()]
+    assert not [
+        path
+        for path in (tmp_path / 'pywikibot').rglob('*')
+        if path.is_file() and b'not-a-real-secret' in path.read_bytes()
+    ]
 
 
 def test_user_config_takes_oauth_tokens_from_the_environment(tmp_path):
-    tokens = {f'UPLOADBOT_OAUTH_{part}': f'token-{number}' for number, part in enumerate(
-        ('CONSUMER_KEY', 'CONSUMER_SECRET', 'ACCESS_KEY', 'ACCESS_SECRET'))}
+    tokens = {
+        f'UPLOADBOT_OAUTH_{part}': f'token-{number}'
+        for number, part in enumerate(('CONSUMER_KEY', 'CONSUMER_SECRET', 'ACCESS_KEY', 'ACCESS_SECRET'))
+    }
     found = pywikibot_config(tmp_path, {'UPLOADBOT_USERNAME': 'ExampleBot', **tokens})
-    assert found['authenticate'] == {
-        'commons.wikimedia.org': ['token-0', 'token-1', 'token-2', 'token-3']}
+    assert found['authenticate'] == {'commons.wikimedia.org': ['token-0', 'token-1', 'token-2', 'token-3']}
     assert found['password_file'] is None and found['left'] == []
 
 
 def test_the_modules_bootstrap_checks_are_the_projects_own():
     """bootstrap.sh proves the new virtualenv by importing modules: they must exist."""
     code = re.search(r"\"\$new/bin/python\" -c '([^']+)'", BOOTSTRAP.read_text()).group(1)
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                            env={**os.environ, 'PYWIKIBOT_NO_USER_CONFIG': '2'}, check=False)
+    result = subprocess.run(
+        [sys.executable, '-c', code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, 'PYWIKIBOT_NO_USER_CONFIG': '2'},
+        check=False,
+    )
     assert result.returncode == 0, result.stderr

@@ -20,23 +20,21 @@ def jobs() -> list[dict]:
 
 
 def options_of(job: dict) -> Options:
-    words = shlex.split(job['command'].replace('$UPLOADBOT_JOURNAL',
-                                               'mysql://tools.db.svc.wikimedia.cloud/u__b'))
+    words = shlex.split(
+        job['command'].replace('$UPLOADBOT_JOURNAL', 'mysql://tools.db.svc.wikimedia.cloud/u__b')
+    )
     return Options.parse([word for word in words if word.startswith('-')])
 
 
 def test_the_jobs_framework_accepts_every_shared_job(jobs):
     for job in jobs:
         payload = framework_payload(job)
-        assert (payload['name'], payload['imagename'], payload['mount']) == \
-            (job['name'], IMAGE, 'all')
+        assert (payload['name'], payload['imagename'], payload['mount']) == (job['name'], IMAGE, 'all')
 
 
 def test_every_job_works_on_the_same_batch_through_the_same_server_journal(jobs):
-    found = {(str(options.manifest), options.journal_url, options.batch)
-             for options in map(options_of, jobs)}
-    assert found == {('$HOME/batch/incoming', 'mysql://tools.db.svc.wikimedia.cloud/u__b',
-                      None)}
+    found = {(str(options.manifest), options.journal_url, options.batch) for options in map(options_of, jobs)}
+    assert found == {('$HOME/batch/incoming', 'mysql://tools.db.svc.wikimedia.cloud/u__b', None)}
 
 
 def test_each_job_writes_a_report_of_its_own(jobs):

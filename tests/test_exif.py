@@ -40,7 +40,8 @@ def test_location_goes_right_after_the_information_template():
     text = '== Summary ==\n{{Information|description=x}}\n== Licensing ==\n{{cc-zero}}\n'
     assert add_location(text, 52.52, -13.41) == (
         '== Summary ==\n{{Information|description=x}}\n{{Location|52.520000|-13.410000}}\n'
-        '== Licensing ==\n{{cc-zero}}\n')
+        '== Licensing ==\n{{cc-zero}}\n'
+    )
 
 
 def test_location_is_appended_when_there_is_no_information_template():
@@ -55,8 +56,9 @@ def test_a_page_with_a_location_keeps_its_own():
 @pytest.mark.wiki
 def test_exif_fills_the_date_and_adds_the_location_on_the_wiki(batch, wiki, name):
     batch.add(f'{name}.jpg', content=photo_with_exif(seed=name), date='')
-    batch.template.write_text('{{Information|description={{{description}}}|'
-                              'date={{{date|}}}|author=Me}}\n{{cc-zero}}\n')
+    batch.template.write_text(
+        '{{Information|description={{{description}}}|date={{{date|}}}|author=Me}}\n{{cc-zero}}\n'
+    )
     batch.run('-exif', check=True)
     text = wiki.page_text(f'File:{name}.jpg')
     assert 'date=2019-05-06 07:08:09' in text
@@ -68,7 +70,6 @@ def test_exif_fills_the_date_and_adds_the_location_on_the_wiki(batch, wiki, name
 @pytest.mark.wiki
 def test_a_date_in_the_row_wins_over_the_exif_date(batch, wiki, name):
     batch.add(f'{name}.jpg', content=photo_with_exif(seed=name), date='1999-12-31')
-    batch.template.write_text('{{Information|description={{{description}}}|date={{{date|}}}}}\n'
-                              '{{cc-zero}}\n')
+    batch.template.write_text('{{Information|description={{{description}}}|date={{{date|}}}}}\n{{cc-zero}}\n')
     batch.run('-exif', check=True)
     assert 'date=1999-12-31' in wiki.page_text(f'File:{name}.jpg')

@@ -30,6 +30,7 @@ def after(count: int, predicate):
             return False
         seen[0] += 1
         return seen[0] > count
+
     return matches
 
 
@@ -51,16 +52,28 @@ def proxy(sandbox):
 def run_through(batch, proxy, tmp_path, *args):
     import subprocess
     import sys
+
     through = pywikibot_dir_through(proxy, Path(batch.sandbox.pywikibot_dir), tmp_path / 'pwb')
     batch.write()
     return subprocess.run(
-        [sys.executable, '-m', 'uploadbot', f'-dir:{through}', f'-manifest:{batch.manifest}',
-         f'-template:{batch.template}', f'-report:{batch.report}', *args],
-        capture_output=True, text=True, timeout=900, cwd=batch.folder)
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{through}',
+            f'-manifest:{batch.manifest}',
+            f'-template:{batch.template}',
+            f'-report:{batch.report}',
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=batch.folder,
+    )
 
 
-def test_fifty_files_through_every_kind_of_fault_land_exactly_once(
-        batch, wiki, proxy, tmp_path, name):
+def test_fifty_files_through_every_kind_of_fault_land_exactly_once(batch, wiki, proxy, tmp_path, name):
     paths = {}
     for index in range(50):
         size = 150_000 + index * 997 if index % 5 == 0 else 2500 + index * 31
@@ -82,14 +95,14 @@ def test_fifty_files_through_every_kind_of_fault_land_exactly_once(
     ]
     result = run_through(batch, proxy, tmp_path, f'-chunk-size:{CHUNK}', '-query-timeout:1.5')
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert [fault.hit for fault in faults] == [fault.times for fault in faults], \
+    assert [fault.hit for fault in faults] == [fault.times for fault in faults], (
         'every fault was injected as often as planned'
+    )
     outcomes = batch.outcomes()
     assert {row['outcome'] for row in outcomes.values()} == {'uploaded'}
     journal = batch.manifest.with_name(batch.manifest.name + '.journal.sqlite')
     with sqlite3.connect(journal) as db:
-        recorded = dict(db.execute('SELECT filename, sha1 FROM rows WHERE state = ?',
-                                   ('uploaded',)))
+        recorded = dict(db.execute('SELECT filename, sha1 FROM rows WHERE state = ?', ('uploaded',)))
     assert len(recorded) == 50
     for filename, path in paths.items():
         digest = hashlib.sha1(path.read_bytes()).hexdigest()
@@ -103,8 +116,7 @@ def asks_who_the_bot_is(request: Request) -> bool:
     return b'userinfo' in request.body or 'userinfo' in request.path
 
 
-def test_a_session_the_wiki_missed_for_a_moment_costs_a_retry_not_the_row(
-        batch, wiki, proxy, tmp_path, name):
+def test_a_session_the_wiki_missed_for_a_moment_costs_a_retry_not_the_row(batch, wiki, proxy, tmp_path, name):
     """The wiki misses the session on an upload and on the bot's question who it is, so
     pywikibot logs in again; the wiki, which has the session again, refuses that login."""
     path = batch.add(f'{name}.jpg')
@@ -114,15 +126,17 @@ def test_a_session_the_wiki_missed_for_a_moment_costs_a_retry_not_the_row(
     assert result.returncode == 0, result.stdout + result.stderr
     assert (missed.hit, asked.hit) == (1, 1)
     first_upload = next(n for n, request in enumerate(proxy.seen) if is_upload(request))
-    assert any(request.action == 'login' for request in proxy.seen[first_upload:]), \
+    assert any(request.action == 'login' for request in proxy.seen[first_upload:]), (
         'the bot asked the wiki for a login over its live session'
+    )
     assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
     digest = hashlib.sha1(path.read_bytes()).hexdigest()
     assert [version['sha1'] for version in wiki.file_versions(f'{name}.jpg')] == [digest]
 
 
 def test_a_wiki_refusing_the_checks_before_upload_ends_the_run_without_a_traceback(
-        batch, wiki, proxy, tmp_path, name):
+    batch, wiki, proxy, tmp_path, name
+):
     proxy.add('status', lambda r: r.param('list') == 'categorymembers', times=100, status=403)
     batch.add(f'{name}.jpg')
     result = run_through(batch, proxy, tmp_path)
@@ -133,7 +147,8 @@ def test_a_wiki_refusing_the_checks_before_upload_ends_the_run_without_a_traceba
 
 
 def test_an_upload_answered_with_an_error_without_a_code_is_looked_up_then_sent_again(
-        batch, wiki, proxy, tmp_path, name):
+    batch, wiki, proxy, tmp_path, name
+):
     path = batch.add(f'{name}.jpg')
     fault = proxy.add('string-error', lambda request: request.is_direct_upload)
     result = run_through(batch, proxy, tmp_path)
@@ -145,7 +160,8 @@ def test_an_upload_answered_with_an_error_without_a_code_is_looked_up_then_sent_
 
 
 def test_fifty_files_through_random_faults_from_the_first_request_end_in_one_run(
-        batch, wiki, sandbox, tmp_path, name):
+    batch, wiki, sandbox, tmp_path, name
+):
     """About one request in eight misbehaves, site set-up and login included."""
     paths = {}
     for index in range(50):
@@ -155,23 +171,37 @@ def test_fifty_files_through_random_faults_from_the_first_request_end_in_one_run
     try:
         first = proxy.add('status', status=503, times=1)  # the very first request fails
         chaos = proxy.chaos(1 / 8, seed=CHAOS_SEED, stall=5.0)
-        through = pywikibot_dir_through(proxy, Path(sandbox.pywikibot_dir), tmp_path / 'pwb',
-                                        socket_timeout=3)
+        through = pywikibot_dir_through(
+            proxy, Path(sandbox.pywikibot_dir), tmp_path / 'pwb', socket_timeout=3
+        )
         batch.write()
         result = subprocess.run(
-            [sys.executable, '-m', 'uploadbot', f'-dir:{through}',
-             f'-manifest:{batch.manifest}', f'-template:{batch.template}',
-             f'-report:{batch.report}', f'-chunk-size:{CHUNK}', '-query-timeout:3',
-             '-upload-timeout:4'],
-            capture_output=True, text=True, timeout=1500, cwd=batch.folder)
+            [
+                sys.executable,
+                '-m',
+                'uploadbot',
+                f'-dir:{through}',
+                f'-manifest:{batch.manifest}',
+                f'-template:{batch.template}',
+                f'-report:{batch.report}',
+                f'-chunk-size:{CHUNK}',
+                '-query-timeout:3',
+                '-upload-timeout:4',
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1500,
+            cwd=batch.folder,
+        )
     finally:
         proxy.close()
-    first_upload = next(number for number, request in enumerate(proxy.seen, 1)
-                        if request.action == 'upload')
+    first_upload = next(number for number, request in enumerate(proxy.seen, 1) if request.action == 'upload')
     at_start = [entry for entry in chaos.log if entry[0] < first_upload]
-    print(f'\nfaults injected: {dict(chaos.injected)} + 1 first-request 503; '
-          f'{len(proxy.seen)} requests; {len(at_start)} random faults before the first upload '
-          f'(set-up and login): {at_start}')
+    print(
+        f'\nfaults injected: {dict(chaos.injected)} + 1 first-request 503; '
+        f'{len(proxy.seen)} requests; {len(at_start)} random faults before the first upload '
+        f'(set-up and login): {at_start}'
+    )
     assert first.hit == 1
     assert sum(chaos.injected.values()) >= len(proxy.seen) // 16, 'faults were injected'
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -181,8 +211,7 @@ def test_fifty_files_through_random_faults_from_the_first_request_end_in_one_run
     assert len(outcomes) == 50
     journal = batch.manifest.with_name(batch.manifest.name + '.journal.sqlite')
     with sqlite3.connect(journal) as db:
-        recorded = dict(db.execute('SELECT filename, sha1 FROM rows WHERE state = ?',
-                                   ('uploaded',)))
+        recorded = dict(db.execute('SELECT filename, sha1 FROM rows WHERE state = ?', ('uploaded',)))
     for filename, path in paths.items():
         digest = hashlib.sha1(path.read_bytes()).hexdigest()
         assert [version['sha1'] for version in wiki.file_versions(filename)] == [digest]

@@ -19,11 +19,13 @@ from .files import bmp_bytes, jpeg_bytes, mark, photo_with_exif, png_bytes
 
 HEX = frozenset(b'0123456789abcdef')
 #: Session prefixes across the whole range of ``secrets.token_hex(2)``.
-PREFIXES = [f'{number:04x}' for number in range(0, 2 ** 16, 331)]
+PREFIXES = [f'{number:04x}' for number in range(0, 2**16, 331)]
 #: The seeds tests give, as the ``name`` fixture and Batch.add make them.
-SEEDS = [seed for prefix in PREFIXES
-         for seed in (f'T{prefix} prohibited extension', (f'T{prefix} a.jpg', 0),
-                      (f'T{prefix} b', 'theirs'))]
+SEEDS = [
+    seed
+    for prefix in PREFIXES
+    for seed in (f'T{prefix} prohibited extension', (f'T{prefix} a.jpg', 0), (f'T{prefix} b', 'theirs'))
+]
 
 MAKERS: dict[str, Callable[[object], bytes]] = {
     'jpeg': lambda seed: jpeg_bytes(3000, seed=seed),
@@ -40,8 +42,8 @@ def png_chunks(content: bytes) -> Iterator[tuple[bytes, int, int]]:
     """Each chunk of a PNG: its type, where it starts and where it ends (checksum included)."""
     at = 8
     while at < len(content):
-        length = int.from_bytes(content[at:at + 4], 'big')
-        yield content[at + 4:at + 8], at, at + 12 + length
+        length = int.from_bytes(content[at : at + 4], 'big')
+        yield content[at + 4 : at + 8], at, at + 12 + length
         at += 12 + length
 
 
@@ -49,7 +51,7 @@ def free_span(content: bytes, seed: object) -> range:
     """Where a file may differ in more than hex digits: a PNG's text chunk (its checksum)."""
     for kind, start, end in png_chunks(content) if content.startswith(b'\x89PNG') else ():
         if kind == b'tEXt':
-            assert content[start + 8:end - 4] == b'Comment\x00' + mark(seed).encode()
+            assert content[start + 8 : end - 4] == b'Comment\x00' + mark(seed).encode()
             return range(start, end)
     return range(0)
 
@@ -64,8 +66,11 @@ def test_files_of_two_seeds_differ_only_in_the_marks_hex_digits(kind):
         content = make(seed)
         assert len(content) == len(reference) and content != reference
         assert free_span(content, seed) == free
-        odd = [at for at, (one, other) in enumerate(zip(reference, content))
-               if one != other and not ({one, other} <= HEX) and at not in free]
+        odd = [
+            at
+            for at, (one, other) in enumerate(zip(reference, content))
+            if one != other and not ({one, other} <= HEX) and at not in free
+        ]
         assert odd == [], (kind, seed)
 
 
@@ -80,5 +85,6 @@ def test_batch_files_differ_only_in_hex_digits_whatever_the_session_prefix(tmp_p
     contents = [batch.add(f'T{prefix} photo.jpg').read_bytes() for prefix in PREFIXES]
     for content in contents[1:]:
         assert content != contents[0]
-        assert {byte for one, other in zip(contents[0], content) if one != other
-                for byte in (one, other)} <= HEX
+        assert {
+            byte for one, other in zip(contents[0], content) if one != other for byte in (one, other)
+        } <= HEX

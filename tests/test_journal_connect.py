@@ -6,24 +6,24 @@ import pytest
 
 from uploadbot.errors import InputError
 from uploadbot.journal.connect import (
-    JournalURL,
     OptionFileLogin,
     create_journal_engine,
     find_credentials,
-    is_server_url,
-    parse_journal_url,
     pgpass_user,
     read_option_file,
 )
+from uploadbot.journal.server_url import JournalURL, is_server_url, parse_journal_url
 
 SECRET = 'S3cret-pw'
 
 
 # -- URLs --------------------------------------------------------------------------
 
+
 def test_mysql_url_with_host_port_and_database():
-    assert parse_journal_url('mysql://tools.db.svc.wikimedia.cloud:3307/s51234__journal') == \
-        JournalURL('mysql', 'tools.db.svc.wikimedia.cloud', 3307, 's51234__journal')
+    assert parse_journal_url('mysql://tools.db.svc.wikimedia.cloud:3307/s51234__journal') == JournalURL(
+        'mysql', 'tools.db.svc.wikimedia.cloud', 3307, 's51234__journal'
+    )
 
 
 def test_port_defaults_to_the_servers_own():
@@ -47,19 +47,22 @@ def test_server_urls_are_told_from_file_names():
     assert not is_server_url('C:/journals/batch.sqlite')
 
 
-@pytest.mark.parametrize(('text', 'says'), [
-    ('sqlite://h/db', "'sqlite' is not a journal server kind"),
-    ('mysql://h', 'names no database'),
-    ('mysql://h/a/b', 'names no database'),
-    ('mysql:///db', 'names no host'),
-    ('mysql://h:port/db', 'not a journal URL'),
-    ('mysql://h:70000/db', 'not a journal URL'),
-    ('mysql://h/db?charset=latin1', "unknown parameter 'charset'"),
-    ('mysql://h/db?host=/run', "unknown parameter 'host'"),
-    ('postgresql://h/db?unix_socket=/run', "unknown parameter 'unix_socket'"),
-    ('mysql://h/db?unix_socket=run/mysqld.sock', 'absolute path'),
-    ('mysql://h/db#x', 'no #fragment'),
-])
+@pytest.mark.parametrize(
+    ('text', 'says'),
+    [
+        ('sqlite://h/db', "'sqlite' is not a journal server kind"),
+        ('mysql://h', 'names no database'),
+        ('mysql://h/a/b', 'names no database'),
+        ('mysql:///db', 'names no host'),
+        ('mysql://h:port/db', 'not a journal URL'),
+        ('mysql://h:70000/db', 'not a journal URL'),
+        ('mysql://h/db?charset=latin1', "unknown parameter 'charset'"),
+        ('mysql://h/db?host=/run', "unknown parameter 'host'"),
+        ('postgresql://h/db?unix_socket=/run', "unknown parameter 'unix_socket'"),
+        ('mysql://h/db?unix_socket=run/mysqld.sock', 'absolute path'),
+        ('mysql://h/db#x', 'no #fragment'),
+    ],
+)
 def test_bad_url_is_one_line_naming_the_option(text, says):
     with pytest.raises(InputError) as caught:
         parse_journal_url(text)
@@ -76,6 +79,7 @@ def test_password_in_the_url_is_refused_without_repeating_it():
 
 
 # -- where the credentials are -----------------------------------------------------------
+
 
 def test_given_credentials_file_that_is_missing_names_the_option(tmp_path):
     with pytest.raises(InputError) as caught:
@@ -110,6 +114,7 @@ def test_no_credentials_anywhere_names_the_places_and_the_option(tmp_path):
 
 # -- MySQL option files --------------------------------------------------------------
 
+
 def write(tmp_path, text: str, name: str = 'my.cnf'):
     path = tmp_path / name
     path.write_text(text)
@@ -118,14 +123,15 @@ def write(tmp_path, text: str, name: str = 'my.cnf'):
 
 
 def test_option_file_gives_the_client_sections_user_and_password(tmp_path):
-    path = write(tmp_path, f'[mysqld]\nuser = mysql\n\n[client]\nuser = s51234\n'
-                           f'password = {SECRET}\n')
+    path = write(tmp_path, f'[mysqld]\nuser = mysql\n\n[client]\nuser = s51234\npassword = {SECRET}\n')
     assert read_option_file(path) == OptionFileLogin('s51234', SECRET)
 
 
 def test_option_file_values_may_be_quoted_and_unquoted_ones_end_at_a_comment(tmp_path):
-    path = write(tmp_path, '!includedir /etc/mysql/conf.d/\n[client]\n'
-                           'user = bot # the tool account\npassword = "a#b c"\n')
+    path = write(
+        tmp_path,
+        '!includedir /etc/mysql/conf.d/\n[client]\nuser = bot # the tool account\npassword = "a#b c"\n',
+    )
     assert read_option_file(path) == OptionFileLogin('bot', 'a#b c')
 
 
@@ -133,12 +139,15 @@ def test_option_file_login_repr_hides_the_password():
     assert SECRET not in repr(OptionFileLogin('bot', SECRET))
 
 
-@pytest.mark.parametrize(('text', 'says'), [
-    ('[mysql]\nuser = bot\n', 'has no [client] section'),
-    ('[client]\nuser = bot\n', 'has no password in its [client] section'),
-    (f'[client]\npassword = {SECRET}\n', 'has no user in its [client] section'),
-    (f'password = {SECRET}\n[client]\n', 'is not a MySQL option file (line 1'),
-])
+@pytest.mark.parametrize(
+    ('text', 'says'),
+    [
+        ('[mysql]\nuser = bot\n', 'has no [client] section'),
+        ('[client]\nuser = bot\n', 'has no password in its [client] section'),
+        (f'[client]\npassword = {SECRET}\n', 'has no user in its [client] section'),
+        (f'password = {SECRET}\n[client]\n', 'is not a MySQL option file (line 1'),
+    ],
+)
 def test_bad_option_file_is_one_line_without_its_contents(tmp_path, text, says):
     with pytest.raises(InputError) as caught:
         read_option_file(write(tmp_path, text))
@@ -150,15 +159,18 @@ def test_bad_option_file_is_one_line_without_its_contents(tmp_path, text, says):
 def test_engine_url_of_a_mysql_journal_holds_no_password(tmp_path):
     path = write(tmp_path, f'[client]\nuser = bot\npassword = {SECRET}\n')
     engine = create_journal_engine('mysql://h/db', path)
-    assert engine.url.render_as_string(hide_password=False) == \
-        'mysql+pymysql://bot@h:3306/db?charset=utf8mb4'
+    assert engine.url.render_as_string(hide_password=False) == 'mysql+pymysql://bot@h:3306/db?charset=utf8mb4'
 
 
 # -- pgpass ------------------------------------------------------------------------------
 
+
 def test_pgpass_user_from_the_first_matching_line_with_wildcards(tmp_path):
-    path = write(tmp_path, '# comment\nother:5432:db:nobody:x\n'
-                           f'*:5432:db:journal_bot:{SECRET}\n*:*:*:later:y\n', 'pgpass')
+    path = write(
+        tmp_path,
+        f'# comment\nother:5432:db:nobody:x\n*:5432:db:journal_bot:{SECRET}\n*:*:*:later:y\n',
+        'pgpass',
+    )
     assert pgpass_user(path, parse_journal_url('postgresql://db.example/db')) == 'journal_bot'
 
 
@@ -178,8 +190,9 @@ def test_pgpass_without_a_line_for_the_urls_user_is_refused(tmp_path):
     path = write(tmp_path, f'*:*:*:bot:{SECRET}\n', 'pgpass')
     with pytest.raises(InputError) as caught:
         pgpass_user(path, parse_journal_url('postgresql://other@h/db'))
-    assert str(caught.value) == (f'-journal-cnf: {path} has no line for other@h:5432/db '
-                                 '(host:port:database:username:password)')
+    assert str(caught.value) == (
+        f'-journal-cnf: {path} has no line for other@h:5432/db (host:port:database:username:password)'
+    )
 
 
 def test_pgpass_others_may_read_is_refused_as_libpq_would_ignore_it(tmp_path):

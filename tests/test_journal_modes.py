@@ -26,22 +26,26 @@ sshfs#me@host: /mnt/remote fuse.sshfs rw,nosuid,nodev 0 0
 """
 
 
-@pytest.mark.parametrize('path, fstype', [
-    ('/data/project/mytool/batch.csv.journal.sqlite', 'nfs4'),
-    ('/home/me/.uploadbot.journal.sqlite', 'nfs4'),
-    ('/tmp/batch.csv.journal.sqlite', 'tmpfs'),
-    ('/srv/batch.csv.journal.sqlite', 'ext4'),
-    ('/mnt/my share/j.sqlite', 'cifs'),
-    ('/mnt/remote/j.sqlite', 'fuse.sshfs'),
-    ('/data/project/local/j.sqlite', 'ext4'),
-    ('/data/projectx/j.sqlite', 'ext4'),
-])
+@pytest.mark.parametrize(
+    'path, fstype',
+    [
+        ('/data/project/mytool/batch.csv.journal.sqlite', 'nfs4'),
+        ('/home/me/.uploadbot.journal.sqlite', 'nfs4'),
+        ('/tmp/batch.csv.journal.sqlite', 'tmpfs'),
+        ('/srv/batch.csv.journal.sqlite', 'ext4'),
+        ('/mnt/my share/j.sqlite', 'cifs'),
+        ('/mnt/remote/j.sqlite', 'fuse.sshfs'),
+        ('/data/project/local/j.sqlite', 'ext4'),
+        ('/data/projectx/j.sqlite', 'ext4'),
+    ],
+)
 def test_the_mount_under_a_path_is_the_longest_mount_point_containing_it(path, fstype):
     assert mount_of(path, TOOLFORGE).fstype == fstype
 
 
-@pytest.mark.parametrize('fstype', ['nfs', 'nfs4', 'cifs', 'smb3', 'fuse', 'fuse.sshfs',
-                                    'fuseblk', 'ceph', 'glusterfs', '9p'])
+@pytest.mark.parametrize(
+    'fstype', ['nfs', 'nfs4', 'cifs', 'smb3', 'fuse', 'fuse.sshfs', 'fuseblk', 'ceph', 'glusterfs', '9p']
+)
 def test_network_and_fuse_filesystems_count_as_networked(fstype):
     assert Mount('x', '/x', fstype).networked
 
@@ -91,13 +95,17 @@ def test_the_journal_of_this_machines_temp_folder_is_found_in_proc_mounts(tmp_pa
 def test_a_journal_written_before_refusals_were_kept_gains_the_column(tmp_path):
     path = tmp_path / 'old.sqlite'
     with sqlite3.connect(path) as db:
-        db.execute('CREATE TABLE rows (source TEXT NOT NULL, filename TEXT NOT NULL, '
-                   'row INTEGER, state TEXT NOT NULL, size INTEGER, mtime_ns INTEGER, '
-                   'sha1 TEXT, filekey TEXT, offset INTEGER, title TEXT, warnings TEXT, '
-                   'message TEXT, url TEXT, attempts INTEGER, last_error TEXT, created REAL, '
-                   'updated REAL, PRIMARY KEY (source, filename))')
-        db.execute("INSERT INTO rows VALUES ('a.jpg', 'A.jpg', 2, 'failed', 1, 1, '', '', 0, "
-                   "'', '', 'x', '', 1, 'x', 1.0, 1.0)")
+        db.execute(
+            'CREATE TABLE rows (source TEXT NOT NULL, filename TEXT NOT NULL, '
+            'row INTEGER, state TEXT NOT NULL, size INTEGER, mtime_ns INTEGER, '
+            'sha1 TEXT, filekey TEXT, offset INTEGER, title TEXT, warnings TEXT, '
+            'message TEXT, url TEXT, attempts INTEGER, last_error TEXT, created REAL, '
+            'updated REAL, PRIMARY KEY (source, filename))'
+        )
+        db.execute(
+            "INSERT INTO rows VALUES ('a.jpg', 'A.jpg', 2, 'failed', 1, 1, '', '', 0, "
+            "'', '', 'x', '', 1, 'x', 1.0, 1.0)"
+        )
     with SQLiteJournal(path) as journal:
         record = journal.get('a.jpg', 'A.jpg')
         assert (record.state, record.refused_for) == ('failed', '')
@@ -141,14 +149,15 @@ def test_on_a_real_fuse_mount_the_journal_finds_it_and_uses_the_rollback_journal
         journal.save(Record('a.jpg', 'A.jpg', row=2, state='stashing', offset=4096))
     with SQLiteJournal(path) as again:
         assert again.get('a.jpg', 'A.jpg').offset == 4096
-    assert sorted(entry.name for entry in fuse_folder.iterdir()) == \
-        ['batch.csv.journal.sqlite', 'batch.csv.journal.sqlite-journal']
+    assert sorted(entry.name for entry in fuse_folder.iterdir()) == [
+        'batch.csv.journal.sqlite',
+        'batch.csv.journal.sqlite-journal',
+    ]
 
 
 @pytest.mark.wiki
 @pytest.mark.mount
-def test_a_batch_with_its_journal_on_a_fuse_mount_uploads_and_resumes_there(
-        batch, wiki, name, fuse_folder):
+def test_a_batch_with_its_journal_on_a_fuse_mount_uploads_and_resumes_there(batch, wiki, name, fuse_folder):
     journal_path = fuse_folder / 'batch.journal.sqlite'
     path = batch.add(f'{name}.jpg')
     batch.run(f'-journal:{journal_path}', check=True)
@@ -163,5 +172,4 @@ def test_a_batch_with_its_journal_on_a_fuse_mount_uploads_and_resumes_there(
     finally:
         db.close()
     assert not (fuse_folder / 'batch.journal.sqlite-wal').exists()
-    assert wiki.file_info(f'{name}.jpg')['sha1'] == \
-        hashlib.sha1(path.read_bytes()).hexdigest()
+    assert wiki.file_info(f'{name}.jpg')['sha1'] == hashlib.sha1(path.read_bytes()).hexdigest()

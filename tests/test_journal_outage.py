@@ -19,9 +19,13 @@ ENGINE = sqlalchemy.create_engine('mysql+pymysql://uploadbot@tools.db.example:33
 
 
 def refused_connection() -> OperationalError:
-    return OperationalError('SELECT 1', {}, Exception(
-        2003, "Can't connect to MySQL server on 'tools.db.example' ([Errno 111] "
-              "Connection refused)"))
+    return OperationalError(
+        'SELECT 1',
+        {},
+        Exception(
+            2003, "Can't connect to MySQL server on 'tools.db.example' ([Errno 111] Connection refused)"
+        ),
+    )
 
 
 class FakeTime:
@@ -57,8 +61,7 @@ def said(monkeypatch) -> list[str]:
 
 
 def outage(fake_time: FakeTime, lease: float = 120.0) -> Outage:
-    return Outage(ENGINE, lease, clock=fake_time.clock, wall=fake_time.wall,
-                  sleep=fake_time.sleep)
+    return Outage(ENGINE, lease, clock=fake_time.clock, wall=fake_time.wall, sleep=fake_time.sleep)
 
 
 class Server:
@@ -78,6 +81,7 @@ class Server:
 
 # -- the budget ------------------------------------------------------------------
 
+
 def test_the_budget_is_a_few_minutes():
     assert 120 <= OUTAGE_SECONDS <= 600
 
@@ -88,8 +92,9 @@ def test_a_server_back_within_the_budget_is_waited_for(fake_time, said):
     assert 8.0 <= fake_time.now <= 8.0 + LONGEST_WAIT + 0.2
     assert server.attempts > 2
     assert len(said) == 2
-    assert said[0].startswith("cannot reach the journal database 's5__journal' at "
-                              "tools.db.example:3306 as user 'uploadbot'")
+    assert said[0].startswith(
+        "cannot reach the journal database 's5__journal' at tools.db.example:3306 as user 'uploadbot'"
+    )
     assert said[0].endswith(f'waiting up to {OUTAGE_SECONDS:.0f} s for it to come back')
     assert said[1].startswith('the journal database answers again, after ')
 
@@ -100,9 +105,11 @@ def test_a_server_away_past_the_budget_stops_the_run_with_one_line_naming_it(fak
         outage(fake_time).call(server)
     message = str(caught.value)
     assert '\n' not in message
-    assert message.startswith(f'gave up after waiting {OUTAGE_SECONDS:.0f} s for the journal '
-                              "database 's5__journal' at tools.db.example:3306 as user "
-                              "'uploadbot'")
+    assert message.startswith(
+        f'gave up after waiting {OUTAGE_SECONDS:.0f} s for the journal '
+        "database 's5__journal' at tools.db.example:3306 as user "
+        "'uploadbot'"
+    )
     assert message.endswith('Connection refused) (error 2003)')
     assert fake_time.now == OUTAGE_SECONDS  # the last wait ends when the budget does
     assert max(fake_time.slept) <= LONGEST_WAIT
@@ -144,6 +151,7 @@ def test_a_statement_the_server_refuses_stops_the_run_at_once(fake_time, said):
 
 
 # -- leases through an outage --------------------------------------------------------
+
 
 def test_leases_that_ran_out_during_an_outage_are_kept_for_one_lease_after_it(fake_time, said):
     journal_outage = outage(fake_time, lease=120.0)

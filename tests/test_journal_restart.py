@@ -58,20 +58,23 @@ def lease_until(server, batch_name: str) -> float:
     engine = create_journal_engine(server.url(), server.credentials)
     try:
         with engine.connect() as connection:
-            return connection.execute(sqlalchemy.select(rows.c.lease_until)
-                                      .where(rows.c.batch == batch_name)).scalar_one()
+            return connection.execute(
+                sqlalchemy.select(rows.c.lease_until).where(rows.c.batch == batch_name)
+            ).scalar_one()
     finally:
         engine.dispose()
 
 
 # -- one journal, no wiki ----------------------------------------------------------
 
+
 def test_a_save_waits_for_the_server_to_come_back_and_then_lands(journal, server):
     record = journal.get('2.jpg', 'File 2.jpg')
     saved: list = []
     with server_down(server):
-        saving = threading.Thread(target=lambda: saved.append(
-            journal.save(replace(record, state=State.STASHING, offset=65536))))
+        saving = threading.Thread(
+            target=lambda: saved.append(journal.save(replace(record, state=State.STASHING, offset=65536)))
+        )
         saving.start()
         assert wait_until(lambda: outage_began(journal), 30, step=0.05)
         time.sleep(1)  # the save is still waiting, server down:
@@ -82,8 +85,7 @@ def test_a_save_waits_for_the_server_to_come_back_and_then_lands(journal, server
     assert (stored.state, stored.offset) == (State.STASHING, 65536)
 
 
-def test_a_server_away_past_the_budget_stops_the_journal_with_one_line(journal, server,
-                                                                      monkeypatch):
+def test_a_server_away_past_the_budget_stops_the_journal_with_one_line(journal, server, monkeypatch):
     warned: list[str] = []
     monkeypatch.setattr('uploadbot.journal.outage.pywikibot.warning', warned.append)
     journal.outage.budget = 2.0  # the test's knob: an operator has no option for it
@@ -96,13 +98,15 @@ def test_a_server_away_past_the_budget_stops_the_journal_with_one_line(journal, 
         journal.close()  # gives nothing back and says nothing more: the run said it
     message = str(caught.value)
     assert '\n' not in message and 2.0 <= waited < 30
-    assert message.startswith(f"gave up after waiting 2 s for the journal database "
-                              f"'{server.database}' at 127.0.0.1:{server.port}")
+    assert message.startswith(
+        f"gave up after waiting 2 s for the journal database '{server.database}' at 127.0.0.1:{server.port}"
+    )
     assert said == len(warned) == 1 and warned[0].startswith('cannot reach the journal')
 
 
 def test_the_heartbeat_outlives_an_outage_and_renews_the_leases_once_the_server_is_back(
-        server, tmp_path, request):
+    server, tmp_path, request
+):
     batch_name = f'{request.node.name}-{time.time()}'
     engine = create_journal_engine(server.url(), server.credentials)
     with ServerJournal(engine, batch_name, tmp_path, lease=2.0) as journal:
@@ -112,19 +116,22 @@ def test_the_heartbeat_outlives_an_outage_and_renews_the_leases_once_the_server_
             assert wait_until(lambda: outage_began(journal), 30, step=0.05)  # a beat missed
             time.sleep(2.5)  # the lease runs out meanwhile
         assert wait_until(lambda: lease_until(server, batch_name) > time.time(), 30)
-        assert journal._heartbeat.is_alive()
+        assert journal.heartbeat.thread.is_alive()
 
 
-def test_a_run_back_from_an_outage_leaves_alone_rows_whose_lease_ran_out_during_it(
-        server, tmp_path, request):
+def test_a_run_back_from_an_outage_leaves_alone_rows_whose_lease_ran_out_during_it(server, tmp_path, request):
     """Their runs could not renew them while the server was away."""
     batch_name = f'{request.node.name}-{time.time()}'
     lease = 4.0
-    holder, other = (ServerJournal(create_journal_engine(server.url(), server.credentials),
-                                   batch_name, tmp_path, lease=lease) for _ in range(2))
+    holder, other = (
+        ServerJournal(
+            create_journal_engine(server.url(), server.credentials), batch_name, tmp_path, lease=lease
+        )
+        for _ in range(2)
+    )
     holder.enlist(items(tmp_path, 1))
     holder.claim(1)
-    holder._stop.set()  # its heartbeat, waiting out the outage, has not beaten again yet
+    holder.heartbeat.stopping.set()  # its heartbeat, waiting out the outage, has not beaten again yet
     waiting = threading.Thread(target=other.open_rows)
     with server_down(server):
         waiting.start()
@@ -140,19 +147,40 @@ def test_a_run_back_from_an_outage_leaves_alone_rows_whose_lease_ran_out_during_
 
 # -- whole runs on the wiki ------------------------------------------------------------
 
+
 def run_command(batch, server, report: Path, *extra: str, budget: float | None = None):
     """``python -m uploadbot`` on the shared batch (named after the test: the session's
     servers hold every test's batches); with ``budget``, the outage budget patched in
     that process only (no option sets it)."""
-    start = ['-m', 'uploadbot'] if budget is None else [
-        '-c', f'import uploadbot.journal.outage as o; o.OUTAGE_SECONDS = {budget}; '
-              'from uploadbot.cli import run; run()']
+    start = (
+        ['-m', 'uploadbot']
+        if budget is None
+        else [
+            '-c',
+            f'import uploadbot.journal.outage as o; o.OUTAGE_SECONDS = {budget}; '
+            'from uploadbot.cli import run; run()',
+        ]
+    )
     return subprocess.Popen(
-        [sys.executable, *start, f'-dir:{batch.sandbox.pywikibot_dir}',
-         f'-template:{batch.template}', f'-journal:{server.url()}',
-         f'-journal-cnf:{server.credentials}', f'-report:{report}', f'-lease:{LEASE}s',
-         f'-batch:{batch_of(batch)}', '-chunk-size:64Ki', '-workers:2', *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=batch.folder)
+        [
+            sys.executable,
+            *start,
+            f'-dir:{batch.sandbox.pywikibot_dir}',
+            f'-template:{batch.template}',
+            f'-journal:{server.url()}',
+            f'-journal-cnf:{server.credentials}',
+            f'-report:{report}',
+            f'-lease:{LEASE}s',
+            f'-batch:{batch_of(batch)}',
+            '-chunk-size:64Ki',
+            '-workers:2',
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=batch.folder,
+    )
 
 
 def batch_of(batch) -> str:
@@ -161,9 +189,12 @@ def batch_of(batch) -> str:
 
 def add_files(batch, name: str, count: int) -> dict[str, Path]:
     """Small files, and every tenth one sent in three chunks."""
-    return {f'{name} {number:03d}.jpg': batch.add(f'{name} {number:03d}.jpg', seed=number,
-                                                  size=150_000 if number % 10 == 0 else 2500)
-            for number in range(count)}
+    return {
+        f'{name} {number:03d}.jpg': batch.add(
+            f'{name} {number:03d}.jpg', seed=number, size=150_000 if number % 10 == 0 else 2500
+        )
+        for number in range(count)
+    }
 
 
 def uploaded(server, batch_name: str) -> int:
@@ -178,15 +209,14 @@ def assert_each_file_once_on_the_wiki(wiki, files: dict[str, Path]) -> None:
 
 
 @pytest.mark.wiki
-def test_two_runs_wait_out_a_server_restart_and_finish_the_batch(batch, wiki, name, server,
-                                                                 tmp_path):
+def test_two_runs_wait_out_a_server_restart_and_finish_the_batch(batch, wiki, name, server, tmp_path):
     files = add_files(batch, name, 60)
     manifest = batch.write()
-    runs = [run_command(batch, server, tmp_path / f'report{n}.csv', f'-manifest:{manifest}')
-            for n in range(2)]
+    runs = [
+        run_command(batch, server, tmp_path / f'report{n}.csv', f'-manifest:{manifest}') for n in range(2)
+    ]
     try:
-        assert wait_until(lambda: uploaded(server, batch_of(batch)) >= 15, 300), \
-            'the runs uploaded nothing'
+        assert wait_until(lambda: uploaded(server, batch_of(batch)) >= 15, 300), 'the runs uploaded nothing'
         with server_down(server):
             assert [run.poll() for run in runs] == [None, None]  # mid-batch, both at work
             time.sleep(DOWN)
@@ -205,15 +235,14 @@ def test_two_runs_wait_out_a_server_restart_and_finish_the_batch(batch, wiki, na
 
 
 @pytest.mark.wiki
-def test_a_run_whose_server_stays_away_past_the_budget_stops_with_one_line(batch, wiki, name,
-                                                                          server, tmp_path):
+def test_a_run_whose_server_stays_away_past_the_budget_stops_with_one_line(
+    batch, wiki, name, server, tmp_path
+):
     files = add_files(batch, name, 30)
     manifest = batch.write()
-    run = run_command(batch, server, tmp_path / 'report.csv', f'-manifest:{manifest}',
-                      budget=3)
+    run = run_command(batch, server, tmp_path / 'report.csv', f'-manifest:{manifest}', budget=3)
     try:
-        assert wait_until(lambda: uploaded(server, batch_of(batch)) >= 5, 300), \
-            'the run uploaded nothing'
+        assert wait_until(lambda: uploaded(server, batch_of(batch)) >= 5, 300), 'the run uploaded nothing'
         with server_down(server):
             output = run.communicate(timeout=120)[0]
     finally:

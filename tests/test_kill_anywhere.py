@@ -43,8 +43,7 @@ def last_write(batch) -> tuple[float, str]:
     try:
         db = sqlite3.connect(f'file:{path}?mode=ro', uri=True, timeout=10)
         try:
-            row = db.execute('SELECT updated, state FROM rows ORDER BY updated DESC '
-                             'LIMIT 1').fetchone()
+            row = db.execute('SELECT updated, state FROM rows ORDER BY updated DESC LIMIT 1').fetchone()
         finally:
             db.close()
     except sqlite3.OperationalError:
@@ -56,14 +55,17 @@ def last_write(batch) -> tuple[float, str]:
 def slow_lookups(sandbox, tmp_path):
     """A pywikibot directory through a proxy that holds SHA1 lookups for a second."""
     proxy = FaultProxy(sandbox.port)
-    proxy.add('delay', lambda request: request.action == 'query'
-              and request.param('list') == 'allimages', times=10_000, delay=1.0)
+    proxy.add(
+        'delay',
+        lambda request: request.action == 'query' and request.param('list') == 'allimages',
+        times=10_000,
+        delay=1.0,
+    )
     yield str(pywikibot_dir_through(proxy, Path(sandbox.pywikibot_dir), tmp_path / 'pwb'))
     proxy.close()
 
 
-def test_twenty_kills_anywhere_leave_every_file_on_the_wiki_exactly_once(
-        batch, wiki, name, slow_lookups):
+def test_twenty_kills_anywhere_leave_every_file_on_the_wiki_exactly_once(batch, wiki, name, slow_lookups):
     rng = random.Random(SEED)
     paths = {}
     for index in range(42):
@@ -84,8 +86,13 @@ def test_twenty_kills_anywhere_leave_every_file_on_the_wiki_exactly_once(
             bot.wait()
         after, state = last_write(batch)
         # What the killed run was doing: the last state it wrote, or nothing yet.
-        killed_in.append('finished before the kill' if finished else
-                         f'after writing {state}' if after > before else 'start-up')
+        killed_in.append(
+            'finished before the kill'
+            if finished
+            else f'after writing {state}'
+            if after > before
+            else 'start-up'
+        )
     print(f'\nwhere the {KILLS} kills landed: {killed_in}')
     final = batch.run(f'-chunk-size:{CHUNK}', timeout=900)
     assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-3000:]
@@ -94,8 +101,10 @@ def test_twenty_kills_anywhere_leave_every_file_on_the_wiki_exactly_once(
     assert {row['outcome'] for row in report.values()} == {'uploaded'}
     path = batch.manifest.with_name(batch.manifest.name + '.journal.sqlite')
     with sqlite3.connect(path) as db:
-        journal = {filename: (state, digest) for filename, state, digest in
-                   db.execute('SELECT filename, state, sha1 FROM rows')}
+        journal = {
+            filename: (state, digest)
+            for filename, state, digest in db.execute('SELECT filename, state, sha1 FROM rows')
+        }
     for filename, source in paths.items():
         digest = hashlib.sha1(source.read_bytes()).hexdigest()
         versions = wiki.file_versions(filename)

@@ -50,8 +50,8 @@ $wgFileBackends[] = [
 ];
 """
 
-SIZE = 4 * 1024 ** 3 + 1024 ** 2 + 7    # over 4 GiB, not a whole number of chunks
-DISK_NEEDED = 14 * 1024 ** 3             # the stash's chunks, the assembled file, the published one
+SIZE = 4 * 1024**3 + 1024**2 + 7  # over 4 GiB, not a whole number of chunks
+DISK_NEEDED = 14 * 1024**3  # the stash's chunks, the assembled file, the published one
 
 
 @pytest.fixture(scope='module')
@@ -60,7 +60,7 @@ def large_wiki(tmp_path_factory):
     directory = tmp_path_factory.mktemp('large')
     free = shutil.disk_usage(directory).free
     if free < DISK_NEEDED:
-        short = f'needs {DISK_NEEDED / 2 ** 30:.0f} GiB of free disk, has {free / 2 ** 30:.1f}'
+        short = f'needs {DISK_NEEDED / 2**30:.0f} GiB of free disk, has {free / 2**30:.1f}'
         if os.environ.get('CI'):  # CI must run it: a skip there would pass unseen
             pytest.fail(short)
         pytest.skip(short)
@@ -110,9 +110,19 @@ def run_bot(batch: Batch, wiki) -> tuple[int, int, str]:
     out_path, err_path = batch.folder / 'out.txt', batch.folder / 'err.txt'
     with open(out_path, 'w') as out, open(err_path, 'w') as err:
         process = subprocess.Popen(
-            [sys.executable, '-m', 'uploadbot', f'-dir:{wiki.pywikibot_dir}',
-             f'-manifest:{batch.manifest}', f'-template:{batch.template}',
-             f'-report:{batch.report}'], stdout=out, stderr=err, cwd=batch.folder)
+            [
+                sys.executable,
+                '-m',
+                'uploadbot',
+                f'-dir:{wiki.pywikibot_dir}',
+                f'-manifest:{batch.manifest}',
+                f'-template:{batch.template}',
+                f'-report:{batch.report}',
+            ],
+            stdout=out,
+            stderr=err,
+            cwd=batch.folder,
+        )
         _, status, usage = os.wait4(process.pid, 0)  # this child's peak RSS, from the kernel
     output = out_path.read_text() + err_path.read_text()
     return os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024, output
@@ -123,7 +133,7 @@ def test_a_file_over_4_gib_goes_up_in_chunks_with_flat_memory(tmp_path, large_wi
     (tmp_path / 'small').mkdir()
     small = Batch(tmp_path / 'small', large_wiki)
     small.add(f'{name} small.jpg', content=jpeg_bytes(3000, seed=(name, 'small')))
-    os.truncate(small.folder / f'1-{name} small.jpg', 10 * 2 ** 20)
+    os.truncate(small.folder / f'1-{name} small.jpg', 10 * 2**20)
     small.write()
     code, baseline_rss, output = run_bot(small, large_wiki)
     assert code == 0, output
@@ -131,7 +141,7 @@ def test_a_file_over_4_gib_goes_up_in_chunks_with_flat_memory(tmp_path, large_wi
     (tmp_path / 'large').mkdir()
     batch = Batch(tmp_path / 'large', large_wiki)
     source = batch.add(f'{name}.jpg', content=jpeg_bytes(3000, seed=name))
-    os.truncate(source, SIZE)                       # sparse: the rest reads as zeros
+    os.truncate(source, SIZE)  # sparse: the rest reads as zeros
     batch.write()
     wiki_folder = Path(large_wiki.pywikibot_dir).parent
     watcher = PeakDisk(wiki_folder)
@@ -143,10 +153,12 @@ def test_a_file_over_4_gib_goes_up_in_chunks_with_flat_memory(tmp_path, large_wi
     watcher.join()
     assert code == 0, output
     row = batch.outcomes()[f'{name}.jpg']
-    print(f'\n{SIZE} bytes in {row["chunks"]} chunks: {elapsed:.0f} s, '
-          f'{SIZE / elapsed / 2 ** 20:.1f} MiB/s; bot peak RSS {peak_rss / 2 ** 20:.0f} MiB '
-          f'(10 MiB file: {baseline_rss / 2 ** 20:.0f} MiB); wiki disk peak '
-          f'{watcher.peak / 2 ** 30:.1f} GiB, after {disk_used(wiki_folder) / 2 ** 30:.1f} GiB')
+    print(
+        f'\n{SIZE} bytes in {row["chunks"]} chunks: {elapsed:.0f} s, '
+        f'{SIZE / elapsed / 2**20:.1f} MiB/s; bot peak RSS {peak_rss / 2**20:.0f} MiB '
+        f'(10 MiB file: {baseline_rss / 2**20:.0f} MiB); wiki disk peak '
+        f'{watcher.peak / 2**30:.1f} GiB, after {disk_used(wiki_folder) / 2**30:.1f} GiB'
+    )
     assert row['outcome'] == 'uploaded', output
     info = WikiAPI(large_wiki.api_url).file_info(f'{name}.jpg')
     assert info['size'] == SIZE

@@ -13,12 +13,27 @@ PACKAGE = ROOT / 'uploadbot'
 #: Each top-level part of the package and its layer: a part may import only
 #: parts of lower layers (and its own subpackage).
 RANK = {
-    'errors': 0, 'option_table': 0, 'state': 1, 'names': 1, 'policy': 2, 'mediainfo_types': 2,
-    'item': 3, 'decision': 3,
-    'api': 4, 'journal': 4, 'describe': 4,
-    'batch': 5, 'upload': 5,
+    'errors': 0,
+    'option_table': 0,
+    'state': 1,
+    'names': 1,
+    'policy': 2,
+    'mediainfo_types': 2,
+    'item': 3,
+    'decision': 3,
+    'api': 4,
+    'journal': 4,
+    'describe': 4,
+    'batch': 5,
+    'upload': 5,
     'run': 6,
-    'options': 7, 'command': 8, 'cli': 9, '__main__': 10, 'pwb_script': 11, 'sandbox': 10,
+    'options': 7,
+    'command': 8,
+    'from_options': 8,
+    'cli': 9,
+    '__main__': 10,
+    'pwb_script': 11,
+    'sandbox': 10,
 }
 
 
@@ -34,7 +49,7 @@ def imported_parts(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = list(here[:len(here) - node.level + 1])
+                base = list(here[: len(here) - node.level + 1])
                 module = base + (node.module.split('.') if node.module else [])
             else:
                 module = (node.module or '').split('.')
@@ -49,8 +64,9 @@ def imported_parts(path: Path) -> set[str]:
     return found
 
 
-MODULES = sorted(path for path in PACKAGE.rglob('*.py') if path.name != '__init__.py'
-                 or path.parent != PACKAGE)
+MODULES = sorted(
+    path for path in PACKAGE.rglob('*.py') if path.name != '__init__.py' or path.parent != PACKAGE
+)
 
 
 def test_every_part_of_the_package_has_a_layer():
@@ -66,8 +82,7 @@ def test_a_module_imports_only_from_lower_layers(path):
 
 
 def test_the_pwb_script_in_scripts_is_the_packages_own():
-    assert (ROOT / 'scripts' / 'uploadbot.py').read_bytes() == \
-        (PACKAGE / 'pwb_script.py').read_bytes()
+    assert (ROOT / 'scripts' / 'uploadbot.py').read_bytes() == (PACKAGE / 'pwb_script.py').read_bytes()
 
 
 #: Libraries that speak HTTP: only the wire (``api/``) and the sandbox may import them.
@@ -89,8 +104,7 @@ def http_libraries(path: Path) -> set[str]:
     return {name for name in imported_modules(path) if name.split('.')[0] in HTTP_LIBRARIES}
 
 
-@pytest.mark.parametrize('path', sorted((PACKAGE / 'upload').glob('*.py')),
-                         ids=lambda path: path.name)
+@pytest.mark.parametrize('path', sorted((PACKAGE / 'upload').glob('*.py')), ids=lambda path: path.name)
 def test_no_module_of_the_upload_layer_imports_an_http_library(path):
     assert http_libraries(path) == set()
 
@@ -102,8 +116,11 @@ def test_the_scripted_transfer_of_the_tests_imports_no_http_code():
 
 
 def test_the_upload_layer_holds_the_wires_answers_not_its_http_module():
-    importers = [path.name for path in (PACKAGE / 'upload').glob('*.py')
-                 if 'uploadbot.api.transfer' in imported_modules(path)]
+    importers = [
+        path.name
+        for path in (PACKAGE / 'upload').glob('*.py')
+        if 'uploadbot.api.transfer' in imported_modules(path)
+    ]
     assert importers == []
 
 

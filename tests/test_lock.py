@@ -23,14 +23,14 @@ SECRET = 'hunter2-bot-password-6f1c'
 
 #: Takes the lock on the journal given as argv[1], says so, and waits to be killed.
 #: It carries a secret in its arguments and its environment, as a bot run would.
-HOLDER = textwrap.dedent('''
+HOLDER = textwrap.dedent("""
     import sys, time
     from uploadbot.run.lock import RunLock
     lock = RunLock(sys.argv[1])
     lock.acquire()
     print('locked', flush=True)
     time.sleep(120)
-''')
+""")
 
 
 @pytest.fixture
@@ -44,7 +44,12 @@ def holder(journal):
     env = {**os.environ, 'UPLOADBOT_TEST_SECRET': SECRET}
     process = subprocess.Popen(
         [sys.executable, '-c', HOLDER, str(journal), f'-password:{SECRET}'],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = process.stdout.readline()
         if line.strip() != 'locked':
@@ -83,7 +88,7 @@ def test_acquire_writes_pid_host_and_start_time(journal):
         assert lock.took_over is None
         assert lock.takeover_message() is None
     assert not lock.held
-    assert lock.path.read_text() == ''          # a clean end leaves nothing to take over
+    assert lock.path.read_text() == ''  # a clean end leaves nothing to take over
 
 
 def test_a_second_lock_in_the_same_process_is_refused(journal):
@@ -150,9 +155,9 @@ def test_release_lets_the_next_run_in(journal):
     with pytest.raises(AlreadyRunning):
         RunLock(journal).acquire()
     first.release()
-    first.release()                             # a second release is harmless
+    first.release()  # a second release is harmless
     with RunLock(journal) as second:
-        assert second.took_over is None         # released cleanly: nothing to take over
+        assert second.took_over is None  # released cleanly: nothing to take over
     # and the same object can lock again
     first.acquire()
     first.release()
@@ -161,7 +166,7 @@ def test_release_lets_the_next_run_in(journal):
 def test_released_by_another_process_lets_this_one_in(journal, holder):
     with pytest.raises(AlreadyRunning):
         RunLock(journal).acquire()
-    holder.terminate()                          # SIGTERM: no clean-up runs, the kernel drops the lock
+    holder.terminate()  # SIGTERM: no clean-up runs, the kernel drops the lock
     holder.wait(timeout=30)
     with RunLock(journal) as lock:
         assert lock.held
@@ -203,22 +208,20 @@ def _hold_with_details(path: Path, details: dict) -> int:
 
 def test_a_lock_left_by_a_dead_process_of_this_host_is_stale(journal):
     """The safety net: the flock is still taken, but its recorded owner is gone."""
-    details = {'pid': _dead_pid(), 'host': socket.gethostname(),
-               'started': '2020-01-01T00:00:00+00:00'}
+    details = {'pid': _dead_pid(), 'host': socket.gethostname(), 'started': '2020-01-01T00:00:00+00:00'}
     fd = _hold_with_details(lock_path(journal), details)
     try:
         with RunLock(journal) as lock:
             assert lock.took_over == details
             assert json.loads(lock.path.read_text())['pid'] == os.getpid()
-            with pytest.raises(AlreadyRunning):     # and the new lock is a real one
+            with pytest.raises(AlreadyRunning):  # and the new lock is a real one
                 RunLock(journal).acquire()
     finally:
         os.close(fd)
 
 
 def test_a_lock_recorded_on_another_host_is_never_broken(journal):
-    details = {'pid': _dead_pid(), 'host': 'some-other-host.example',
-               'started': '2020-01-01T00:00:00+00:00'}
+    details = {'pid': _dead_pid(), 'host': 'some-other-host.example', 'started': '2020-01-01T00:00:00+00:00'}
     fd = _hold_with_details(lock_path(journal), details)
     try:
         with pytest.raises(AlreadyRunning) as caught:

@@ -19,13 +19,11 @@ class FakeQueries:
     def query(self, **params):
         self.queries += 1
         titles = params['titles'].split('|')
-        return {'pages': [{'title': t, **({} if t in self.existing else {'missing': True})}
-                          for t in titles]}
+        return {'pages': [{'title': t, **({} if t in self.existing else {'missing': True})} for t in titles]}
 
 
 def test_numbered_names_start_at_two():
-    assert lookup.numbered_names('Foo.jpg', count=3) == ['Foo (2).jpg', 'Foo (3).jpg',
-                                                         'Foo (4).jpg']
+    assert lookup.numbered_names('Foo.jpg', count=3) == ['Foo (2).jpg', 'Foo (3).jpg', 'Foo (4).jpg']
 
 
 def test_a_numbered_name_goes_on_from_its_number():
@@ -51,4 +49,7 @@ def test_claims_never_hand_out_a_name_twice():
     wiki = FakeQueries(set())
     claims = lookup.NameClaims()
     assert [claims.claim_free_name(wiki, 'Foo.jpg') for _ in range(3)] == [
-        'Foo (2).jpg', 'Foo (3).jpg', 'Foo (4).jpg']
+        'Foo (2).jpg',
+        'Foo (3).jpg',
+        'Foo (4).jpg',
+    ]

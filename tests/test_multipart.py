@@ -11,15 +11,22 @@ from uploadbot.api.multipart import MultipartBody
 def parse(body: MultipartBody) -> dict[str, tuple[str | None, bytes]]:
     raw = b''.join(bytes(part) for part in body)
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        f'Content-Type: {body.content_type}\r\n\r\n'.encode() + raw)
-    return {part.get_param('name', header='content-disposition'):
-            (part.get_filename(), part.get_payload(decode=True)) for part in message.iter_parts()}
+        f'Content-Type: {body.content_type}\r\n\r\n'.encode() + raw
+    )
+    return {
+        part.get_param('name', header='content-disposition'): (
+            part.get_filename(),
+            part.get_payload(decode=True),
+        )
+        for part in message.iter_parts()
+    }
 
 
 def test_fields_and_file_come_back_as_sent():
     content = bytes(range(256)) * 100
-    body = MultipartBody({'action': 'upload', 'filename': 'Ünïcode name.jpg'}, 'chunk',
-                         'Ünïcode name.jpg', content)
+    body = MultipartBody(
+        {'action': 'upload', 'filename': 'Ünïcode name.jpg'}, 'chunk', 'Ünïcode name.jpg', content
+    )
     parts = parse(body)
     assert parts['action'] == (None, b'upload')
     assert parts['filename'] == (None, 'Ünïcode name.jpg'.encode())

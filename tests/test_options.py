@@ -13,16 +13,26 @@ from uploadbot.api.download import Downloader
 from uploadbot.api.transfer import QUERY_TIMEOUT, WRITE_TIMEOUT
 from uploadbot.describe.mediainfo_cells import DEPICTS
 from uploadbot.errors import InputError
-from uploadbot.journal.server import LEASE_SECONDS
+from uploadbot.journal.lease import LEASE_SECONDS
 from uploadbot.option_table import OPTIONS, parse_duration, parse_size
 from uploadbot.options import Options
 from uploadbot.run.bot import UploadBot
 from uploadbot.upload.task import TaskSettings
 
 
-@pytest.mark.parametrize('text, size', [
-    ('4194304', 4 * 2 ** 20), ('4Mi', 4 * 2 ** 20), ('4MiB', 4 * 2 ** 20), ('512Ki', 512 * 1024),
-    ('1Gi', 2 ** 30), ('5M', 5_000_000), ('16mib', 16 * 2 ** 20), ('1.5Mi', 3 * 2 ** 19)])
+@pytest.mark.parametrize(
+    'text, size',
+    [
+        ('4194304', 4 * 2**20),
+        ('4Mi', 4 * 2**20),
+        ('4MiB', 4 * 2**20),
+        ('512Ki', 512 * 1024),
+        ('1Gi', 2**30),
+        ('5M', 5_000_000),
+        ('16mib', 16 * 2**20),
+        ('1.5Mi', 3 * 2**19),
+    ],
+)
 def test_sizes_take_decimal_and_binary_suffixes(text, size):
     assert parse_size(text) == size
 
@@ -33,26 +43,39 @@ def test_sizes_that_are_not_sizes_are_refused(text):
         parse_size(text)
 
 
-@pytest.mark.parametrize('text, seconds', [('50m', 3000), ('2h', 7200), ('1h30m', 5400),
-                                           ('90s', 90), ('90', 90)])
+@pytest.mark.parametrize(
+    'text, seconds', [('50m', 3000), ('2h', 7200), ('1h30m', 5400), ('90s', 90), ('90', 90)]
+)
 def test_durations_take_hours_minutes_seconds(text, seconds):
     assert parse_duration(text) == seconds
 
 
 def test_paths_flags_and_repeatable_options_are_parsed():
-    options = Options.parse(['-manifest:b.csv', '-check', '-on:exists=skip', '-on:duplicate=upload',
-                             '-field:author=Jane Doe', '-workers:3', '-chunk-size:16Mi'])
+    options = Options.parse(
+        [
+            '-manifest:b.csv',
+            '-check',
+            '-on:exists=skip',
+            '-on:duplicate=upload',
+            '-field:author=Jane Doe',
+            '-workers:3',
+            '-chunk-size:16Mi',
+        ]
+    )
     assert options.manifest == Path('b.csv') and options.check
     assert options.on == ['exists=skip', 'duplicate=upload']
     assert options.fields == {'author': 'Jane Doe'}
-    assert (options.workers, options.chunk_size) == (3, 16 * 2 ** 20)
+    assert (options.workers, options.chunk_size) == (3, 16 * 2**20)
 
 
-@pytest.mark.parametrize('arg', ['-chunk-size:', '-workers:0', '-check:yes', '-on:exists',
-                                 '-field:=x', '-nonsense', '-max-runtime:soon'])
+@pytest.mark.parametrize(
+    'arg',
+    ['-chunk-size:', '-workers:0', '-check:yes', '-on:exists', '-field:=x', '-nonsense', '-max-runtime:soon'],
+)
 def test_bad_options_are_named_in_the_error(arg):
-    with pytest.raises(InputError, match=repr(arg).replace('\\', '\\\\')
-                       .replace('(', r'\(').replace(')', r'\)')):
+    with pytest.raises(
+        InputError, match=repr(arg).replace('\\', '\\\\').replace('(', r'\(').replace(')', r'\)')
+    ):
         Options.parse([arg])
 
 
@@ -76,8 +99,9 @@ def test_bad_structured_data_options_are_refused(arg):
 def test_the_readmes_options_table_is_the_one_the_option_table_makes():
     readme = (Path(__file__).resolve().parent.parent / 'README.md').read_text(encoding='utf-8')
     start = readme.index('| option | meaning | default | applies to |')
-    assert readme[start:readme.index('\n\n', start) + 1] == option_table.markdown(), \
+    assert readme[start : readme.index('\n\n', start) + 1] == option_table.markdown(), (
         'paste python -c "from uploadbot.option_table import markdown; print(markdown())"'
+    )
 
 
 def test_help_lists_every_option_with_its_default():
@@ -88,9 +112,11 @@ def test_help_lists_every_option_with_its_default():
     assert '(default: 4Mi)' in text and '`' not in text
 
 
-@pytest.mark.parametrize('option', [option for option in OPTIONS
-                                    if option.value and option.default is not None],
-                         ids=lambda option: option.name)
+@pytest.mark.parametrize(
+    'option',
+    [option for option in OPTIONS if option.value and option.default is not None],
+    ids=lambda option: option.name,
+)
 def test_each_default_the_help_shows_is_the_default_the_parser_gives(option):
     assert option.parse(option.shown.strip('`')) == option.default
     assert getattr(Options.parse([]), option.attribute) == option.default
@@ -113,8 +139,7 @@ def test_a_server_journal_url_and_a_journal_file_share_the_name_journal():
 
 
 def test_options_of_a_server_journal_are_refused_without_one():
-    with pytest.raises(InputError, match='-batch:, -lease: only apply to a journal on a '
-                                         'database server'):
+    with pytest.raises(InputError, match='-batch:, -lease: only apply to a journal on a database server'):
         Options.parse(['-batch:b', '-lease:5m', '-batch:c'])
     assert Options.parse(['-journal:mysql://db/u', '-lease:5m']).lease == 300
 
@@ -124,8 +149,7 @@ def test_the_python_apis_defaults_are_the_options_defaults():
     on_site = inspect.signature(UploadBot.on_site).parameters
     assert on_site['chunk_size'].default == Options().chunk_size
     assert inspect.signature(UploadBot).parameters['workers'].default == Options().workers
-    assert (QUERY_TIMEOUT[1], WRITE_TIMEOUT[1]) == (Options().query_timeout,
-                                                     Options().upload_timeout)
+    assert (QUERY_TIMEOUT[1], WRITE_TIMEOUT[1]) == (Options().query_timeout, Options().upload_timeout)
     assert Downloader(limit=1).timeout[1] == Options().query_timeout
     assert Options().lease == LEASE_SECONDS
     assert Options().depicts_property == DEPICTS

@@ -45,19 +45,33 @@ def fresh_pywikibot_dir(sandbox_dir: Path, target: Path) -> Path:
     return target
 
 
-def test_runs_started_at_once_on_a_fresh_pywikibot_directory_all_work(batch, wiki, name,
-                                                                      mariadb, tmp_path):
+def test_runs_started_at_once_on_a_fresh_pywikibot_directory_all_work(batch, wiki, name, mariadb, tmp_path):
     paths = [batch.add(f'{name} {number:02d}.jpg', seed=number) for number in range(FILES)]
     manifest = batch.write()
     pwb = fresh_pywikibot_dir(Path(batch.sandbox.pywikibot_dir), tmp_path / 'pwb')
-    command = [sys.executable, '-c', AT_THE_BARRIER, f'-dir:{pwb}', f'-manifest:{manifest}',
-               f'-template:{batch.template}', f'-journal:{mariadb.url()}',
-               f'-journal-cnf:{mariadb.credentials}', '-lease:30s',
-               f'-batch:{name}']  # a batch of its own on the session's database
-    runs = [subprocess.Popen([*command, f'-report:{tmp_path / f"report{n}.csv"}'],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, cwd=batch.folder)
-            for n in range(RUNS)]
+    command = [
+        sys.executable,
+        '-c',
+        AT_THE_BARRIER,
+        f'-dir:{pwb}',
+        f'-manifest:{manifest}',
+        f'-template:{batch.template}',
+        f'-journal:{mariadb.url()}',
+        f'-journal-cnf:{mariadb.credentials}',
+        '-lease:30s',
+        f'-batch:{name}',
+    ]  # a batch of its own on the session's database
+    runs = [
+        subprocess.Popen(
+            [*command, f'-report:{tmp_path / f"report{n}.csv"}'],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=batch.folder,
+        )
+        for n in range(RUNS)
+    ]
     ready = [run.stdout.readline() for run in runs]
     for run in runs:  # the barrier opens for all of them at once
         run.stdin.write('go')

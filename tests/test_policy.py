@@ -35,19 +35,30 @@ def refusal(tmp_path, text):
 
 def test_defaults_are_the_documented_table():
     assert dict(DEFAULT_RULES) == {
-        'exists': 'skip', 'exists-normalized': 'skip', 'page-exists': 'skip',
-        'thumb': 'skip', 'thumb-name': 'skip', 'bad-prefix': 'skip',
-        'duplicate': 'skip', 'duplicate-archive': 'skip', 'was-deleted': 'hold',
-        'badfilename': 'rename', 'nochange': 'skip', 'duplicateversions': 'skip',
-        'filetype-unwanted-type': 'skip', 'large-file': 'upload', 'empty-file': 'skip',
+        'exists': 'skip',
+        'exists-normalized': 'skip',
+        'page-exists': 'skip',
+        'thumb': 'skip',
+        'thumb-name': 'skip',
+        'bad-prefix': 'skip',
+        'duplicate': 'skip',
+        'duplicate-archive': 'skip',
+        'was-deleted': 'hold',
+        'badfilename': 'rename',
+        'nochange': 'skip',
+        'duplicateversions': 'skip',
+        'filetype-unwanted-type': 'skip',
+        'large-file': 'upload',
+        'empty-file': 'skip',
         'default': 'skip',
     }
 
 
 def test_the_default_policy_answers_every_known_code_with_its_default():
     policy = Policy.defaults()
-    assert {code: policy.action_for(code) for code in WARNING_CODES} == \
-        {code: DEFAULT_RULES[code] for code in WARNING_CODES}
+    assert {code: policy.action_for(code) for code in WARNING_CODES} == {
+        code: DEFAULT_RULES[code] for code in WARNING_CODES
+    }
 
 
 def test_existence_warnings_are_the_six_that_name_something_already_there():
@@ -99,8 +110,7 @@ def test_later_on_option_wins_over_an_earlier_one():
 
 def test_row_text_overrides_with_spaces_around_items():
     policy = Policy.defaults().for_row(' exists = new-version ;duplicate=upload; ', row=2)
-    assert (policy.action_for('exists'), policy.action_for('duplicate')) == \
-        ('new-version', 'upload')
+    assert (policy.action_for('exists'), policy.action_for('duplicate')) == ('new-version', 'upload')
 
 
 def test_empty_row_text_keeps_the_batch_policy():
@@ -115,18 +125,22 @@ def test_overlay_leaves_the_original_policy_alone():
 
 
 def test_row_beats_command_line_beats_file_beats_defaults(tmp_path):
-    path = write(tmp_path, 'warnings:\n  exists: upload\n  duplicate: upload\n'
-                           '  was-deleted: upload\n')
+    path = write(tmp_path, 'warnings:\n  exists: upload\n  duplicate: upload\n  was-deleted: upload\n')
     policy = Policy.load(path).with_options(['exists=hold', 'duplicate=abort'])
     policy = policy.for_row('exists=abort', row=1)
-    assert [policy.action_for(code) for code in
-            ('exists', 'duplicate', 'was-deleted', 'empty-file')] == \
-        ['abort', 'abort', 'upload', 'skip']
+    assert [policy.action_for(code) for code in ('exists', 'duplicate', 'was-deleted', 'empty-file')] == [
+        'abort',
+        'abort',
+        'upload',
+        'skip',
+    ]
 
 
 def test_parse_rules_reads_code_action_pairs():
-    assert parse_rules('exists=new-version; duplicate = upload') == \
-        {'exists': 'new-version', 'duplicate': 'upload'}
+    assert parse_rules('exists=new-version; duplicate = upload') == {
+        'exists': 'new-version',
+        'duplicate': 'upload',
+    }
 
 
 def test_parse_rules_refuses_a_code_given_twice():
@@ -138,22 +152,23 @@ def test_parse_rules_refuses_a_code_given_twice():
 
 
 def test_actions_are_ordered_strictest_first():
-    assert ACTIONS == ('abort', 'hold', 'skip', 'rename', 'new-version', 'new-version-any',
-                       'upload')
+    assert ACTIONS == ('abort', 'hold', 'skip', 'rename', 'new-version', 'new-version-any', 'upload')
 
 
-@pytest.mark.parametrize('stricter, looser', [
-    (('abort', 'duplicate'), ('hold', 'was-deleted')),
-    (('hold', 'duplicate'), ('skip', 'exists')),
-    (('skip', 'duplicate'), ('rename', 'exists')),
-    (('rename', 'badfilename'), ('new-version', 'exists')),
-    (('new-version', 'exists'), ('new-version-any', 'duplicateversions')),
-    (('new-version-any', 'exists'), ('upload', 'large-file')),
-])
+@pytest.mark.parametrize(
+    'stricter, looser',
+    [
+        (('abort', 'duplicate'), ('hold', 'was-deleted')),
+        (('hold', 'duplicate'), ('skip', 'exists')),
+        (('skip', 'duplicate'), ('rename', 'exists')),
+        (('rename', 'badfilename'), ('new-version', 'exists')),
+        (('new-version', 'exists'), ('new-version-any', 'duplicateversions')),
+        (('new-version-any', 'exists'), ('upload', 'large-file')),
+    ],
+)
 def test_the_stricter_of_two_actions_wins(stricter, looser):
     (strict_action, strict_code), (loose_action, loose_code) = stricter, looser
-    policy = Policy.defaults().overlay({strict_code: strict_action, loose_code: loose_action},
-                                       source='test')
+    policy = Policy.defaults().overlay({strict_code: strict_action, loose_code: loose_action}, source='test')
     assert policy.decide([loose_code, strict_code]).action == strict_action
 
 

@@ -32,8 +32,10 @@ $wgRateLimits['upload']['user'] = [ 3, 60 ];
 $wgCopyUploadAllowOnWikiDomainConfig = true;
 """
 
-TEMPLATE = ('{{Information |description={{{description}}} |source={{own}} |author=UploadBot}}\n'
-            '{{{license|{{cc-by-sa-4.0}}}}}\n')
+TEMPLATE = (
+    '{{Information |description={{{description}}} |source={{own}} |author=UploadBot}}\n'
+    '{{{license|{{cc-by-sa-4.0}}}}}\n'
+)
 
 
 def wait_for(predicate, what: str, seconds: float = 30.0) -> None:
@@ -45,8 +47,7 @@ def wait_for(predicate, what: str, seconds: float = 30.0) -> None:
 
 
 def members(wiki: WikiAPI, category: str) -> set[str]:
-    answer = wiki.get(action='query', list='categorymembers', cmtitle=f'Category:{category}',
-                      cmlimit='max')
+    answer = wiki.get(action='query', list='categorymembers', cmtitle=f'Category:{category}', cmlimit='max')
     return {member['title'] for member in answer['query']['categorymembers']}
 
 
@@ -61,21 +62,28 @@ def commons(tmp_path_factory):
     admin.edit('Category:CC license tags', '[[Category:License tags]]')
     text = admin.page_text('Template:Cc-by-sa-4.0')
     assert '[[Category:License tags]]' in text
-    admin.edit('Template:Cc-by-sa-4.0',
-               text.replace('[[Category:License tags]]', '[[Category:CC license tags]]'))
+    admin.edit(
+        'Template:Cc-by-sa-4.0', text.replace('[[Category:License tags]]', '[[Category:CC license tags]]')
+    )
     admin.edit('Template:Cc-by-sa', '#REDIRECT [[Template:Cc-by-sa-4.0]]')
     admin.edit('Category:Bridges', 'Bridges.')
     admin.edit('Category:Towers', 'Towers.')
     admin.edit('Category:Old bridges', '#REDIRECT [[:Category:Bridges]]')
     admin.edit('Category:Towers old', '{{Category redirect|Towers}}\n[[Category:Category redirects]]')
     admin.edit('MediaWiki:Titleblacklist', r'File:(DSC|IMG)[ _]?\d+\.jpe?g')
-    admin.edit('MediaWiki:Copyupload-allowed-domains', '# hosts the wiki copies from\n'
-               'upload.wikimedia.org\n*.example.org\n')
-    wait_for(lambda: 'Template:Cc-by-sa-4.0' in members(admin, 'CC license tags')
-             and 'Template:Cc-by-sa-4.0' not in members(admin, 'License tags')
-             and 'Template:Cc-zero' in members(admin, 'License tags')
-             and 'Category:Towers old' in members(admin, 'Category redirects'),
-             'the licence and redirect categories')
+    admin.edit(
+        'MediaWiki:Copyupload-allowed-domains',
+        '# hosts the wiki copies from\nupload.wikimedia.org\n*.example.org\n',
+    )
+    wait_for(
+        lambda: (
+            'Template:Cc-by-sa-4.0' in members(admin, 'CC license tags')
+            and 'Template:Cc-by-sa-4.0' not in members(admin, 'License tags')
+            and 'Template:Cc-zero' in members(admin, 'License tags')
+            and 'Category:Towers old' in members(admin, 'Category redirects')
+        ),
+        'the licence and redirect categories',
+    )
     yield info
     box.stop()
 
@@ -84,23 +92,27 @@ def commons_batch(tmp_path, commons, name: str) -> Batch:
     batch = Batch(tmp_path, commons)
     batch.template.write_text(TEMPLATE)
     camera = 'DSC_00000001.jpg'  # refused by the blacklist, so never on the wiki
-    batch.add(f'{name} good.jpg', categories='Bridges')                               # row 2
+    batch.add(f'{name} good.jpg', categories='Bridges')  # row 2
     batch.add(f'{name} nolicence.jpg', categories='Bridges', license='All rights mine')  # 3
-    batch.add(f'{name} beans.jpg', categories='Beans')                                # row 4
-    batch.add(f'{name} hard.jpg', categories='Old bridges')                           # row 5
-    batch.add(f'{name} soft.jpg', categories='Towers old')                            # row 6
-    batch.add(camera, categories='Bridges')                                            # row 7
-    batch.add(f'{name} self.jpg', categories='Towers', license='{{self|cc-zero}}')   # row 8
-    batch.rows.append({'file': 'https://files.example.com/pictures/bridge.jpg',        # row 9
-                       'filename': f'{name} remote.jpg', 'description': 'from afar',
-                       'categories': 'Bridges'})
+    batch.add(f'{name} beans.jpg', categories='Beans')  # row 4
+    batch.add(f'{name} hard.jpg', categories='Old bridges')  # row 5
+    batch.add(f'{name} soft.jpg', categories='Towers old')  # row 6
+    batch.add(camera, categories='Bridges')  # row 7
+    batch.add(f'{name} self.jpg', categories='Towers', license='{{self|cc-zero}}')  # row 8
+    batch.rows.append(
+        {
+            'file': 'https://files.example.com/pictures/bridge.jpg',  # row 9
+            'filename': f'{name} remote.jpg',
+            'description': 'from afar',
+            'categories': 'Bridges',
+        }
+    )
     batch.add(f'{name} redirect.jpg', categories='Bridges', license='{{cc-by-sa}}')  # row 10
     batch.write()
     return batch
 
 
-def test_check_flags_licence_categories_and_blacklisted_names_by_row_and_column(
-        tmp_path, commons, name):
+def test_check_flags_licence_categories_and_blacklisted_names_by_row_and_column(tmp_path, commons, name):
     batch = commons_batch(tmp_path, commons, name)
     result = batch.run('-check')
     output = result.stdout + result.stderr
@@ -114,8 +126,7 @@ def test_check_flags_licence_categories_and_blacklisted_names_by_row_and_column(
     assert "'Towers old' is a redirect to 'Towers'" in by_row[6]
     assert "column 'filename'" in by_row[7] and 'title blacklist' in by_row[7]
     assert 'row 9: the wiki does not copy from files.example.com' in output
-    assert "at the account's upload limit of 3 per 60 s, 9 upload(s) take at least 2 min" \
-        in output
+    assert "at the account's upload limit of 3 per 60 s, 9 upload(s) take at least 2 min" in output
     assert 'Traceback' not in output
 
 
@@ -132,16 +143,17 @@ def unlicensed(tmp_path_factory):
     next(sandbox, None)
 
 
-def test_a_wiki_whose_licence_category_holds_no_templates_gets_a_warning_instead(
-        tmp_path, unlicensed, name):
+def test_a_wiki_whose_licence_category_holds_no_templates_gets_a_warning_instead(tmp_path, unlicensed, name):
     batch = Batch(tmp_path, unlicensed)
     batch.template.write_text(TEMPLATE)
     batch.add(f'{name}.jpg', license='All rights mine')
     result = batch.run('-check', '-no-category-check')
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert 'WARNING: licence check skipped: Category:License tags on this wiki holds no ' \
+    assert (
+        'WARNING: licence check skipped: Category:License tags on this wiki holds no '
         'templates; name them with -licence-templates:' in output
+    )
     assert 'no licence' not in output
 
 
@@ -160,7 +172,7 @@ def test_a_held_row_is_checked_again_before_commit_held_publishes_it(tmp_path, s
     assert published.returncode == ExitCode.REFUSED, published.stdout + published.stderr
     row = batch.outcomes()[f'{name}.jpg']
     assert row['outcome'] == 'invalid'
-    assert f"the category {name!r} does not exist" in row['message']
+    assert f'the category {name!r} does not exist' in row['message']
     assert admin.file_info(f'{name}.jpg') is None
 
 
@@ -173,13 +185,13 @@ def test_a_wiki_without_the_title_blacklist_is_asked_about_no_title(tmp_path, sa
         batch = Batch(tmp_path, sandbox)
         batch.add(f'{name} one.jpg')
         batch.add(f'{name} two.jpg')
-        result = batch.run('-check', '-no-licence-check', '-no-category-check',
-                           pywikibot_dir=pwb)
+        result = batch.run('-check', '-no-licence-check', '-no-category-check', pywikibot_dir=pwb)
     finally:
         proxy.close()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert any(request.param('list') == 'allimages' for request in proxy.seen), \
+    assert any(request.param('list') == 'allimages' for request in proxy.seen), (
         'the check did not reach the wiki through the proxy'
+    )
     assert [request for request in proxy.seen if request.action == 'titleblacklist'] == []
 
 
@@ -199,35 +211,39 @@ class SmallAnswers:
 
     def query(self, **params) -> dict:
         answer = self.api('query', **params)
-        return {**answer.get('query', {}), **({'continue': answer['continue']}
-                                               if 'continue' in answer else {})}
+        return {
+            **answer.get('query', {}),
+            **({'continue': answer['continue']} if 'continue' in answer else {}),
+        }
 
 
 def test_category_states_follow_the_wikis_continued_answers(commons, name):
     admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
     old = [f'{name} moved {number}' for number in range(5)]
     for category in old:
-        admin.edit(f'Category:{category}',
-                   '{{Category redirect|Bridges}}\n[[Category:Category redirects]]')
-    wait_for(lambda: {f'Category:{category}' for category in old}
-             <= members(admin, 'Category redirects'), 'the redirect categories')
+        admin.edit(f'Category:{category}', '{{Category redirect|Bridges}}\n[[Category:Category redirects]]')
+    wait_for(
+        lambda: {f'Category:{category}' for category in old} <= members(admin, 'Category redirects'),
+        'the redirect categories',
+    )
     wiki = SmallAnswers(admin)
     states = facts.category_states(wiki, [*old, 'Bridges', f'{name} nowhere'])
     assert wiki.continued >= 2
-    assert {name: state.target for name, state in states.items() if state.target} == \
-        {category: 'Bridges' for category in old}
+    assert {name: state.target for name, state in states.items() if state.target} == {
+        category: 'Bridges' for category in old
+    }
     assert states[f'{name} nowhere'].missing and 'Bridges' not in states
 
 
-def test_every_soft_redirect_is_found_when_one_answer_cannot_list_them_all(
-        tmp_path, commons, name):
+def test_every_soft_redirect_is_found_when_one_answer_cannot_list_them_all(tmp_path, commons, name):
     admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
     old = [f'{name} old {number}' for number in range(12)]  # a query lists 10 unless told more
     for category in old:
-        admin.edit(f'Category:{category}',
-                   '{{Category redirect|Towers}}\n[[Category:Category redirects]]')
-    wait_for(lambda: {f'Category:{category}' for category in old}
-             <= members(admin, 'Category redirects'), 'the redirect categories')
+        admin.edit(f'Category:{category}', '{{Category redirect|Towers}}\n[[Category:Category redirects]]')
+    wait_for(
+        lambda: {f'Category:{category}' for category in old} <= members(admin, 'Category redirects'),
+        'the redirect categories',
+    )
     batch = Batch(tmp_path, commons)
     batch.template.write_text(TEMPLATE)
     for number, category in enumerate(old):
@@ -235,8 +251,11 @@ def test_every_soft_redirect_is_found_when_one_answer_cannot_list_them_all(
     result = batch.run('-check', '-no-title-check')
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
-    assert sorted(int(line.split(', row ')[1].split(',')[0]) for line in output.splitlines()
-                  if "is a redirect to 'Towers'" in line) == list(range(2, 14)), output
+    assert sorted(
+        int(line.split(', row ')[1].split(',')[0])
+        for line in output.splitlines()
+        if "is a redirect to 'Towers'" in line
+    ) == list(range(2, 14)), output
 
 
 def test_all_or_nothing_refuses_such_rows_before_uploading_anything(tmp_path, commons, name):
@@ -244,8 +263,9 @@ def test_all_or_nothing_refuses_such_rows_before_uploading_anything(tmp_path, co
     result = batch.run('-all-or-nothing')
     assert result.returncode == 2, result.stdout + result.stderr
     output = result.stdout + result.stderr
-    assert sorted(int(line.split(', row ')[1].split(',')[0]) for line in output.splitlines()
-                  if ', row ' in line) == [3, 4, 5, 6, 7], output
+    assert sorted(
+        int(line.split(', row ')[1].split(',')[0]) for line in output.splitlines() if ', row ' in line
+    ) == [3, 4, 5, 6, 7], output
     assert 'nothing was uploaded' in result.stderr
     assert WikiAPI(commons.api_url).file_info(f'{name} good.jpg') is None
 
@@ -259,14 +279,11 @@ def test_each_check_can_be_turned_off(tmp_path, commons, name):
     assert 'does not exist' not in output and 'title blacklist' not in output
 
 
-def test_licence_templates_given_by_the_operator_replace_the_wikis_category(
-        tmp_path, commons, name):
+def test_licence_templates_given_by_the_operator_replace_the_wikis_category(tmp_path, commons, name):
     batch = commons_batch(tmp_path, commons, name)
-    result = batch.run('-check', '-licence-templates:Cc-zero', '-no-category-check',
-                       '-no-title-check')
+    result = batch.run('-check', '-licence-templates:Cc-zero', '-no-category-check', '-no-title-check')
     output = result.stdout + result.stderr
-    flagged = {line.split(', row ')[1].split(',')[0] for line in output.splitlines()
-               if 'no licence' in line}
+    flagged = {line.split(', row ')[1].split(',')[0] for line in output.splitlines() if 'no licence' in line}
     assert flagged == {'2', '3', '4', '5', '6', '7', '9', '10'}, output
 
 
@@ -279,10 +296,8 @@ def test_a_clean_batch_passes_the_checks_and_uploads(tmp_path, commons, name):
     assert '[[Category:Bridges]]' in WikiAPI(commons.api_url).page_text(f'File:{name}.jpg')
 
 
-@pytest.mark.parametrize('journal', ['sqlite', pytest.param('mariadb',
-                                                          marks=pytest.mark.database)])
-def test_rows_the_journal_has_finished_are_not_checked_again(tmp_path, commons, name, journal,
-                                                            request):
+@pytest.mark.parametrize('journal', ['sqlite', pytest.param('mariadb', marks=pytest.mark.database)])
+def test_rows_the_journal_has_finished_are_not_checked_again(tmp_path, commons, name, journal, request):
     """Neither by a run nor by -check, on one machine's journal as on a shared one."""
     admin = WikiAPI(commons.api_url).login(commons.admin, commons.admin_password)
     admin.edit(f'Category:{name}', 'For a while.')
@@ -291,16 +306,17 @@ def test_rows_the_journal_has_finished_are_not_checked_again(tmp_path, commons, 
     shared: tuple[str, ...] = ()
     if journal == 'mariadb':
         mariadb = request.getfixturevalue('mariadb')
-        shared = (f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}',
-                  f'-batch:{name}')
+        shared = (f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}', f'-batch:{name}')
     batch.add(f'{name} early.jpg', categories=name)
     batch.run(*shared, check=True)
     admin.delete(f'Category:{name}')
     for again in (batch.run(*shared, '-check'), batch.run(*shared)):
         assert again.returncode == 0, again.stdout + again.stderr
     batch.add(f'{name} late.jpg', categories=name)
-    for late, code in ((batch.run(*shared, '-check'), ExitCode.BAD_INPUT),
-                       (batch.run(*shared), ExitCode.REFUSED)):
+    for late, code in (
+        (batch.run(*shared, '-check'), ExitCode.BAD_INPUT),
+        (batch.run(*shared), ExitCode.REFUSED),
+    ):
         assert late.returncode == code, late.stdout + late.stderr
         output = late.stdout + late.stderr  # -check lists problems in its forecast
         problems = [line for line in output.splitlines() if 'does not exist' in line]

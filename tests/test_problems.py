@@ -19,11 +19,20 @@ def plan_of(tmp_path) -> Plan:
     manifest = tmp_path / 'batch.csv'
     manifest.write_text('file,filename\n')
     (tmp_path / 'a.jpg').write_bytes(b'a')
-    item = UploadItem(row=2, path=str(tmp_path / 'a.jpg'), filename='A.jpg', text='page',
-                      comment='c', policy=Policy.defaults(), source='a.jpg')
-    return Plan(manifest_path=manifest, items=[item],
-                rows={2: Row(2, {'file': 'a.jpg', 'filename': 'A.jpg'}),
-                      3: Row(3, {'file': 'gone.jpg'})})
+    item = UploadItem(
+        row=2,
+        path=str(tmp_path / 'a.jpg'),
+        filename='A.jpg',
+        text='page',
+        comment='c',
+        policy=Policy.defaults(),
+        source='a.jpg',
+    )
+    return Plan(
+        manifest_path=manifest,
+        items=[item],
+        rows={2: Row(2, {'file': 'a.jpg', 'filename': 'A.jpg'}), 3: Row(3, {'file': 'gone.jpg'})},
+    )
 
 
 def problem(row: int | None, message: str = 'wrong', kind: type = InputError) -> InputError:
@@ -43,8 +52,9 @@ def test_a_row_that_became_no_item_is_keyed_by_its_file_and_derived_name(tmp_pat
 
 
 def test_a_refusal_makes_the_row_refused_and_any_other_problem_invalid(tmp_path):
-    _, rows = sort_out(plan_of(tmp_path), [problem(2, 'blacklisted', Refusal),
-                                           problem(2, 'no category'), problem(3)])
+    _, rows = sort_out(
+        plan_of(tmp_path), [problem(2, 'blacklisted', Refusal), problem(2, 'no category'), problem(3)]
+    )
     assert [(p.row, p.state) for p in rows] == [(2, State.REFUSED), (3, State.INVALID)]
     assert rows[0].message == "column 'file': blacklisted; column 'file': no category"
 
@@ -56,8 +66,7 @@ def test_the_items_of_rows_with_problems_are_not_sent(tmp_path):
 
 
 def gone(message: str = "column 'file': no such file") -> RowProblem:
-    return RowProblem(row=3, source='gone.jpg', filename='Gone.jpg', state=State.INVALID,
-                      message=message)
+    return RowProblem(row=3, source='gone.jpg', filename='Gone.jpg', state=State.INVALID, message=message)
 
 
 def test_a_problem_is_new_on_the_run_that_finds_it_and_earlier_after(tmp_path):
@@ -72,8 +81,7 @@ def test_a_problem_is_new_on_the_run_that_finds_it_and_earlier_after(tmp_path):
 def test_another_problem_of_the_same_row_is_new_again(tmp_path):
     with SQLiteJournal(tmp_path / 'j.sqlite') as journal:
         settle(journal, gone(), commit_held=False, retry_refused=False)
-        other = settle(journal, gone("column 'file': cannot read"), commit_held=False,
-                       retry_refused=False)
+        other = settle(journal, gone("column 'file': cannot read"), commit_held=False, retry_refused=False)
         assert other.earlier is False
 
 

@@ -21,8 +21,7 @@ README = Path(__file__).resolve().parent.parent / 'README.md'
 def readme_script() -> str:
     """The script the README shows under "From a pywikibot script"."""
     text = README.read_text(encoding='utf-8')
-    match = re.search(r'<!-- the test suite runs this script[^>]*-->\n```python\n(.*?)```',
-                      text, re.DOTALL)
+    match = re.search(r'<!-- the test suite runs this script[^>]*-->\n```python\n(.*?)```', text, re.DOTALL)
     assert match, 'the README has no script marked for the test suite'
     return match.group(1)
 
@@ -33,8 +32,7 @@ def test_every_name_in_all_is_importable_from_the_package():
 
 def test_importing_the_package_does_not_import_pywikibot():
     code = 'import sys, uploadbot; print("pywikibot" in sys.modules)'
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == 'False'
 
 
@@ -46,8 +44,9 @@ def plots(admin) -> None:
 
 
 @pytest.mark.wiki
-def test_the_readme_script_uploads_a_folder_and_a_second_run_sends_nothing(tmp_path, sandbox,
-                                                                           wiki, name, plots):
+def test_the_readme_script_uploads_a_folder_and_a_second_run_sends_nothing(
+    tmp_path, sandbox, wiki, name, plots
+):
     script = tmp_path / 'upload_plots.py'
     script.write_text(readme_script(), encoding='utf-8')
     folder = tmp_path / 'plots'
@@ -70,26 +69,32 @@ def test_the_readme_script_uploads_a_folder_and_a_second_run_sends_nothing(tmp_p
     assert second.stderr.count('already done by an earlier run') == 2
     assert [len(wiki.file_versions(f'Plot {stem}.png')) for stem in stems] == [1, 1]
     with sqlite3.connect(folder / 'plots.journal.sqlite') as db:
-        assert db.execute('SELECT state, COUNT(*) FROM rows GROUP BY state').fetchall() == \
-            [('uploaded', 2)]
+        assert db.execute('SELECT state, COUNT(*) FROM rows GROUP BY state').fetchall() == [('uploaded', 2)]
 
 
 @pytest.mark.wiki
-def test_a_script_tags_its_uploads_and_sets_their_pace(tmp_path, sandbox, wiki, admin, name,
-                                                       plots):
+def test_a_script_tags_its_uploads_and_sets_their_pace(tmp_path, sandbox, wiki, admin, name, plots):
     tag = f'uploadbot-{name.split()[0]}-script'
     admin.create_tag(tag)
     script = tmp_path / 'upload_plots.py'
     call = 'uploadbot.UploadBot.on_site(site, items, journal=journal)'
     assert call in readme_script()
-    script.write_text(readme_script().replace(call, call.replace(
-        'journal=journal', f'journal=journal, tags=[{tag!r}], max_rate=2.0')), encoding='utf-8')
+    script.write_text(
+        readme_script().replace(
+            call, call.replace('journal=journal', f'journal=journal, tags=[{tag!r}], max_rate=2.0')
+        ),
+        encoding='utf-8',
+    )
     folder = tmp_path / 'plots'
     folder.mkdir()
     for stem in ('a', 'b'):
         (folder / f'{name} {stem}.png').write_bytes(png_bytes((name, stem)))
-    result = subprocess.run([sys.executable, str(script), f'-dir:{sandbox.pywikibot_dir}',
-                             str(folder)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(script), f'-dir:{sandbox.pywikibot_dir}', str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     for stem in ('a', 'b'):
         assert wiki.upload_tags(f'Plot {name} {stem}.png') == [[tag]]
@@ -103,9 +108,12 @@ def test_a_scripts_row_with_a_problem_is_that_rows_outcome(tmp_path, sandbox, wi
     script = tmp_path / 'upload_plots.py'
     filed = "categories=['Plots'])"
     assert filed in readme_script()
-    script.write_text(readme_script().replace(filed, (
-        "categories=['Plots' if path.stem.endswith(' a') else 'No such plots'])")),
-        encoding='utf-8')
+    script.write_text(
+        readme_script().replace(
+            filed, ("categories=['Plots' if path.stem.endswith(' a') else 'No such plots'])")
+        ),
+        encoding='utf-8',
+    )
     folder = tmp_path / 'plots'
     folder.mkdir()
     for stem in ('a', 'b'):
@@ -113,8 +121,10 @@ def test_a_scripts_row_with_a_problem_is_that_rows_outcome(tmp_path, sandbox, wi
     command = [sys.executable, str(script), f'-dir:{sandbox.pywikibot_dir}', str(folder)]
     first = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert first.returncode == uploadbot.ExitCode.REFUSED, first.stdout + first.stderr
-    assert f"row 2: invalid     Plot {name} b.png - column 'template': the category " \
+    assert (
+        f"row 2: invalid     Plot {name} b.png - column 'template': the category "
         "'No such plots' does not exist on the wiki" in first.stderr
+    )
     assert wiki.file_info(f'Plot {name} a.png') is not None
     assert wiki.file_info(f'Plot {name} b.png') is None
     second = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -124,10 +134,12 @@ def test_a_scripts_row_with_a_problem_is_that_rows_outcome(tmp_path, sandbox, wi
 
 
 def test_the_command_line_starts_without_the_server_extra():
-    code = ('import sys\n'
-            'for name in ("sqlalchemy", "pymysql", "psycopg"):\n'
-            '    sys.modules[name] = None  # as if not installed\n'
-            'import uploadbot.cli\n'
-            'print("ok")')
+    code = (
+        'import sys\n'
+        'for name in ("sqlalchemy", "pymysql", "psycopg"):\n'
+        '    sys.modules[name] = None  # as if not installed\n'
+        'import uploadbot.cli\n'
+        'print("ok")'
+    )
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert result.stdout.strip() == 'ok', result.stderr

@@ -37,31 +37,63 @@ def journal():
 def item(tmp_path) -> UploadItem:
     path = tmp_path / 'small.jpg'
     path.write_bytes(b'x' * 500)
-    return UploadItem(row=2, path=path, filename='Photo.jpg', text='page', comment='c',
-                      policy=Policy.defaults(), source=path.name)
+    return UploadItem(
+        row=2,
+        path=path,
+        filename='Photo.jpg',
+        text='page',
+        comment='c',
+        policy=Policy.defaults(),
+        source=path.name,
+    )
 
 
 def run(transfer, item, journal, **settings):
-    task = UploadTask(transfer, item, journal=journal,
-                      settings=TaskSettings(chunk_size=1000, own_user=BOT, **settings))
+    task = UploadTask(
+        transfer, item, journal=journal, settings=TaskSettings(chunk_size=1000, own_user=BOT, **settings)
+    )
     return task.run()
 
 
 BLACKLISTED = WikiError('titleblacklist-forbidden', 'TitleBlacklist prevents this title')
 
 
-@pytest.mark.parametrize('code', [
-    'titleblacklist-forbidden', 'spamblacklist', 'abusefilter-disallowed', 'filetype-banned',
-    'verification-error', 'permissiondenied', 'fileexists-forbidden', 'illegal-filename',
-    'protectedtitle', 'blocked', 'titleblacklist-forbidden-upload'])
+@pytest.mark.parametrize(
+    'code',
+    [
+        'titleblacklist-forbidden',
+        'spamblacklist',
+        'abusefilter-disallowed',
+        'filetype-banned',
+        'verification-error',
+        'permissiondenied',
+        'fileexists-forbidden',
+        'illegal-filename',
+        'protectedtitle',
+        'blocked',
+        'titleblacklist-forbidden-upload',
+    ],
+)
 def test_refusals_a_person_must_mend_are_permanent(code):
     assert is_permanent(code)
 
 
-@pytest.mark.parametrize('code', [
-    'stashfailed', 'maxlag', 'ratelimited', 'readonly', 'internal_api_error_DBQueryError',
-    'backend-fail-internal', 'http-403', 'uncertain', 'unexpected-reply', 'badtoken',
-    'abusefilter-warning'])
+@pytest.mark.parametrize(
+    'code',
+    [
+        'stashfailed',
+        'maxlag',
+        'ratelimited',
+        'readonly',
+        'internal_api_error_DBQueryError',
+        'backend-fail-internal',
+        'http-403',
+        'uncertain',
+        'unexpected-reply',
+        'badtoken',
+        'abusefilter-warning',
+    ],
+)
 def test_passing_trouble_and_warnings_are_not_permanent(code):
     assert not is_permanent(code)
 
@@ -74,8 +106,9 @@ def test_an_abusefilter_warning_with_its_own_message_is_still_a_warning():
 def test_a_permanent_refusal_ends_the_row_refused_with_the_wikis_words(item, journal):
     outcome = run(ScriptedTransfer(('upload', BLACKLISTED)), item, journal)
     assert outcome.outcome is State.REFUSED
-    assert outcome.message == ('the wiki refused it: titleblacklist-forbidden: '
-                               'TitleBlacklist prevents this title')
+    assert outcome.message == (
+        'the wiki refused it: titleblacklist-forbidden: TitleBlacklist prevents this title'
+    )
     record = journal.get(*item.key)
     assert (record.state, record.refused_for) == (State.REFUSED, item.fingerprint)
 
@@ -102,10 +135,15 @@ def test_retry_refused_sends_an_unchanged_refused_row_again(item, journal):
     assert run(again, item, journal, retry_refused=True).outcome is State.UPLOADED
 
 
-@pytest.mark.parametrize('change', [
-    {'text': 'a better page'}, {'comment': 'another summary'},
-    {'policy': Policy.defaults().overlay({'exists': 'rename'}, source='test')}],
-    ids=['page text', 'comment', 'policy'])
+@pytest.mark.parametrize(
+    'change',
+    [
+        {'text': 'a better page'},
+        {'comment': 'another summary'},
+        {'policy': Policy.defaults().overlay({'exists': 'rename'}, source='test')},
+    ],
+    ids=['page text', 'comment', 'policy'],
+)
 def test_a_refused_row_that_changed_is_sent_again(item, journal, change):
     run(ScriptedTransfer(('upload', BLACKLISTED)), item, journal)
     again = ScriptedTransfer(('upload', success('Photo.jpg')))
@@ -121,8 +159,13 @@ def test_a_refused_row_whose_file_changed_is_sent_again(item, journal):
 
 
 def bot_over(transfer, items, journal):
-    bot = UploadBot(items, lambda: transfer, Report(), journal=journal,
-                    settings=TaskSettings(chunk_size=1000, own_user=BOT))
+    bot = UploadBot(
+        items,
+        lambda: transfer,
+        Report(),
+        journal=journal,
+        settings=TaskSettings(chunk_size=1000, own_user=BOT),
+    )
     bot.run()
     return bot
 
@@ -141,8 +184,9 @@ def test_a_run_whose_only_problems_are_earlier_refusals_exits_0(item, journal):
 
 def test_a_failure_outranks_a_new_refusal_in_the_exit_code(item, tmp_path, journal):
     other = replace(item, filename='Other.jpg', row=3)
-    transfer = ScriptedTransfer(('upload', BLACKLISTED),
-                                ('upload', WikiError('backend-fail-internal', 'disk')))
+    transfer = ScriptedTransfer(
+        ('upload', BLACKLISTED), ('upload', WikiError('backend-fail-internal', 'disk'))
+    )
     assert bot_over(transfer, [item, other], journal).exit_code() is ExitCode.FAILED
 
 

@@ -60,6 +60,7 @@ pytestmark = pytest.mark.wiki
 
 # -- the refusing wiki -----------------------------------------------------------
 
+
 @pytest.fixture(scope='module')
 def refusing(tmp_path_factory) -> SandboxInfo:
     """A sandbox with TitleBlacklist, SpamBlacklist and AbuseFilter."""
@@ -88,6 +89,7 @@ def bot(refusing, rules) -> WikiAPI:
 
 # -- title blacklist -------------------------------------------------------------
 
+
 def test_title_blacklist_refuses_a_direct_upload_before_any_warning(bot, refusing_admin, name):
     target = f'{name} {TITLE_RULE}.jpg'
     refusal = error(bot.send_file(target, jpeg(name)))
@@ -114,6 +116,7 @@ def test_title_blacklist_refuses_an_asynchronous_commit_at_once(bot, name):
 
 
 # -- spam blacklist --------------------------------------------------------------
+
 
 def test_spam_blacklist_refuses_a_page_text_linking_a_listed_site(bot, refusing_admin, name):
     refusal = error(bot.send_file(f'{name}.jpg', jpeg(name), text=SPAM_TEXT))
@@ -151,14 +154,16 @@ def test_spam_blacklist_refuses_an_asynchronous_commit_in_its_job(bot, refusing_
 
 # -- AbuseFilter: disallow -------------------------------------------------------
 
-def test_abuse_filter_disallow_refuses_a_direct_upload_and_names_the_filter(
-        bot, refusing_admin, rules, name):
+
+def test_abuse_filter_disallow_refuses_a_direct_upload_and_names_the_filter(bot, refusing_admin, rules, name):
     target = f'{name} {DISALLOWED}.jpg'
     refusal = error(bot.send_file(target, jpeg(name)))
     assert refusal['code'] == 'abusefilter-disallowed'
-    assert refusal['abusefilter'] == {'id': str(rules['disallow']),
-                                      'description': FILTERS['disallow'][0],
-                                      'actions': ['disallow']}
+    assert refusal['abusefilter'] == {
+        'id': str(rules['disallow']),
+        'description': FILTERS['disallow'][0],
+        'actions': ['disallow'],
+    }
     assert refusal['filekey']
     assert refusing_admin.file_info(target) is None
 
@@ -174,8 +179,7 @@ def test_abuse_filter_on_upload_lets_the_chunks_in_and_refuses_the_commit(bot, n
 def test_abuse_filter_disallow_refuses_an_asynchronous_commit_in_its_job(bot, refusing_admin, name):
     target = f'{name} {DISALLOWED}.jpg'
     filekey = stashed(bot.send_chunks(target, jpeg(name)))
-    assert bot.commit(filekey, target, text='A description',
-                      **{'async': True})['upload']['result'] == 'Poll'
+    assert bot.commit(filekey, target, text='A description', **{'async': True})['upload']['result'] == 'Poll'
     refusal = error(bot.check_status(filekey))
     assert refusal['code'] == 'abusefilter-disallowed'
     assert 'filekey' not in refusal
@@ -204,11 +208,15 @@ def test_abuse_filter_on_stashupload_never_meets_a_direct_upload(bot, name):
 
 # -- AbuseFilter: warn -----------------------------------------------------------
 
+
 def test_abuse_filter_warning_refuses_the_first_upload_with_a_filekey(bot, rules, name):
     refusal = error(bot.send_file(f'{name} {WARNED}.jpg', jpeg(name)))
     assert refusal['code'] == 'abusefilter-warning'
-    assert refusal['abusefilter'] == {'id': str(rules['warn']),
-                                      'description': FILTERS['warn'][0], 'actions': ['warn']}
+    assert refusal['abusefilter'] == {
+        'id': str(rules['warn']),
+        'description': FILTERS['warn'][0],
+        'actions': ['warn'],
+    }
     assert refusal['filekey']
 
 
@@ -241,6 +249,7 @@ def test_abuse_filter_warning_passes_on_a_second_commit(bot, refusing_admin, nam
 
 
 # -- banned file types -------------------------------------------------------------
+
 
 def test_prohibited_extension_is_filetype_banned_and_says_what_is_allowed(bot, name):
     content = NO_KNOWN_TYPE[:3000]  # the same bytes every run, of no type MediaWiki knows
@@ -285,6 +294,7 @@ def test_commit_under_a_banned_name_is_filetype_banned(bot, name):
 
 # -- content that fails verification ---------------------------------------------------
 
+
 def test_png_named_jpg_is_verification_error_with_its_details(bot, name):
     refusal = error(bot.send_file(f'{name}.jpg', image_bytes(name, 'PNG')))
     assert refusal['code'] == 'verification-error'
@@ -322,9 +332,9 @@ def test_script_in_the_first_chunk_is_refused_at_that_chunk_as_uploadscripted(bo
 
 # -- rights ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('step', ['direct upload', 'first chunk', 'commit'])
-def test_login_without_the_upload_grant_is_permissiondenied_at_every_step(
-        bot, refusing, logins, name, step):
+def test_login_without_the_upload_grant_is_permissiondenied_at_every_step(bot, refusing, logins, name, step):
     noupload = log_in(refusing, 'noupload', logins['noupload'])
     if step == 'direct upload':
         answer = noupload.send_file(f'{name}.jpg', jpeg(name))
@@ -340,7 +350,8 @@ def test_login_without_the_upload_grant_is_permissiondenied_at_every_step(
 
 
 def test_overwriting_someone_elses_file_without_reupload_is_fileexists_forbidden(
-        refusing, refusing_admin, logins, name):
+    refusing, refusing_admin, logins, name
+):
     theirs = jpeg_bytes(3000, seed=(name, 'theirs'))
     refusing_admin.upload(f'{name}.jpg', theirs)
     newfiles = log_in(refusing, 'newfiles', logins['newfiles'])
@@ -351,7 +362,8 @@ def test_overwriting_someone_elses_file_without_reupload_is_fileexists_forbidden
 
 
 def test_fileexists_forbidden_comes_at_the_commit_after_an_exists_warning_in_the_chunks(
-        refusing, refusing_admin, logins, name):
+    refusing, refusing_admin, logins, name
+):
     refusing_admin.upload(f'{name}.jpg', jpeg_bytes(3000, seed=(name, 'theirs')))
     newfiles = log_in(refusing, 'newfiles', logins['newfiles'])
     answers = newfiles.send_chunks(f'{name}.jpg', jpeg(name))
@@ -368,10 +380,10 @@ def test_login_without_reupload_cannot_overwrite_even_its_own_file(refusing, log
     assert error(again)['code'] == 'fileexists-forbidden'
 
 
-def test_create_protected_name_is_protectedpage_at_the_commit_not_the_chunks(
-        bot, refusing_admin, name):
-    protected = refusing_admin.post(action='protect', title=f'File:{name}.jpg',
-                                    protections='create=sysop', token=refusing_admin.csrf())
+def test_create_protected_name_is_protectedpage_at_the_commit_not_the_chunks(bot, refusing_admin, name):
+    protected = refusing_admin.post(
+        action='protect', title=f'File:{name}.jpg', protections='create=sysop', token=refusing_admin.csrf()
+    )
     assert 'protect' in protected, protected
     filekey = stashed(bot.send_chunks(f'{name}.jpg', jpeg(name)))
     refusal = error(bot.commit(filekey, f'{name}.jpg'))
@@ -380,6 +392,7 @@ def test_create_protected_name_is_protectedpage_at_the_commit_not_the_chunks(
 
 
 # -- names ---------------------------------------------------------------------------------
+
 
 def test_badfilename_is_a_warning_never_an_error(bot, name):
     answer = bot.send_file(f'{name} a:b.jpg', jpeg(name))
@@ -394,9 +407,14 @@ def test_name_with_tildes_is_illegal_filename(bot, name):
     assert refusal['invalidparameter'] == 'filename' and refusal['filekey']
 
 
-@pytest.mark.parametrize('bad, code', [('too long', 'filename-toolong'),
-                                       ('too short', 'filename-tooshort'),
-                                       ('no extension', 'filetype-missing')])
+@pytest.mark.parametrize(
+    'bad, code',
+    [
+        ('too long', 'filename-toolong'),
+        ('too short', 'filename-tooshort'),
+        ('no extension', 'filetype-missing'),
+    ],
+)
 def test_bad_name_is_refused_with_its_own_code_and_a_filekey(bot, name, bad, code):
     content = NO_KNOWN_TYPE[:3000] if bad == 'no extension' else jpeg(name)
     refusal = error(bot.send_file(bad_name(name, bad), content))

@@ -35,17 +35,29 @@ def run_through(batch, proxy, tmp_path, *args) -> subprocess.CompletedProcess:
     through = pywikibot_dir_through(proxy, Path(batch.sandbox.pywikibot_dir), tmp_path / 'pwb')
     batch.write()
     return subprocess.run(
-        [sys.executable, '-m', 'uploadbot', f'-dir:{through}', f'-manifest:{batch.manifest}',
-         f'-template:{batch.template}', f'-report:{batch.report}', '-any-extension', *args],
-        capture_output=True, text=True, timeout=600, cwd=batch.folder)
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{through}',
+            f'-manifest:{batch.manifest}',
+            f'-template:{batch.template}',
+            f'-report:{batch.report}',
+            '-any-extension',
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=batch.folder,
+    )
 
 
 def uploads_seen(proxy) -> int:
     return sum(1 for request in proxy.seen if request.action == 'upload')
 
 
-def test_a_banned_file_type_is_refused_once_and_not_sent_by_the_next_run(
-        batch, wiki, proxy, tmp_path, name):
+def test_a_banned_file_type_is_refused_once_and_not_sent_by_the_next_run(batch, wiki, proxy, tmp_path, name):
     batch.add(f'{name}.txt', b'plain text, which the wiki does not take\n')
     first = run_through(batch, proxy, tmp_path)
     assert first.returncode == 6, first.stdout + first.stderr
@@ -63,8 +75,7 @@ def test_a_banned_file_type_is_refused_once_and_not_sent_by_the_next_run(
     assert wiki.file_info(f'{name}.txt') is None
 
 
-def test_a_refused_row_is_sent_again_when_its_page_text_changes(
-        batch, proxy, tmp_path, name):
+def test_a_refused_row_is_sent_again_when_its_page_text_changes(batch, proxy, tmp_path, name):
     batch.add(f'{name}.txt', b'plain text again\n')
     assert run_through(batch, proxy, tmp_path).returncode == 6
     batch.rows[0]['description'] = 'a new description'
@@ -81,8 +92,7 @@ def test_retry_refused_sends_an_unchanged_refused_row_again(batch, proxy, tmp_pa
     assert uploads_seen(proxy) == 2
 
 
-def test_a_chunked_file_of_a_banned_type_is_refused_and_listed_by_status(
-        batch, wiki, proxy, tmp_path, name):
+def test_a_chunked_file_of_a_banned_type_is_refused_and_listed_by_status(batch, wiki, proxy, tmp_path, name):
     batch.add(f'{name}.txt', b'many lines of text\n' * (3 * CHUNK // 19))
     result = run_through(batch, proxy, tmp_path, f'-chunk-size:{CHUNK}')
     assert result.returncode == 6, result.stdout + result.stderr
@@ -91,18 +101,26 @@ def test_a_chunked_file_of_a_banned_type_is_refused_and_listed_by_status(
     assert 'illegal-filename' in row['message']
     assert uploads_seen(proxy) == 1, 'refused at the first chunk'
     status = subprocess.run(
-        [sys.executable, '-m', 'uploadbot', f'-dir:{batch.sandbox.pywikibot_dir}',
-         f'-manifest:{batch.manifest}', '-status'],
-        capture_output=True, text=True, timeout=120, cwd=batch.folder)
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{batch.sandbox.pywikibot_dir}',
+            f'-manifest:{batch.manifest}',
+            '-status',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=batch.folder,
+    )
     assert '1 refused' in status.stdout
-    listed = [line for line in status.stdout.splitlines()
-              if f'{row["file"]} -> {name}.txt' in line]
+    listed = [line for line in status.stdout.splitlines() if f'{row["file"]} -> {name}.txt' in line]
     assert len(listed) == 1 and ': refused ' in listed[0]
     assert wiki.file_info(f'{name}.txt') is None
 
 
-def test_an_abusefilter_warning_is_answered_by_sending_again_once(
-        batch, wiki, proxy, tmp_path, name):
+def test_an_abusefilter_warning_is_answered_by_sending_again_once(batch, wiki, proxy, tmp_path, name):
     path = batch.add(f'{name}.jpg')
     warned = proxy.add('abusefilter-warning', lambda request: request.is_direct_upload)
     result = run_through(batch, proxy, tmp_path)
@@ -112,12 +130,12 @@ def test_an_abusefilter_warning_is_answered_by_sending_again_once(
     row = batch.outcomes()[f'{name}.jpg']
     assert row['outcome'] == 'uploaded'
     assert 'AbuseFilter warned (abusefilter-warning): Warning: This action' in row['message']
-    assert [v['sha1'] for v in wiki.file_versions(f'{name}.jpg')] == \
-        [hashlib.sha1(path.read_bytes()).hexdigest()]
+    assert [v['sha1'] for v in wiki.file_versions(f'{name}.jpg')] == [
+        hashlib.sha1(path.read_bytes()).hexdigest()
+    ]
 
 
-def test_a_second_abusefilter_warning_fails_the_row_for_another_run(
-        batch, wiki, proxy, tmp_path, name):
+def test_a_second_abusefilter_warning_fails_the_row_for_another_run(batch, wiki, proxy, tmp_path, name):
     batch.add(f'{name}.jpg')
     proxy.add('abusefilter-warning', lambda request: request.is_direct_upload, times=2)
     result = run_through(batch, proxy, tmp_path)

@@ -30,7 +30,9 @@ def _files(folder: Path) -> dict[str, Path]:
         made[name] = folder / name
     (folder / 'drawing.svg').write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
-        '<circle cx="20" cy="20" r="18" fill="blue"/></svg>', encoding='utf-8')
+        '<circle cx="20" cy="20" r="18" fill="blue"/></svg>',
+        encoding='utf-8',
+    )
     Image.new('RGB', (200, 300), 'yellow').save(folder / 'leaflet.pdf')
     (folder / 'song.ogg').write_bytes(b'OggS' + bytes(60))
     return made
@@ -38,24 +40,34 @@ def _files(folder: Path) -> dict[str, Path]:
 
 def _journal(path: Path, rows: list[tuple[str, str, State, str]]) -> SQLiteJournal:
     journal = SQLiteJournal(path)
-    journal.save_all(Record(source=source, filename=filename, row=number, state=state,
-                            message=message, size=1000, sha1=f'{number:040d}',
-                            title=f'File:{filename}',
-                            url=f'http://wiki.invalid/index.php/File:{number}'
-                            if state is State.UPLOADED else '')
-                     for number, (source, filename, state, message) in enumerate(rows, 1))
+    journal.save_all(
+        Record(
+            source=source,
+            filename=filename,
+            row=number,
+            state=state,
+            message=message,
+            size=1000,
+            sha1=f'{number:040d}',
+            title=f'File:{filename}',
+            url=f'http://wiki.invalid/index.php/File:{number}' if state is State.UPLOADED else '',
+        )
+        for number, (source, filename, state, message) in enumerate(rows, 1)
+    )
     return journal
 
 
 @pytest.fixture
 def journal_batch(tmp_path):
     _files(tmp_path / 'files')
-    rows = [('files/red.jpg', 'Red.jpg', State.UPLOADED, ''),
-            ('files/green.png', f'Green {HOSTILE}.png', State.FAILED, f'timeout {HOSTILE}'),
-            ('files/drawing.svg', 'Drawing.svg', State.REFUSED, 'titleblacklist'),
-            ('files/leaflet.pdf', 'Leaflet.pdf', State.INVALID, 'missing category'),
-            ('files/song.ogg', 'Song.ogg', State.SKIPPED, 'duplicate of File:Other.ogg'),
-            ('files/gone.jpg', 'Gone.jpg', State.HELD, 'held: exists-normalized')]
+    rows = [
+        ('files/red.jpg', 'Red.jpg', State.UPLOADED, ''),
+        ('files/green.png', f'Green {HOSTILE}.png', State.FAILED, f'timeout {HOSTILE}'),
+        ('files/drawing.svg', 'Drawing.svg', State.REFUSED, 'titleblacklist'),
+        ('files/leaflet.pdf', 'Leaflet.pdf', State.INVALID, 'missing category'),
+        ('files/song.ogg', 'Song.ogg', State.SKIPPED, 'duplicate of File:Other.ogg'),
+        ('files/gone.jpg', 'Gone.jpg', State.HELD, 'held: exists-normalized'),
+    ]
     with _journal(tmp_path / 'journal.sqlite', rows) as journal:
         yield journal, tmp_path
 
@@ -65,11 +77,9 @@ def test_the_report_lists_the_problems_first_worst_first(journal_batch):
     pages.write_report(journal, folder / 'report.html', root=folder, title='t')
     text = (folder / 'report.html').read_text(encoding='utf-8')
     problems = text.split('id="problems"')[1].split('id="rows"')[0]
-    order = [name for name in ('Green', 'Drawing.svg', 'Leaflet.pdf', 'Gone.jpg')
-             if name in problems]
+    order = [name for name in ('Green', 'Drawing.svg', 'Leaflet.pdf', 'Gone.jpg') if name in problems]
     assert order == ['Green', 'Drawing.svg', 'Leaflet.pdf', 'Gone.jpg']
-    assert [problems.index(name) for name in order] == sorted(problems.index(name)
-                                                              for name in order)
+    assert [problems.index(name) for name in order] == sorted(problems.index(name) for name in order)
 
 
 def test_the_report_escapes_markup_from_the_journal(journal_batch):
@@ -91,9 +101,20 @@ def test_a_large_batch_is_cut_into_pages(tmp_path):
 def test_status_rebuilds_the_report_page_without_the_wiki(journal_batch):
     journal, folder = journal_batch
     result = subprocess.run(
-        [sys.executable, '-m', 'uploadbot', '-status', f'-journal:{folder / "journal.sqlite"}',
-         f'-report:{folder / "again.html"}', f'-manifest:{folder / "batch.csv"}'],
-        capture_output=True, text=True, timeout=60, check=False)
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            '-status',
+            f'-journal:{folder / "journal.sqlite"}',
+            f'-report:{folder / "again.html"}',
+            f'-manifest:{folder / "batch.csv"}',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert f'report: {folder / "again.html"} (1 page)' in result.stdout
     assert 'Leaflet.pdf' in (folder / 'again.html').read_text(encoding='utf-8')
@@ -142,8 +163,9 @@ def test_a_run_writes_the_report_page_from_its_journal(batch, wiki, name):
     result = batch.run(f'-report:{page}')
     assert f'report: {page} (1 page)' in result.stderr, result.stderr
     text = page.read_text(encoding='utf-8')
-    link = wiki.get(action='query', titles=f'File:{name} one.jpg', prop='imageinfo',
-                    iiprop='url')['query']['pages'][0]['imageinfo'][0]['descriptionurl']
+    link = wiki.get(action='query', titles=f'File:{name} one.jpg', prop='imageinfo', iiprop='url')['query'][
+        'pages'
+    ][0]['imageinfo'][0]['descriptionurl']
     assert f'<a href="{link}">File:{name} one.jpg</a>' in text
     problems = text.split('id="problems"')[1].split('id="rows"')[0]
     assert f'{name} two.jpg' in problems and f'{name} one.jpg' not in problems
@@ -166,10 +188,17 @@ def test_the_report_page_and_the_log_marks_come_from_a_server_journal(server_jou
     from uploadbot.run import logpage
 
     for number, state in enumerate((State.UPLOADED, State.FAILED, State.RENAMED), 1):
-        server_journal.save(Record(f'f{number}.jpg', f'F{number}.jpg', row=number, state=state,
-                                   message=f'{HOSTILE} {number}', title=f'File:F{number}.jpg'))
-    assert [record.filename for record in logpage.unlogged(server_journal)] == \
-        ['F1.jpg', 'F3.jpg']
+        server_journal.save(
+            Record(
+                f'f{number}.jpg',
+                f'F{number}.jpg',
+                row=number,
+                state=state,
+                message=f'{HOSTILE} {number}',
+                title=f'File:F{number}.jpg',
+            )
+        )
+    assert [record.filename for record in logpage.unlogged(server_journal)] == ['F1.jpg', 'F3.jpg']
     first = logpage.unlogged(server_journal)[0]
     server_journal.save(replace(first, logged='2026-01-01T00:00:00Z'))
     assert [record.filename for record in logpage.unlogged(server_journal)] == ['F3.jpg']

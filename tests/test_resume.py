@@ -42,12 +42,17 @@ def journal_row(batch, filename: str) -> dict | None:
 
 def start_bot(batch, *args: str, pywikibot_dir: str | None = None) -> subprocess.Popen:
     batch.write()
-    command = [sys.executable, '-m', 'uploadbot',
-               f'-dir:{pywikibot_dir or batch.sandbox.pywikibot_dir}',
-               f'-manifest:{batch.manifest}', f'-template:{batch.template}',
-               f'-report:{batch.report}', *args]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            cwd=batch.folder)
+    command = [
+        sys.executable,
+        '-m',
+        'uploadbot',
+        f'-dir:{pywikibot_dir or batch.sandbox.pywikibot_dir}',
+        f'-manifest:{batch.manifest}',
+        f'-template:{batch.template}',
+        f'-report:{batch.report}',
+        *args,
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=batch.folder)
 
 
 def wait_for(condition, timeout: float = 120, step: float = 0.01):
@@ -65,8 +70,13 @@ def test_killed_chunked_upload_goes_on_from_the_wikis_offset(batch, wiki, name):
     path = batch.add(f'{name}.jpg', size=size)
     bot = start_bot(batch, f'-chunk-size:{CHUNK}')
     try:
-        wait_for(lambda: (row := journal_row(batch, f'{name}.jpg')) and
-                 row['state'] == 'stashing' and row['offset'] >= size // 4)
+        wait_for(
+            lambda: (
+                (row := journal_row(batch, f'{name}.jpg'))
+                and row['state'] == 'stashing'
+                and row['offset'] >= size // 4
+            )
+        )
         bot.send_signal(signal.SIGKILL)
     finally:
         bot.wait()
@@ -84,7 +94,8 @@ def test_killed_chunked_upload_goes_on_from_the_wikis_offset(batch, wiki, name):
 
 
 def test_kill_after_commit_sent_records_the_upload_without_a_second_version(
-        batch, wiki, sandbox, tmp_path, name):
+    batch, wiki, sandbox, tmp_path, name
+):
     path = batch.add(f'{name}.jpg', size=3 * CHUNK)
     proxy = FaultProxy(sandbox.port)
     try:

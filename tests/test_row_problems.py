@@ -48,9 +48,16 @@ class Folder:
         (self.files / filename).write_bytes(jpeg_bytes(2000, seed=filename))
 
     def run(self) -> subprocess.CompletedProcess:
-        command = [sys.executable, '-m', 'uploadbot', f'-dir:{self.sandbox.pywikibot_dir}',
-                   f'-manifest:{self.files}', f'-template:{self.template}',
-                   f'-report:{self.report}', '-field:description=A file of the folder']
+        command = [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{self.sandbox.pywikibot_dir}',
+            f'-manifest:{self.files}',
+            f'-template:{self.template}',
+            f'-report:{self.report}',
+            '-field:description=A file of the folder',
+        ]
         return subprocess.run(command, capture_output=True, text=True, timeout=600)
 
     def outcomes(self) -> dict[str, dict[str, str]]:
@@ -59,7 +66,8 @@ class Folder:
 
 
 def test_a_growing_folder_settles_each_blacklisted_file_once_and_uploads_the_rest(
-        tmp_path, blacklisting_wiki, name):
+    tmp_path, blacklisting_wiki, name
+):
     wiki = WikiAPI(blacklisting_wiki.api_url)
     folder = Folder(tmp_path, blacklisting_wiki)
     folder.add(f'{name} 1.jpg')
@@ -79,16 +87,16 @@ def test_a_growing_folder_settles_each_blacklisted_file_once_and_uploads_the_res
     rows = folder.outcomes()
     assert rows[f'{name} 2.jpg']['outcome'] == 'uploaded'
     assert rows[f'CAM 0043 {name}.jpg']['outcome'] == 'refused'
-    assert rows[f'CAM 0042 {name}.jpg']['message'].startswith(
-        'found by an earlier run, unchanged since')
+    assert rows[f'CAM 0042 {name}.jpg']['message'].startswith('found by an earlier run, unchanged since')
 
     third = folder.run()
     assert third.returncode == ExitCode.OK, third.stdout + third.stderr
     rows = folder.outcomes()
-    assert [rows[f'CAM {number} {name}.jpg']['outcome'] for number in ('0042', '0043')] == \
-        ['refused', 'refused']
-    assert '2 row(s) refused or found invalid by an earlier run wait for a person' \
-        in third.stderr
+    assert [rows[f'CAM {number} {name}.jpg']['outcome'] for number in ('0042', '0043')] == [
+        'refused',
+        'refused',
+    ]
+    assert '2 row(s) refused or found invalid by an earlier run wait for a person' in third.stderr
     assert wiki.file_info(f'CAM 0042 {name}.jpg') is None
     assert wiki.file_info(f'CAM 0043 {name}.jpg') is None
     assert [len(wiki.upload_log(f'{name} {number}.jpg')) for number in (1, 2)] == [1, 1]
@@ -103,8 +111,10 @@ def test_a_missing_category_settles_its_row_until_the_category_exists(batch, wik
     rows = batch.outcomes()
     assert rows[f'{name} filed.jpg']['outcome'] == 'uploaded'
     assert rows[f'{name} lost.jpg']['outcome'] == 'invalid'
-    assert f"column 'categories': the category '{name} nowhere' does not exist" \
+    assert (
+        f"column 'categories': the category '{name} nowhere' does not exist"
         in rows[f'{name} lost.jpg']['message']
+    )
 
     second = batch.run()
     assert second.returncode == ExitCode.OK, second.stdout + second.stderr
@@ -124,8 +134,7 @@ def test_a_repeated_target_settles_the_later_row_and_uploads_the_first(batch, wi
     first = batch.run()
     assert first.returncode == ExitCode.REFUSED, first.stdout + first.stderr
     assert 'row 3: invalid' in first.stderr and 'is also the target of row 2' in first.stderr
-    assert wiki.file_info(f'{name}.jpg')['sha1'] == \
-        hashlib.sha1(first_file.read_bytes()).hexdigest()
+    assert wiki.file_info(f'{name}.jpg')['sha1'] == hashlib.sha1(first_file.read_bytes()).hexdigest()
     second = batch.run()
     assert second.returncode == ExitCode.OK, second.stdout + second.stderr
     assert 'row 3: invalid' in second.stderr
@@ -134,8 +143,9 @@ def test_a_repeated_target_settles_the_later_row_and_uploads_the_first(batch, wi
 
 def test_a_missing_file_settles_its_row_until_the_file_is_there(batch, wiki, name):
     batch.add(f'{name} here.jpg')
-    batch.rows.append({'file': 'later.jpg', 'filename': f'{name} later.jpg',
-                       'description': 'Not scanned yet'})
+    batch.rows.append(
+        {'file': 'later.jpg', 'filename': f'{name} later.jpg', 'description': 'Not scanned yet'}
+    )
     first = batch.run()
     assert first.returncode == ExitCode.REFUSED, first.stdout + first.stderr
     rows = batch.outcomes()
@@ -182,13 +192,12 @@ def test_a_problem_of_the_batch_as_a_whole_still_stops_the_run(batch, wiki, name
 
 
 @pytest.mark.database
-def test_a_shared_batch_settles_a_missing_file_once_and_sends_it_when_it_is_there(
-        batch, wiki, name, mariadb):
-    shared = (f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}',
-              f'-batch:{name}')
+def test_a_shared_batch_settles_a_missing_file_once_and_sends_it_when_it_is_there(batch, wiki, name, mariadb):
+    shared = (f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}', f'-batch:{name}')
     batch.add(f'{name} here.jpg')
-    batch.rows.append({'file': 'later.jpg', 'filename': f'{name} later.jpg',
-                       'description': 'Not scanned yet'})
+    batch.rows.append(
+        {'file': 'later.jpg', 'filename': f'{name} later.jpg', 'description': 'Not scanned yet'}
+    )
     first = batch.run(*shared)
     assert first.returncode == ExitCode.REFUSED, first.stdout + first.stderr
     assert batch.outcomes()[f'{name} later.jpg']['outcome'] == 'invalid'

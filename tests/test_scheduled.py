@@ -45,16 +45,21 @@ def tool_home(tmp_path: Path, sandbox, name: str, count: int, size: int = 3000) 
         (incoming / f'{name} {index}.jpg').write_bytes(jpeg_bytes(size, seed=(name, index)))
     (home / 'batch' / 'description.wiki').write_text(  # a licence, as the recipe's has
         '{{Information|description={{{description|From the incoming folder}}}'
-        '|author={{{author|UploadBot}}}}}\n{{{license|{{cc-by-sa-4.0}}}}}\n')
+        '|author={{{author|UploadBot}}}}}\n{{{license|{{cc-by-sa-4.0}}}}}\n'
+    )
     return home
 
 
 def envvars(sandbox) -> dict[str, str]:
     """What ``toolforge envvars`` would hold for the sandbox's bot account."""
     secret = (Path(sandbox.pywikibot_dir).parent / 'bot.secret').read_text().strip()
-    return {'UPLOADBOT_FAMILY': 'sandbox', 'UPLOADBOT_LANG': 'en',
-            'UPLOADBOT_USERNAME': sandbox.bot, 'UPLOADBOT_BOTPASSWORD_NAME': 'uploadbot',
-            'UPLOADBOT_BOTPASSWORD': secret}
+    return {
+        'UPLOADBOT_FAMILY': 'sandbox',
+        'UPLOADBOT_LANG': 'en',
+        'UPLOADBOT_USERNAME': sandbox.bot,
+        'UPLOADBOT_BOTPASSWORD_NAME': 'uploadbot',
+        'UPLOADBOT_BOTPASSWORD': secret,
+    }
 
 
 def scheduled(home: Path, *extra: str) -> subprocess.Popen:
@@ -66,10 +71,15 @@ def scheduled(home: Path, *extra: str) -> subprocess.Popen:
     command = ' '.join([SCHEDULED.strip(), '-max-rate:100/s', *extra])
     pod_tmp = home.parent / 'pod-tmp'  # the container's own temporary space
     pod_tmp.mkdir(exist_ok=True)
-    env = {'PATH': os.environ['PATH'], 'HOME': str(home), 'TMPDIR': str(pod_tmp),
-           **ENVVARS[home]}
-    return subprocess.Popen(['/bin/sh', '-c', '--', command], cwd=home, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {'PATH': os.environ['PATH'], 'HOME': str(home), 'TMPDIR': str(pod_tmp), **ENVVARS[home]}
+    return subprocess.Popen(
+        ['/bin/sh', '-c', '--', command],
+        cwd=home,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def journal_states(home: Path) -> dict[str, str]:
@@ -78,8 +88,7 @@ def journal_states(home: Path) -> dict[str, str]:
         return dict(db.execute('SELECT source, state FROM rows'))
 
 
-def test_a_second_run_while_the_first_works_exits_with_already_running(
-        tmp_path, sandbox, wiki, name):
+def test_a_second_run_while_the_first_works_exits_with_already_running(tmp_path, sandbox, wiki, name):
     home = tool_home(tmp_path, sandbox, name, count=12, size=400_000)
     lock = home / 'batch' / 'incoming' / '.uploadbot.journal.sqlite.lock'
     first = scheduled(home, '-chunk-size:64Ki')
@@ -96,8 +105,7 @@ def test_a_second_run_while_the_first_works_exits_with_already_running(
     assert all(wiki.file_info(f'{name} {index}.jpg') for index in range(12))
 
 
-def test_max_runtime_stops_between_files_with_the_journal_consistent(tmp_path, sandbox, wiki,
-                                                                      name):
+def test_max_runtime_stops_between_files_with_the_journal_consistent(tmp_path, sandbox, wiki, name):
     home = tool_home(tmp_path, sandbox, name, count=30, size=300_000)
     # The job's own -max-runtime:45m is overridden by a later, shorter one.
     run = scheduled(home, '-max-runtime:2s', '-chunk-size:64Ki')
@@ -141,8 +149,7 @@ def test_status_lists_rows_that_need_attention_without_the_wiki(batch, wiki, adm
     assert f'{name} fine.jpg' not in text.split('need attention')[1]
 
 
-def test_the_secret_comes_from_the_environment_and_stays_out_of_the_home(tmp_path, sandbox,
-                                                                        wiki, name):
+def test_the_secret_comes_from_the_environment_and_stays_out_of_the_home(tmp_path, sandbox, wiki, name):
     home = tool_home(tmp_path, sandbox, name, count=1)
     run = scheduled(home)
     out, err = run.communicate(timeout=600)

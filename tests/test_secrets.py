@@ -25,15 +25,16 @@ pytestmark = [pytest.mark.wiki, pytest.mark.last]
 TOKEN = re.compile(rb'[0-9a-f]{32,}\+\\')
 
 #: Where credentials are meant to be.
-CREDENTIAL_STORES = re.compile(r'(user-password\.py|\.lwp|sandbox\.json|\.secret|'
-                               r'LocalSettings\.php|\.sqlite(-wal|-shm)?)$')
+CREDENTIAL_STORES = re.compile(
+    r'(user-password\.py|\.lwp|sandbox\.json|\.secret|'
+    r'LocalSettings\.php|\.sqlite(-wal|-shm)?)$'
+)
 
 
 def secrets_of(sandbox) -> list[bytes]:
     directory = Path(sandbox.pywikibot_dir).parent
     recorded = json.loads((directory / 'sandbox.json').read_text())
-    return [(directory / 'bot.secret').read_text().strip().encode(),
-            recorded['admin_password'].encode()]
+    return [(directory / 'bot.secret').read_text().strip().encode(), recorded['admin_password'].encode()]
 
 
 def files_under(*roots: Path):
@@ -43,16 +44,14 @@ def files_under(*roots: Path):
                 yield path
 
 
-def test_nothing_the_suite_wrote_holds_a_secret_or_a_token(batch, sandbox, admin, name,
-                                                           tmp_path_factory):
+def test_nothing_the_suite_wrote_holds_a_secret_or_a_token(batch, sandbox, admin, name, tmp_path_factory):
     assert TOKEN.search(admin.csrf().encode()), 'the pattern recognises a real token'
     batch.add(f'{name} fine.jpg')
     batch.add(f'{name} empty.jpg', content=b'')
     result = batch.run('-log', '-chunk-size:64Ki')
     (batch.folder / 'bot-output.txt').write_text(result.stdout + result.stderr)
     sandbox_dir = Path(sandbox.pywikibot_dir).parent
-    roots = [tmp_path_factory.getbasetemp(), sandbox_dir / 'logs',
-             Path(sandbox.pywikibot_dir) / 'logs']
+    roots = [tmp_path_factory.getbasetemp(), sandbox_dir / 'logs', Path(sandbox.pywikibot_dir) / 'logs']
     secrets = secrets_of(sandbox)
     searched, found = set(), []
     for path in files_under(*[root for root in roots if root.exists()]):
@@ -79,11 +78,16 @@ def test_journal_and_report_hold_no_secret(batch, sandbox, name):
 def test_a_batch_on_a_database_journal_logs_no_database_password(batch, sandbox, mariadb, name):
     password = password_of(mariadb)
     batch.add(f'{name} shared.jpg')
-    result = batch.run('-log', f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}',
-                       f'-batch:{name}', check=True)
-    logs = [path.read_text(errors='replace')
-            for path in (Path(sandbox.pywikibot_dir) / 'logs').glob('*.log')]
+    result = batch.run(
+        '-log',
+        f'-journal:{mariadb.url()}',
+        f'-journal-cnf:{mariadb.credentials}',
+        f'-batch:{name}',
+        check=True,
+    )
+    logs = [path.read_text(errors='replace') for path in (Path(sandbox.pywikibot_dir) / 'logs').glob('*.log')]
     assert len(password) >= 16
     assert any(f"batch '{name}'" in log for log in logs), 'the log holds this run'
-    assert [text for text in (result.stdout + result.stderr, batch.report.read_text(), *logs)
-            if password in text] == []
+    assert [
+        text for text in (result.stdout + result.stderr, batch.report.read_text(), *logs) if password in text
+    ] == []

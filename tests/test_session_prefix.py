@@ -26,11 +26,15 @@ PREFIXES = ('0000', 'ffff')
 
 def run_refusal_tests(prefix: str, sandbox_dir: Path) -> str:
     """The closing tally of one run, e.g. ``45 passed``."""
-    environment = dict(os.environ, UPLOADBOT_TEST_SESSION=prefix,
-                       UPLOADBOT_TEST_SANDBOX=str(sandbox_dir))
+    environment = dict(os.environ, UPLOADBOT_TEST_SESSION=prefix, UPLOADBOT_TEST_SANDBOX=str(sandbox_dir))
     result = subprocess.run(
         [sys.executable, '-m', 'pytest', 'tests/test_refusals_sandbox.py', '-p', 'no:cacheprovider'],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900)
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert f'session prefix: {prefix} ' in result.stdout
     return re.findall(r'^=+ (.*) in [\d.]+s', result.stdout, re.MULTILINE)[-1]

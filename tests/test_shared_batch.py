@@ -28,23 +28,37 @@ LEASE = 8  # seconds: short, so the take-over shows in a test
 
 
 def start_run(batch, mariadb, report: Path, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, '-m', 'uploadbot', f'-dir:{batch.sandbox.pywikibot_dir}',
-               f'-template:{batch.template}', f'-journal:{mariadb.url()}',
-               f'-journal-cnf:{mariadb.credentials}', f'-report:{report}', f'-lease:{LEASE}s',
-               '-chunk-size:64Ki', *extra]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, cwd=batch.folder)
+    command = [
+        sys.executable,
+        '-m',
+        'uploadbot',
+        f'-dir:{batch.sandbox.pywikibot_dir}',
+        f'-template:{batch.template}',
+        f'-journal:{mariadb.url()}',
+        f'-journal-cnf:{mariadb.credentials}',
+        f'-report:{report}',
+        f'-lease:{LEASE}s',
+        '-chunk-size:64Ki',
+        *extra,
+    ]
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=batch.folder
+    )
 
 
 def journal_rows(mariadb, batch_name: str) -> list[tuple]:
     from uploadbot.journal.connect import create_journal_engine
+
     engine = create_journal_engine(mariadb.url(), mariadb.credentials)
     try:
         with engine.connect() as connection:
-            return connection.execute(sqlalchemy.text(
-                'SELECT filename, state, owner, updated, message, attempts FROM uploadbot_rows '
-                'WHERE batch = :b'),
-                {'b': batch_name}).all()
+            return connection.execute(
+                sqlalchemy.text(
+                    'SELECT filename, state, owner, updated, message, attempts FROM uploadbot_rows '
+                    'WHERE batch = :b'
+                ),
+                {'b': batch_name},
+            ).all()
     except sqlalchemy.exc.ProgrammingError:  # no run has created the tables yet
         return []
     finally:
@@ -70,8 +84,9 @@ def command_lines(processes) -> str:
     return '\n'.join(lines)
 
 
-def test_four_runs_share_a_batch_and_survivors_take_over_two_killed_runs(batch, wiki, name,
-                                                                       mariadb, tmp_path):
+def test_four_runs_share_a_batch_and_survivors_take_over_two_killed_runs(
+    batch, wiki, name, mariadb, tmp_path
+):
     sizes = {}
     for number in range(200):
         size = 150_000 if number % 20 == 0 else 2500  # every 20th file goes in chunks
@@ -79,9 +94,12 @@ def test_four_runs_share_a_batch_and_survivors_take_over_two_killed_runs(batch, 
         sizes[path.name] = path
     manifest = batch.write()
     batch_name = name  # a batch of its own: other tests share the session's database
-    runs = [start_run(batch, mariadb, tmp_path / f'report{n}.csv', f'-manifest:{manifest}',
-                      f'-batch:{batch_name}')
-            for n in range(4)]
+    runs = [
+        start_run(
+            batch, mariadb, tmp_path / f'report{n}.csv', f'-manifest:{manifest}', f'-batch:{batch_name}'
+        )
+        for n in range(4)
+    ]
     victims = runs[:2]
 
     def victims_hold_rows() -> bool:
@@ -91,12 +109,16 @@ def test_four_runs_share_a_batch_and_survivors_take_over_two_killed_runs(batch, 
     if not wait_until(victims_hold_rows, 120):
         for run in runs:
             run.kill()
-        raise AssertionError('the runs never claimed rows:\n' +
-                             '\n'.join(run.communicate()[0][-2000:] for run in runs))
+        raise AssertionError(
+            'the runs never claimed rows:\n' + '\n'.join(run.communicate()[0][-2000:] for run in runs)
+        )
     secret = password_of(mariadb)
     assert secret not in command_lines(runs)
-    held_by_victims = {row[0] for row in journal_rows(mariadb, batch_name)
-                       if any(f':{run.pid}:' in (row[2] or '') for run in victims)}
+    held_by_victims = {
+        row[0]
+        for row in journal_rows(mariadb, batch_name)
+        if any(f':{run.pid}:' in (row[2] or '') for run in victims)
+    }
     for run in victims:
         os.kill(run.pid, signal.SIGKILL)
     killed_at = time.time()
@@ -104,8 +126,9 @@ def test_four_runs_share_a_batch_and_survivors_take_over_two_killed_runs(batch, 
 
     assert [run.returncode for run in runs[2:]] == [0, 0], outputs[2:]
     rows = journal_rows(mariadb, batch_name)
-    assert sorted({state for _, state, *_ in rows}) == ['uploaded'], \
-        [row for row in rows if row[1] != 'uploaded']
+    assert sorted({state for _, state, *_ in rows}) == ['uploaded'], [
+        row for row in rows if row[1] != 'uploaded'
+    ]
     assert len(rows) == 200
     taken_over = [updated for filename, _, _, updated, *_ in rows if filename in held_by_victims]
     assert taken_over and max(taken_over) - killed_at < LEASE + 60
@@ -118,15 +141,13 @@ def test_four_runs_share_a_batch_and_survivors_take_over_two_killed_runs(batch, 
     assert all(secret not in report.read_text() for report in tmp_path.glob('report*.csv'))
 
 
-def test_runs_started_at_different_times_finish_a_folder_that_grows(batch, wiki, name,
-                                                                    mariadb, tmp_path):
+def test_runs_started_at_different_times_finish_a_folder_that_grows(batch, wiki, name, mariadb, tmp_path):
     folder = batch.folder / 'incoming'
     folder.mkdir()
 
     def add(count: int, start: int) -> None:
         for number in range(start, start + count):
-            (folder / f'{name} {number:03d}.jpg').write_bytes(
-                jpeg_bytes(2500, seed=(name, number)))
+            (folder / f'{name} {number:03d}.jpg').write_bytes(jpeg_bytes(2500, seed=(name, number)))
 
     add(20, 0)
     options = ['-field:description=a growing folder', f'-manifest:{folder}']

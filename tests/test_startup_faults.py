@@ -26,18 +26,32 @@ def proxy(sandbox):
 
 
 def run_through(batch, proxy, tmp_path, *, family_files: bool = False):
-    through = pywikibot_dir_through(proxy, Path(batch.sandbox.pywikibot_dir), tmp_path / 'pwb',
-                                    socket_timeout=2)
+    through = pywikibot_dir_through(
+        proxy, Path(batch.sandbox.pywikibot_dir), tmp_path / 'pwb', socket_timeout=2
+    )
     if family_files:  # an AutoFamily, made by pywikibot from the API's address alone
         with open(through / 'user-config.py', 'a') as config:
-            config.write(f"family_files['auto'] = 'http://127.0.0.1:{proxy.port}/api.php'\n"
-                         "family = 'auto'\nusernames['auto']['en'] = "
-                         f"{batch.sandbox.bot!r}\n")
+            config.write(
+                f"family_files['auto'] = 'http://127.0.0.1:{proxy.port}/api.php'\n"
+                "family = 'auto'\nusernames['auto']['en'] = "
+                f'{batch.sandbox.bot!r}\n'
+            )
     batch.write()
     return subprocess.run(
-        [sys.executable, '-m', 'uploadbot', f'-dir:{through}', f'-manifest:{batch.manifest}',
-         f'-template:{batch.template}', f'-report:{batch.report}'],
-        capture_output=True, text=True, timeout=600, cwd=batch.folder)
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{through}',
+            f'-manifest:{batch.manifest}',
+            f'-template:{batch.template}',
+            f'-report:{batch.report}',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=batch.folder,
+    )
 
 
 def first(count: int):
@@ -45,13 +59,19 @@ def first(count: int):
     return dict(when=lambda request: True, times=count)
 
 
-@pytest.mark.parametrize('fault', [
-    dict(kind='status', status=503), dict(kind='status', status=502),
-    dict(kind='retry-after', status=429, retry_after=1), dict(kind='reset-before'),
-    dict(kind='string-error'), dict(kind='stall', delay=3)],
-    ids=['503 html', '502 html', '429 retry-after', 'reset', 'json string error', 'stall'])
-def test_the_first_requests_failing_do_not_end_the_run(batch, wiki, proxy, tmp_path, name,
-                                                        fault):
+@pytest.mark.parametrize(
+    'fault',
+    [
+        dict(kind='status', status=503),
+        dict(kind='status', status=502),
+        dict(kind='retry-after', status=429, retry_after=1),
+        dict(kind='reset-before'),
+        dict(kind='string-error'),
+        dict(kind='stall', delay=3),
+    ],
+    ids=['503 html', '502 html', '429 retry-after', 'reset', 'json string error', 'stall'],
+)
+def test_the_first_requests_failing_do_not_end_the_run(batch, wiki, proxy, tmp_path, name, fault):
     batch.add(f'{name}.jpg')
     injected = proxy.add(**fault, **first(3))
     result = run_through(batch, proxy, tmp_path)
@@ -62,8 +82,7 @@ def test_the_first_requests_failing_do_not_end_the_run(batch, wiki, proxy, tmp_p
     assert wiki.file_info(f'{name}.jpg') is not None
 
 
-def test_a_wiki_that_stays_down_ends_the_run_with_one_line_naming_the_cause(
-        batch, proxy, tmp_path, name):
+def test_a_wiki_that_stays_down_ends_the_run_with_one_line_naming_the_cause(batch, proxy, tmp_path, name):
     batch.add(f'{name}.jpg')
     proxy.add('status', status=503, **first(10_000))
     result = run_through(batch, proxy, tmp_path)
@@ -75,8 +94,7 @@ def test_a_wiki_that_stays_down_ends_the_run_with_one_line_naming_the_cause(
     assert not batch.report.exists() or name not in batch.report.read_text()
 
 
-def test_an_autofamily_wiki_that_stays_down_is_not_called_an_invalid_family(
-        batch, proxy, tmp_path, name):
+def test_an_autofamily_wiki_that_stays_down_is_not_called_an_invalid_family(batch, proxy, tmp_path, name):
     batch.add(f'{name}.jpg')
     proxy.add('retry-after', status=429, retry_after=1, **first(10_000))
     result = run_through(batch, proxy, tmp_path, family_files=True)

@@ -17,9 +17,18 @@ from uploadbot.describe.mediainfo_merge import merge, same_value, typed
 from uploadbot.describe.mediainfo_values import EARTH, GREGORIAN, WIKIDATA_ENTITY, datavalue
 from uploadbot.mediainfo_types import StructuredData
 
-DATATYPES = {'P180': 'wikibase-item', 'P571': 'time', 'P275': 'wikibase-item',
-             'P1476': 'monolingualtext', 'P1259': 'globe-coordinate', 'P2048': 'quantity',
-             'P217': 'string', 'P214': 'external-id', 'P973': 'url', 'P1343': 'wikibase-property'}
+DATATYPES = {
+    'P180': 'wikibase-item',
+    'P571': 'time',
+    'P275': 'wikibase-item',
+    'P1476': 'monolingualtext',
+    'P1259': 'globe-coordinate',
+    'P2048': 'quantity',
+    'P217': 'string',
+    'P214': 'external-id',
+    'P973': 'url',
+    'P1343': 'wikibase-property',
+}
 
 
 def cells(**fields) -> StructuredData:
@@ -35,6 +44,7 @@ def statements_of(data: StructuredData):
 
 
 # -- reading the cells ---------------------------------------------------------------------
+
 
 def test_captions_come_from_caption_columns_by_language():
     data = cells(caption__en='A cat', caption__de='Eine Katze')
@@ -53,8 +63,7 @@ def test_the_depicts_property_can_be_another():
 
 def test_statement_columns_name_their_property():
     data = cells(statement__P571='1890', statement__p217='Inv. 12')
-    assert [(s.property, s.text) for s in data.statements] == [('P571', '1890'),
-                                                                ('P217', 'Inv. 12')]
+    assert [(s.property, s.text) for s in data.statements] == [('P571', '1890'), ('P217', 'Inv. 12')]
 
 
 def test_empty_structured_cells_ask_for_nothing():
@@ -63,9 +72,15 @@ def test_empty_structured_cells_ask_for_nothing():
 
 
 def test_every_bad_cell_is_named_by_its_column():
-    _, problems = read_cells({'caption.english!': 'x', 'caption.fr': 'y' * (CAPTION_LIMIT + 1),
-                              'depicts': 'Q1;cat', 'statement.571': '1890',
-                              'captions': 'overwrite'})
+    _, problems = read_cells(
+        {
+            'caption.english!': 'x',
+            'caption.fr': 'y' * (CAPTION_LIMIT + 1),
+            'depicts': 'Q1;cat',
+            'statement.571': '1890',
+            'captions': 'overwrite',
+        }
+    )
     columns = [column for column, _ in problems]
     assert columns == ['caption.english!', 'caption.fr', 'depicts', 'statement.571', 'captions']
     assert '251 characters' in problems[1][1]
@@ -82,8 +97,7 @@ def test_the_captions_column_asks_to_replace():
 
 def test_languages_the_wiki_does_not_know_are_named():
     data = cells(caption__en='x', caption__xx='y')
-    assert unknown_languages(data, {'en', 'de'}) == [('caption.xx',
-                                                      "the wiki knows no language 'xx'")]
+    assert unknown_languages(data, {'en', 'de'}) == [('caption.xx', "the wiki knows no language 'xx'")]
 
 
 def test_the_digest_changes_with_the_data():
@@ -94,15 +108,20 @@ def test_the_digest_changes_with_the_data():
 
 # -- values by datatype --------------------------------------------------------------------
 
+
 def test_an_item_is_a_wikibase_entityid():
     assert datavalue('wikibase-item', 'Q42') == {
         'value': {'entity-type': 'item', 'numeric-id': 42, 'id': 'Q42'},
-        'type': 'wikibase-entityid'}
+        'type': 'wikibase-entityid',
+    }
 
 
 def test_a_property_is_a_wikibase_entityid():
     assert datavalue('wikibase-property', 'P31')['value'] == {
-        'entity-type': 'property', 'numeric-id': 31, 'id': 'P31'}
+        'entity-type': 'property',
+        'numeric-id': 31,
+        'id': 'P31',
+    }
 
 
 @pytest.mark.parametrize('datatype', ['string', 'external-id', 'commonsMedia'])
@@ -112,7 +131,9 @@ def test_strings_and_external_ids_are_strings(datatype):
 
 def test_a_url_is_a_string_value():
     assert datavalue('url', 'https://example.org/a?b=1') == {
-        'value': 'https://example.org/a?b=1', 'type': 'string'}
+        'value': 'https://example.org/a?b=1',
+        'type': 'string',
+    }
 
 
 def test_a_url_without_scheme_is_refused():
@@ -120,18 +141,28 @@ def test_a_url_without_scheme_is_refused():
         datavalue('url', 'example.org/a')
 
 
-@pytest.mark.parametrize('text, stamp, precision', [
-    ('2019-05-01', '+2019-05-01T00:00:00Z', 11),
-    ('2019-05', '+2019-05-00T00:00:00Z', 10),
-    ('1890', '+1890-00-00T00:00:00Z', 9),
-    ('1890s', '+1890-00-00T00:00:00Z', 8),
-    ('-0500', '-0500-00-00T00:00:00Z', 9),
-])
+@pytest.mark.parametrize(
+    'text, stamp, precision',
+    [
+        ('2019-05-01', '+2019-05-01T00:00:00Z', 11),
+        ('2019-05', '+2019-05-00T00:00:00Z', 10),
+        ('1890', '+1890-00-00T00:00:00Z', 9),
+        ('1890s', '+1890-00-00T00:00:00Z', 8),
+        ('-0500', '-0500-00-00T00:00:00Z', 9),
+    ],
+)
 def test_a_time_has_its_precision_and_the_gregorian_calendar(text, stamp, precision):
     assert datavalue('time', text) == {
-        'value': {'time': stamp, 'timezone': 0, 'before': 0, 'after': 0,
-                  'precision': precision, 'calendarmodel': GREGORIAN},
-        'type': 'time'}
+        'value': {
+            'time': stamp,
+            'timezone': 0,
+            'before': 0,
+            'after': 0,
+            'precision': precision,
+            'calendarmodel': GREGORIAN,
+        },
+        'type': 'time',
+    }
 
 
 @pytest.mark.parametrize('text', ['2019-02-30', '2019-13', '1 May 2019', ''])
@@ -141,18 +172,21 @@ def test_a_time_that_is_no_date_is_refused(text):
 
 
 def test_a_quantity_without_unit_has_unit_one():
-    assert datavalue('quantity', '12') == {'value': {'amount': '+12', 'unit': '1'},
-                                           'type': 'quantity'}
+    assert datavalue('quantity', '12') == {'value': {'amount': '+12', 'unit': '1'}, 'type': 'quantity'}
 
 
 def test_a_quantity_with_a_unit_item_names_its_concept_uri():
     assert datavalue('quantity', '-3.50 Q11573')['value'] == {
-        'amount': '-3.50', 'unit': 'http://www.wikidata.org/entity/Q11573'}
+        'amount': '-3.50',
+        'unit': 'http://www.wikidata.org/entity/Q11573',
+    }
 
 
 def test_monolingual_text_carries_its_language():
     assert datavalue('monolingualtext', 'en: The Cat: a study') == {
-        'value': {'text': 'The Cat: a study', 'language': 'en'}, 'type': 'monolingualtext'}
+        'value': {'text': 'The Cat: a study', 'language': 'en'},
+        'type': 'monolingualtext',
+    }
 
 
 def test_monolingual_text_without_a_language_is_refused():
@@ -162,9 +196,15 @@ def test_monolingual_text_without_a_language_is_refused():
 
 def test_a_coordinate_has_the_precision_of_its_digits_on_earth():
     assert datavalue('globe-coordinate', '52.5163, 13.377') == {
-        'value': {'latitude': 52.5163, 'longitude': 13.377, 'altitude': None,
-                  'precision': pytest.approx(0.0001), 'globe': EARTH},
-        'type': 'globecoordinate'}
+        'value': {
+            'latitude': 52.5163,
+            'longitude': 13.377,
+            'altitude': None,
+            'precision': pytest.approx(0.0001),
+            'globe': EARTH,
+        },
+        'type': 'globecoordinate',
+    }
 
 
 def test_a_coordinate_off_the_globe_is_refused():
@@ -175,8 +215,7 @@ def test_a_coordinate_off_the_globe_is_refused():
 def test_a_datatype_the_bot_cannot_write_is_named():
     data = cells(statement__P5='L1')
     _, problems = typed(data, {'P5': 'wikibase-lexeme'}, concept_base=WIKIDATA_ENTITY)
-    assert problems == [('statement.P5', "P5 has datatype 'wikibase-lexeme', which the bot "
-                         'cannot write')]
+    assert problems == [('statement.P5', "P5 has datatype 'wikibase-lexeme', which the bot cannot write")]
 
 
 def test_a_value_that_does_not_fit_its_property_is_named_by_column():
@@ -190,28 +229,56 @@ def test_a_value_that_does_not_fit_its_property_is_named_by_column():
 def test_a_statement_has_the_documented_shape():
     [statement] = statements_of(cells(depicts='Q146'))
     assert statement.json() == {
-        'mainsnak': {'snaktype': 'value', 'property': 'P180', 'datatype': 'wikibase-item',
-                     'datavalue': {'value': {'entity-type': 'item', 'numeric-id': 146,
-                                             'id': 'Q146'}, 'type': 'wikibase-entityid'}},
-        'type': 'statement', 'rank': 'normal'}
+        'mainsnak': {
+            'snaktype': 'value',
+            'property': 'P180',
+            'datatype': 'wikibase-item',
+            'datavalue': {
+                'value': {'entity-type': 'item', 'numeric-id': 146, 'id': 'Q146'},
+                'type': 'wikibase-entityid',
+            },
+        },
+        'type': 'statement',
+        'rank': 'normal',
+    }
 
 
 # -- the merge with the entity the file has ------------------------------------------------
 
-ROW = dict(caption__en='A cat', caption__de='Eine Katze', depicts='Q146;Q42',
-           statement__P571='1890', statement__P275='Q18199165',
-           statement__P1259='52.5163,13.377', statement__P2048='12 Q11573',
-           statement__P1476='en:Cat', statement__P217='Inv. 12',
-           statement__P214='113230702', statement__P973='https://example.org/cat')
+ROW = dict(
+    caption__en='A cat',
+    caption__de='Eine Katze',
+    depicts='Q146;Q42',
+    statement__P571='1890',
+    statement__P275='Q18199165',
+    statement__P1259='52.5163,13.377',
+    statement__P2048='12 Q11573',
+    statement__P1476='en:Cat',
+    statement__P217='Inv. 12',
+    statement__P214='113230702',
+    statement__P973='https://example.org/cat',
+)
 
 
 def test_an_entity_without_data_gets_every_caption_and_statement():
     data = cells(**ROW)
     edit = merge({'id': 'M5', 'missing': ''}, data, statements_of(data))
-    assert edit.data['labels'] == {'en': {'language': 'en', 'value': 'A cat'},
-                                   'de': {'language': 'de', 'value': 'Eine Katze'}}
+    assert edit.data['labels'] == {
+        'en': {'language': 'en', 'value': 'A cat'},
+        'de': {'language': 'de', 'value': 'Eine Katze'},
+    }
     assert [c['mainsnak']['property'] for c in edit.data['claims']] == [
-        'P180', 'P180', 'P571', 'P275', 'P1259', 'P2048', 'P1476', 'P217', 'P214', 'P973']
+        'P180',
+        'P180',
+        'P571',
+        'P275',
+        'P1259',
+        'P2048',
+        'P1476',
+        'P217',
+        'P214',
+        'P973',
+    ]
     assert set(edit.data) == {'labels', 'claims'}
 
 
@@ -219,10 +286,14 @@ def entity_after(edit_data, lastrevid=7):
     """The entity as wbgetentities would give it after the edit (statements get ids)."""
     statements = {}
     for number, claim in enumerate(edit_data.get('claims', [])):
-        statements.setdefault(claim['mainsnak']['property'], []).append(
-            {**claim, 'id': f'M5${number}'})
-    return {'type': 'mediainfo', 'id': 'M5', 'lastrevid': lastrevid,
-            'labels': edit_data.get('labels', {}), 'statements': statements}
+        statements.setdefault(claim['mainsnak']['property'], []).append({**claim, 'id': f'M5${number}'})
+    return {
+        'type': 'mediainfo',
+        'id': 'M5',
+        'lastrevid': lastrevid,
+        'labels': edit_data.get('labels', {}),
+        'statements': statements,
+    }
 
 
 def test_an_entity_that_has_everything_needs_no_edit():
@@ -233,24 +304,64 @@ def test_an_entity_that_has_everything_needs_no_edit():
 
 def test_values_the_wiki_wrote_its_own_way_are_not_added_again():
     data = cells(statement__P571='1890', statement__P2048='12', statement__P1259='52.5,13.4')
-    entity = {'id': 'M5', 'labels': [], 'statements': {
-        'P571': [{'mainsnak': {'snaktype': 'value', 'property': 'P571', 'datavalue': {
-            'type': 'time', 'value': {'time': '+1890-01-01T00:00:00Z', 'precision': 9,
-                                      'timezone': 0, 'before': 0, 'after': 0,
-                                      'calendarmodel': GREGORIAN}}}}],
-        'P2048': [{'mainsnak': {'snaktype': 'value', 'property': 'P2048', 'datavalue': {
-            'type': 'quantity', 'value': {'amount': '+12.0', 'unit': '1'}}}}],
-        'P1259': [{'mainsnak': {'snaktype': 'value', 'property': 'P1259', 'datavalue': {
-            'type': 'globecoordinate', 'value': {'latitude': 52.50003, 'longitude': 13.39999,
-                                                 'altitude': None, 'precision': 0.1,
-                                                 'globe': EARTH}}}}]}}
+    entity = {
+        'id': 'M5',
+        'labels': [],
+        'statements': {
+            'P571': [
+                {
+                    'mainsnak': {
+                        'snaktype': 'value',
+                        'property': 'P571',
+                        'datavalue': {
+                            'type': 'time',
+                            'value': {
+                                'time': '+1890-01-01T00:00:00Z',
+                                'precision': 9,
+                                'timezone': 0,
+                                'before': 0,
+                                'after': 0,
+                                'calendarmodel': GREGORIAN,
+                            },
+                        },
+                    }
+                }
+            ],
+            'P2048': [
+                {
+                    'mainsnak': {
+                        'snaktype': 'value',
+                        'property': 'P2048',
+                        'datavalue': {'type': 'quantity', 'value': {'amount': '+12.0', 'unit': '1'}},
+                    }
+                }
+            ],
+            'P1259': [
+                {
+                    'mainsnak': {
+                        'snaktype': 'value',
+                        'property': 'P1259',
+                        'datavalue': {
+                            'type': 'globecoordinate',
+                            'value': {
+                                'latitude': 52.50003,
+                                'longitude': 13.39999,
+                                'altitude': None,
+                                'precision': 0.1,
+                                'globe': EARTH,
+                            },
+                        },
+                    }
+                }
+            ],
+        },
+    }
     assert merge(entity, data, statements_of(data)).empty
 
 
 def test_only_the_missing_statement_is_added():
     data = cells(depicts='Q146;Q42')
-    entity = entity_after(merge(None, cells(depicts='Q146'),
-                                statements_of(cells(depicts='Q146'))).data)
+    entity = entity_after(merge(None, cells(depicts='Q146'), statements_of(cells(depicts='Q146'))).data)
     edit = merge(entity, data, statements_of(data))
     assert [c['mainsnak']['datavalue']['value']['id'] for c in edit.data['claims']] == ['Q42']
     assert 'labels' not in edit.data
@@ -258,19 +369,20 @@ def test_only_the_missing_statement_is_added():
 
 def test_another_value_of_the_same_property_is_added():
     data = cells(statement__P571='1891')
-    entity = entity_after(merge(None, cells(statement__P571='1890'),
-                                statements_of(cells(statement__P571='1890'))).data)
+    entity = entity_after(
+        merge(None, cells(statement__P571='1890'), statements_of(cells(statement__P571='1890'))).data
+    )
     assert len(merge(entity, data, statements_of(data)).data['claims']) == 1
 
 
 def test_a_caption_in_other_words_is_kept_and_reported():
     data = cells(caption__en='A cat', caption__de='Eine Katze')
-    entity = {'id': 'M5', 'labels': {'en': {'language': 'en', 'value': 'Felis catus'}},
-              'statements': []}
+    entity = {'id': 'M5', 'labels': {'en': {'language': 'en', 'value': 'Felis catus'}}, 'statements': []}
     edit = merge(entity, data, [])
     assert edit.data == {'labels': {'de': {'language': 'de', 'value': 'Eine Katze'}}}
-    assert edit.kept == ('caption en kept as "Felis catus" (the row has "A cat"; '
-                         '-captions:replace replaces it)',)
+    assert edit.kept == (
+        'caption en kept as "Felis catus" (the row has "A cat"; -captions:replace replaces it)',
+    )
 
 
 def test_replace_captions_sends_the_rows_caption():
@@ -300,15 +412,18 @@ def test_a_value_repeated_in_the_row_is_sent_once():
 
 def test_somevalue_statements_do_not_count_as_a_value():
     data = cells(depicts='Q146')
-    entity = {'id': 'M5', 'statements': {'P180': [
-        {'mainsnak': {'snaktype': 'somevalue', 'property': 'P180'}}]}}
+    entity = {
+        'id': 'M5',
+        'statements': {'P180': [{'mainsnak': {'snaktype': 'somevalue', 'property': 'P180'}}]},
+    }
     assert len(merge(entity, data, statements_of(data)).data['claims']) == 1
 
 
 def test_items_are_the_same_by_id_or_numeric_id():
-    assert same_value(datavalue('wikibase-item', 'Q5'),
-                      {'type': 'wikibase-entityid',
-                       'value': {'entity-type': 'item', 'numeric-id': 5}})
+    assert same_value(
+        datavalue('wikibase-item', 'Q5'),
+        {'type': 'wikibase-entityid', 'value': {'entity-type': 'item', 'numeric-id': 5}},
+    )
     assert not same_value(datavalue('wikibase-item', 'Q5'), datavalue('wikibase-item', 'Q6'))
 
 

@@ -46,27 +46,44 @@ def photo(tmp_path):
 
 
 def item_for(path, **fields) -> UploadItem:
-    data, problems = read_cells(fields or {'caption.en': 'A cat', 'depicts': 'Q146',
-                                           'statement.P571': '1890'})
+    data, problems = read_cells(
+        fields or {'caption.en': 'A cat', 'depicts': 'Q146', 'statement.P571': '1890'}
+    )
     assert problems == []
-    return UploadItem(row=2, path=path, filename='Cat.jpg', text='page', comment='c',
-                      policy=Policy.defaults(), source=path.name, structured=data)
+    return UploadItem(
+        row=2,
+        path=path,
+        filename='Cat.jpg',
+        text='page',
+        comment='c',
+        policy=Policy.defaults(),
+        source=path.name,
+        structured=data,
+    )
 
 
 def run(transfer, item, journal, data=SETTINGS):
-    task = UploadTask(transfer, item, journal=journal,
-                      settings=TaskSettings(chunk_size=1000, own_user='Bot', data=data))
+    task = UploadTask(
+        transfer, item, journal=journal, settings=TaskSettings(chunk_size=1000, own_user='Bot', data=data)
+    )
     return task.run()
 
 
 def entity_with(edit_data, lastrevid=71):
     statements = {}
     for number, claim in enumerate(edit_data.get('claims', [])):
-        statements.setdefault(claim['mainsnak']['property'], []).append(
-            {**claim, 'id': f'M5${number}'})
-    return {'entities': {'M5': {'type': 'mediainfo', 'id': 'M5', 'lastrevid': lastrevid,
-                                'labels': edit_data.get('labels', {}),
-                                'statements': statements}}}
+        statements.setdefault(claim['mainsnak']['property'], []).append({**claim, 'id': f'M5${number}'})
+    return {
+        'entities': {
+            'M5': {
+                'type': 'mediainfo',
+                'id': 'M5',
+                'lastrevid': lastrevid,
+                'labels': edit_data.get('labels', {}),
+                'statements': statements,
+            }
+        }
+    }
 
 
 def sent_data(transfer, index=-1):
@@ -75,9 +92,13 @@ def sent_data(transfer, index=-1):
 
 
 def test_a_published_file_gets_one_edit_with_its_captions_and_statements(photo, journal):
-    transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
-                                ('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', SAVED))
+    transfer = ScriptedTransfer(
+        ('upload', success('Cat.jpg')),
+        ('query', PAGE),
+        ('wbgetentities', MISSING),
+        ('query', PAGE),
+        ('wbeditentity', SAVED),
+    )
     outcome = run(transfer, item_for(photo), journal)
     assert transfer.finished()
     edit = transfer.calls[-1][1]
@@ -99,9 +120,13 @@ def test_the_pending_step_is_written_before_the_edit(photo, journal):
         seen.append(journal.get(photo.name, 'Cat.jpg'))
         return SAVED
 
-    transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
-                                ('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', edit))
+    transfer = ScriptedTransfer(
+        ('upload', success('Cat.jpg')),
+        ('query', PAGE),
+        ('wbgetentities', MISSING),
+        ('query', PAGE),
+        ('wbeditentity', edit),
+    )
     run(transfer, item_for(photo), journal)
     assert seen[0].state == State.UPLOADED
     assert (seen[0].structured, seen[0].entity) == (DataStep.PENDING, 'M5')
@@ -109,15 +134,25 @@ def test_the_pending_step_is_written_before_the_edit(photo, journal):
 
 def killed_after_upload(journal, photo, **changes):
     stat = photo.stat()
-    journal.save(Record(photo.name, 'Cat.jpg', row=2, state=State.UPLOADED, size=stat.st_size,
-                        mtime_ns=stat.st_mtime_ns, title='File:Cat.jpg', attempts=1,
-                        structured=DataStep.PENDING, **changes))
+    journal.save(
+        Record(
+            photo.name,
+            'Cat.jpg',
+            row=2,
+            state=State.UPLOADED,
+            size=stat.st_size,
+            mtime_ns=stat.st_mtime_ns,
+            title='File:Cat.jpg',
+            attempts=1,
+            structured=DataStep.PENDING,
+            **changes,
+        )
+    )
 
 
 def test_a_run_killed_between_upload_and_edit_is_finished_with_the_edit_alone(photo, journal):
     killed_after_upload(journal, photo, entity='M5')
-    transfer = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', SAVED))
+    transfer = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE), ('wbeditentity', SAVED))
     outcome = run(transfer, item_for(photo), journal)
     assert transfer.finished()
     assert outcome.outcome == State.UPLOADED and outcome.structured == DataStep.DONE
@@ -125,9 +160,13 @@ def test_a_run_killed_between_upload_and_edit_is_finished_with_the_edit_alone(ph
 
 
 def test_a_finished_row_is_left_alone_on_a_rerun(photo, journal):
-    first = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
-                             ('wbgetentities', MISSING), ('query', PAGE),
-                             ('wbeditentity', SAVED))
+    first = ScriptedTransfer(
+        ('upload', success('Cat.jpg')),
+        ('query', PAGE),
+        ('wbgetentities', MISSING),
+        ('query', PAGE),
+        ('wbeditentity', SAVED),
+    )
     run(first, item_for(photo), journal)
     again = ScriptedTransfer()
     outcome = run(again, item_for(photo), journal)
@@ -136,26 +175,27 @@ def test_a_finished_row_is_left_alone_on_a_rerun(photo, journal):
 
 
 def test_new_data_for_a_finished_row_adds_only_what_is_missing(photo, journal):
-    first = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
-                             ('wbgetentities', MISSING), ('query', PAGE),
-                             ('wbeditentity', SAVED))
+    first = ScriptedTransfer(
+        ('upload', success('Cat.jpg')),
+        ('query', PAGE),
+        ('wbgetentities', MISSING),
+        ('query', PAGE),
+        ('wbeditentity', SAVED),
+    )
     run(first, item_for(photo, depicts='Q146'), journal)
     before = sent_data(first)
     later = ScriptedTransfer(('wbgetentities', entity_with(before)), ('wbeditentity', SAVED))
     run(later, item_for(photo, depicts='Q146;Q42'), journal)
-    assert [c['mainsnak']['datavalue']['value']['id'] for c in sent_data(later)['claims']] == \
-        ['Q42']
+    assert [c['mainsnak']['datavalue']['value']['id'] for c in sent_data(later)['claims']] == ['Q42']
     assert later.calls[-1][1]['baserevid'] == 71
 
 
 def test_an_entity_that_has_it_all_gets_no_edit(photo, journal):
     killed_after_upload(journal, photo, entity='M5')
     whole = item_for(photo)
-    first = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE),
-                             ('wbeditentity', SAVED))
+    first = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE), ('wbeditentity', SAVED))
     run(first, whole, journal)
-    journal.save(Record(**{**journal.get(photo.name, 'Cat.jpg').__dict__,
-                           'structured': DataStep.PENDING}))
+    journal.save(Record(**{**journal.get(photo.name, 'Cat.jpg').__dict__, 'structured': DataStep.PENDING}))
     second = ScriptedTransfer(('wbgetentities', entity_with(sent_data(first))))
     outcome = run(second, whole, journal)
     assert second.finished()
@@ -164,16 +204,36 @@ def test_an_entity_that_has_it_all_gets_no_edit(photo, journal):
 
 
 def test_an_edit_conflict_is_merged_again_from_a_fresh_read(photo, journal):
-    someone = {'claims': [{'mainsnak': {'snaktype': 'value', 'property': 'P180', 'datavalue': {
-        'type': 'wikibase-entityid', 'value': {'entity-type': 'item', 'numeric-id': 146,
-                                               'id': 'Q146'}}}}]}
-    transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
-                                ('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', WikiError('failed-save', 'The save has failed.', {
-                                    'messages': [{'name': 'wikibase-api-failed-save'},
-                                                 {'name': 'edit-conflict'}]})),
-                                ('wbgetentities', entity_with(someone, 72)),
-                                ('wbeditentity', SAVED))
+    someone = {
+        'claims': [
+            {
+                'mainsnak': {
+                    'snaktype': 'value',
+                    'property': 'P180',
+                    'datavalue': {
+                        'type': 'wikibase-entityid',
+                        'value': {'entity-type': 'item', 'numeric-id': 146, 'id': 'Q146'},
+                    },
+                }
+            }
+        ]
+    }
+    transfer = ScriptedTransfer(
+        ('upload', success('Cat.jpg')),
+        ('query', PAGE),
+        ('wbgetentities', MISSING),
+        ('query', PAGE),
+        (
+            'wbeditentity',
+            WikiError(
+                'failed-save',
+                'The save has failed.',
+                {'messages': [{'name': 'wikibase-api-failed-save'}, {'name': 'edit-conflict'}]},
+            ),
+        ),
+        ('wbgetentities', entity_with(someone, 72)),
+        ('wbeditentity', SAVED),
+    )
     outcome = run(transfer, item_for(photo), journal)
     assert transfer.finished()
     assert [c['mainsnak']['property'] for c in sent_data(transfer)['claims']] == ['P571']
@@ -184,15 +244,16 @@ def test_an_edit_conflict_is_merged_again_from_a_fresh_read(photo, journal):
 def test_an_edit_whose_answer_was_lost_is_not_sent_twice(photo, journal):
     killed_after_upload(journal, photo, entity='M5')
     item = item_for(photo)
-    probe = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE),
-                             ('wbeditentity', SAVED))
+    probe = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE), ('wbeditentity', SAVED))
     run(probe, item, journal)
     saved = entity_with(sent_data(probe))
-    journal.save(Record(**{**journal.get(photo.name, 'Cat.jpg').__dict__,
-                           'structured': DataStep.PENDING}))
-    transfer = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', Uncertain('ConnectionError: reset')),
-                                ('wbgetentities', saved))
+    journal.save(Record(**{**journal.get(photo.name, 'Cat.jpg').__dict__, 'structured': DataStep.PENDING}))
+    transfer = ScriptedTransfer(
+        ('wbgetentities', MISSING),
+        ('query', PAGE),
+        ('wbeditentity', Uncertain('ConnectionError: reset')),
+        ('wbgetentities', saved),
+    )
     outcome = run(transfer, item, journal)
     assert transfer.finished()
     assert outcome.structured == DataStep.DONE
@@ -200,8 +261,11 @@ def test_an_edit_whose_answer_was_lost_is_not_sent_twice(photo, journal):
 
 
 def test_passing_trouble_leaves_the_row_uploaded_with_its_data_pending(photo, journal):
-    transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
-                                ('wbgetentities', GaveUp('gave up after retries: maxlag')))
+    transfer = ScriptedTransfer(
+        ('upload', success('Cat.jpg')),
+        ('query', PAGE),
+        ('wbgetentities', GaveUp('gave up after retries: maxlag')),
+    )
     outcome = run(transfer, item_for(photo), journal)
     assert outcome.outcome == State.UPLOADED
     assert outcome.structured == DataStep.PENDING
@@ -210,9 +274,13 @@ def test_passing_trouble_leaves_the_row_uploaded_with_its_data_pending(photo, jo
 
 
 def test_a_refused_edit_is_reported_on_the_uploaded_row(photo, journal):
-    transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
-                                ('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', WikiError('permissiondenied', 'No.')))
+    transfer = ScriptedTransfer(
+        ('upload', success('Cat.jpg')),
+        ('query', PAGE),
+        ('wbgetentities', MISSING),
+        ('query', PAGE),
+        ('wbeditentity', WikiError('permissiondenied', 'No.')),
+    )
     outcome = run(transfer, item_for(photo), journal)
     assert outcome.outcome == State.UPLOADED
     assert outcome.structured == DataStep.FAILED
@@ -222,8 +290,18 @@ def test_a_refused_edit_is_reported_on_the_uploaded_row(photo, journal):
 def test_a_skipped_row_gets_no_edit(photo, journal):
     transfer = ScriptedTransfer(
         ('upload', warned('k1', exists='Cat.jpg')),
-        ('query', {'pages': [{'title': 'File:Cat.jpg', 'imageinfo': [
-            {'user': 'Someone', 'sha1': 'x', 'timestamp': '2026-01-01T00:00:00Z'}]}]}))
+        (
+            'query',
+            {
+                'pages': [
+                    {
+                        'title': 'File:Cat.jpg',
+                        'imageinfo': [{'user': 'Someone', 'sha1': 'x', 'timestamp': '2026-01-01T00:00:00Z'}],
+                    }
+                ]
+            },
+        ),
+    )
     item = item_for(photo)
     outcome = run(transfer, item, journal)
     assert outcome.outcome == State.SKIPPED
@@ -232,8 +310,15 @@ def test_a_skipped_row_gets_no_edit(photo, journal):
 
 
 def test_a_row_without_structured_data_makes_no_wikibase_request(photo, journal):
-    item = UploadItem(row=2, path=photo, filename='Cat.jpg', text='page', comment='c',
-                      policy=Policy.defaults(), source=photo.name)
+    item = UploadItem(
+        row=2,
+        path=photo,
+        filename='Cat.jpg',
+        text='page',
+        comment='c',
+        policy=Policy.defaults(),
+        source=photo.name,
+    )
     transfer = ScriptedTransfer(('upload', success('Cat.jpg')))
     outcome = run(transfer, item, journal)
     assert transfer.finished() and outcome.structured == ''
@@ -261,10 +346,18 @@ def test_a_journal_from_before_structured_data_still_opens(tmp_path):
 
 
 def test_a_failed_save_that_is_no_conflict_is_a_refusal(photo, journal):
-    transfer = ScriptedTransfer(('upload', success('Cat.jpg')), ('query', PAGE),
-                                ('wbgetentities', MISSING), ('query', PAGE),
-                                ('wbeditentity', WikiError('failed-save', 'The save has failed.', {
-                                    'messages': [{'name': 'abusefilter-disallowed'}]})))
+    transfer = ScriptedTransfer(
+        ('upload', success('Cat.jpg')),
+        ('query', PAGE),
+        ('wbgetentities', MISSING),
+        ('query', PAGE),
+        (
+            'wbeditentity',
+            WikiError(
+                'failed-save', 'The save has failed.', {'messages': [{'name': 'abusefilter-disallowed'}]}
+            ),
+        ),
+    )
     outcome = run(transfer, item_for(photo), journal)
     assert outcome.structured == DataStep.FAILED
     assert 'structured data refused: failed-save' in outcome.message
@@ -274,8 +367,9 @@ def test_a_later_run_replaces_the_earlier_structured_data_note(photo, journal):
     killed_after_upload(journal, photo, entity='M5', message='copied by the wiki')
     failing = ScriptedTransfer(('wbgetentities', GaveUp('gave up after retries: maxlag')))
     run(failing, item_for(photo), journal)
-    later = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE),
-                             ('wbeditentity', SAVED))
+    later = ScriptedTransfer(('wbgetentities', MISSING), ('query', PAGE), ('wbeditentity', SAVED))
     run(later, item_for(photo), journal)
-    assert journal.get(photo.name, 'Cat.jpg').message == \
-        'copied by the wiki; structured data: added 1 caption(s) and 2 statement(s)'
+    assert (
+        journal.get(photo.name, 'Cat.jpg').message
+        == 'copied by the wiki; structured data: added 1 caption(s) and 2 statement(s)'
+    )

@@ -23,8 +23,13 @@ from .wikibase_standin import WikibaseStandIn
 
 pytestmark = pytest.mark.wiki
 
-ROW = {'caption.en': 'A cat on a wall', 'caption.de': 'Eine Katze auf einer Mauer',
-       'depicts': 'Q146;Q42', 'statement.P571': '2019-05-01', 'statement.P275': 'Q18199165'}
+ROW = {
+    'caption.en': 'A cat on a wall',
+    'caption.de': 'Eine Katze auf einer Mauer',
+    'depicts': 'Q146;Q42',
+    'statement.P571': '2019-05-01',
+    'statement.P275': 'Q18199165',
+}
 
 
 @pytest.fixture
@@ -42,9 +47,22 @@ def through(standin, sandbox, tmp_path) -> Path:
 def run(batch, through, *args, check=False):
     batch.write()
     result = subprocess.run(
-        [sys.executable, '-m', 'uploadbot', f'-dir:{through}', f'-manifest:{batch.manifest}',
-         f'-template:{batch.template}', f'-report:{batch.report}', '-mediainfo', *args],
-        capture_output=True, text=True, timeout=600, cwd=batch.folder)
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{through}',
+            f'-manifest:{batch.manifest}',
+            f'-template:{batch.template}',
+            f'-report:{batch.report}',
+            '-mediainfo',
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=batch.folder,
+    )
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result
@@ -65,19 +83,18 @@ def journal_row(batch, filename):
         db.close()
 
 
-def test_each_uploaded_file_gets_one_edit_with_its_structured_data(
-        batch, wiki, standin, through, name):
+def test_each_uploaded_file_gets_one_edit_with_its_structured_data(batch, wiki, standin, through, name):
     batch.add(f'{name} 1.jpg', **ROW)
     batch.add(f'{name} 2.jpg', **{'caption.en': 'A second cat', 'depicts': 'Q146'})
     run(batch, through, check=True)
     assert len(standin.edits) == 2
     first = standin.entities[f'M{page_id(wiki, f"{name} 1.jpg")}']
-    assert first['labels'] == {'en': {'language': 'en', 'value': 'A cat on a wall'},
-                               'de': {'language': 'de', 'value': 'Eine Katze auf einer Mauer'}}
-    assert [s['mainsnak']['datavalue']['value']['id'] for s in first['statements']['P180']] == \
-        ['Q146', 'Q42']
-    assert first['statements']['P571'][0]['mainsnak']['datavalue']['value']['time'] == \
-        '+2019-05-01T00:00:00Z'
+    assert first['labels'] == {
+        'en': {'language': 'en', 'value': 'A cat on a wall'},
+        'de': {'language': 'de', 'value': 'Eine Katze auf einer Mauer'},
+    }
+    assert [s['mainsnak']['datavalue']['value']['id'] for s in first['statements']['P180']] == ['Q146', 'Q42']
+    assert first['statements']['P571'][0]['mainsnak']['datavalue']['value']['time'] == '+2019-05-01T00:00:00Z'
     assert first['statements']['P275'][0]['mainsnak']['datavalue']['value']['id'] == 'Q18199165'
     second = standin.entities[f'M{page_id(wiki, f"{name} 2.jpg")}']
     assert list(second['statements']) == ['P180']
@@ -100,15 +117,25 @@ def test_a_rerun_adds_nothing(batch, standin, through, name):
     assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
 
 
-def test_a_kill_between_upload_and_edit_is_resumed_with_the_edit_alone(
-        batch, wiki, standin, through, name):
+def test_a_kill_between_upload_and_edit_is_resumed_with_the_edit_alone(batch, wiki, standin, through, name):
     batch.add(f'{name}.jpg', **ROW)
     batch.write()
     standin.hold_edits = True
     bot = subprocess.Popen(
-        [sys.executable, '-m', 'uploadbot', f'-dir:{through}', f'-manifest:{batch.manifest}',
-         f'-template:{batch.template}', f'-report:{batch.report}', '-mediainfo'],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=batch.folder)
+        [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{through}',
+            f'-manifest:{batch.manifest}',
+            f'-template:{batch.template}',
+            f'-report:{batch.report}',
+            '-mediainfo',
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=batch.folder,
+    )
     try:
         assert standin.edit_held.wait(300), 'the structured-data edit never came'
         bot.send_signal(signal.SIGKILL)
@@ -128,28 +155,37 @@ def test_a_kill_between_upload_and_edit_is_resumed_with_the_edit_alone(
     assert journal_row(batch, f'{name}.jpg')['structured'] == 'done'
 
 
-def test_an_edit_made_meanwhile_is_merged_not_duplicated_or_overwritten(
-        batch, wiki, standin, through, name):
+def test_an_edit_made_meanwhile_is_merged_not_duplicated_or_overwritten(batch, wiki, standin, through, name):
     batch.add(f'{name}.jpg', **ROW)
     standin.someone_else = {
-        'labels': {'en': {'language': 'en', 'value': 'Someone\'s caption'}},
-        'claims': [{'mainsnak': {'snaktype': 'value', 'property': 'P180', 'datavalue': {
-            'type': 'wikibase-entityid',
-            'value': {'entity-type': 'item', 'numeric-id': 146, 'id': 'Q146'}}},
-            'type': 'statement'}]}
+        'labels': {'en': {'language': 'en', 'value': "Someone's caption"}},
+        'claims': [
+            {
+                'mainsnak': {
+                    'snaktype': 'value',
+                    'property': 'P180',
+                    'datavalue': {
+                        'type': 'wikibase-entityid',
+                        'value': {'entity-type': 'item', 'numeric-id': 146, 'id': 'Q146'},
+                    },
+                },
+                'type': 'statement',
+            }
+        ],
+    }
     run(batch, through, check=True)
     entity = standin.entities[f'M{page_id(wiki, f"{name}.jpg")}']
-    assert [s['mainsnak']['datavalue']['value']['id'] for s in entity['statements']['P180']] \
-        == ['Q146', 'Q42']
-    assert entity['labels']['en']['value'] == 'Someone\'s caption'
+    assert [s['mainsnak']['datavalue']['value']['id'] for s in entity['statements']['P180']] == [
+        'Q146',
+        'Q42',
+    ]
+    assert entity['labels']['en']['value'] == "Someone's caption"
     assert entity['labels']['de']['value'] == 'Eine Katze auf einer Mauer'
     assert len(standin.edits) == 1
-    assert 'caption en kept as "Someone\'s caption"' in \
-        batch.outcomes()[f'{name}.jpg']['message']
+    assert 'caption en kept as "Someone\'s caption"' in batch.outcomes()[f'{name}.jpg']['message']
 
 
-def test_a_caption_in_other_words_is_kept_unless_replace_is_asked(
-        batch, wiki, standin, through, name):
+def test_a_caption_in_other_words_is_kept_unless_replace_is_asked(batch, wiki, standin, through, name):
     batch.add(f'{name}.jpg', **{'caption.en': 'A cat'})
     run(batch, through, check=True)
     entity = f'M{page_id(wiki, f"{name}.jpg")}'
@@ -162,11 +198,9 @@ def test_a_caption_in_other_words_is_kept_unless_replace_is_asked(
     assert len(standin.edits) == 2
 
 
-def test_passing_trouble_leaves_the_data_pending_for_the_next_run(
-        batch, standin, through, name):
+def test_passing_trouble_leaves_the_data_pending_for_the_next_run(batch, standin, through, name):
     batch.add(f'{name}.jpg', **ROW)
-    standin.add('status', lambda request: request.action == 'wbeditentity', status=503,
-                times=100)
+    standin.add('status', lambda request: request.action == 'wbeditentity', status=503, times=100)
     result = run(batch, through)
     assert result.returncode == 1
     row = batch.outcomes()[f'{name}.jpg']
@@ -178,20 +212,28 @@ def test_passing_trouble_leaves_the_data_pending_for_the_next_run(
 
 
 def test_check_names_every_invalid_structured_data_cell(batch, standin, through, name):
-    batch.add(f'{name} 1.jpg', **{'caption.en': 'Fine', 'depicts': 'Q146',
-                                  'statement.P571': '1890'})
-    batch.add(f'{name} 2.jpg', **{'caption.xx': 'Unknown language', 'depicts': 'Q999999;cat',
-                                  'statement.P571': 'last spring', 'statement.P9999': 'x',
-                                  'statement.P1476': 'zz:Title'})
+    batch.add(f'{name} 1.jpg', **{'caption.en': 'Fine', 'depicts': 'Q146', 'statement.P571': '1890'})
+    batch.add(
+        f'{name} 2.jpg',
+        **{
+            'caption.xx': 'Unknown language',
+            'depicts': 'Q999999;cat',
+            'statement.P571': 'last spring',
+            'statement.P9999': 'x',
+            'statement.P1476': 'zz:Title',
+        },
+    )
     result = run(batch, through, '-check')
     assert result.returncode == 2
     output = result.stdout + result.stderr
-    for column, problem in [('caption.xx', "the wiki knows no language 'xx'"),
-                            ('depicts', 'Q999999 does not exist'),
-                            ('depicts', "'cat' is not an item id"),
-                            ('statement.P571', "'last spring' is not a date"),
-                            ('statement.P9999', 'the property P9999 does not exist'),
-                            ('statement.P1476', "the wiki knows no language 'zz'")]:
+    for column, problem in [
+        ('caption.xx', "the wiki knows no language 'xx'"),
+        ('depicts', 'Q999999 does not exist'),
+        ('depicts', "'cat' is not an item id"),
+        ('statement.P571', "'last spring' is not a date"),
+        ('statement.P9999', 'the property P9999 does not exist'),
+        ('statement.P1476', "the wiki knows no language 'zz'"),
+    ]:
         assert f"row 3, column '{column}': " in output and problem in output, (column, output)
     assert 'row 2: structured data: caption en "Fine"; P180 Q146; P571 1890' in output
     assert standin.edits == []
@@ -207,20 +249,18 @@ def test_a_wiki_without_structured_data_refuses_such_rows(batch, name):
     assert 'WikibaseMediaInfo is not installed' in row['message']
 
 
-def test_check_shows_what_the_edit_would_add_to_a_file_already_there(
-        batch, wiki, standin, through, name):
+def test_check_shows_what_the_edit_would_add_to_a_file_already_there(batch, wiki, standin, through, name):
     batch.add(f'{name}.jpg', **{'caption.en': 'A cat', 'depicts': 'Q146'})
     run(batch, through, check=True)
     batch.rows[0].update({'caption.en': 'A grey cat', 'depicts': 'Q146;Q42'})
     result = run(batch, through, '-check', check=True)
     entity = f'M{page_id(wiki, f"{name}.jpg")}'
-    assert f'row 2: structured data: P180 Q42 (to {entity}, which the file has already)' \
-        in result.stdout
+    assert f'row 2: structured data: P180 Q42 (to {entity}, which the file has already)' in result.stdout
     assert 'caption en kept as "A cat"' in result.stdout
     assert len(standin.edits) == 1
 
 
-SCRIPT = '''
+SCRIPT = """
 import sys
 from pathlib import Path
 
@@ -241,15 +281,19 @@ with uploadbot.SQLiteJournal(folder / 'j.sqlite') as journal:
     bot = uploadbot.UploadBot.on_site(site, [item], journal=journal, mediainfo=True)
     bot.run()
 sys.exit(bot.exit_code())
-'''
+"""
 
 
 def test_a_script_with_structured_data_gets_the_edit_too(tmp_path, wiki, standin, through, name):
     (tmp_path / 'plot.jpg').write_bytes(jpeg_bytes(2000, seed=name))
     script = tmp_path / 'script.py'
     script.write_text(SCRIPT, encoding='utf-8')
-    result = subprocess.run([sys.executable, str(script), f'-dir:{through}', str(tmp_path),
-                             f'{name}.jpg'], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(script), f'-dir:{through}', str(tmp_path), f'{name}.jpg'],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     entity = standin.entities[f'M{page_id(wiki, f"{name}.jpg")}']
     assert entity['labels'] == {'en': {'language': 'en', 'value': 'A plot'}}

@@ -66,7 +66,8 @@ def test_description_page_is_the_built_template(batch, wiki, name):
     batch.add(f'{name}.jpg', description='A red square, 16 pixels', author='Jane Doe')
     batch.run(check=True)
     expected = DescriptionTemplate.from_file(batch.template).build(
-        {'description': 'A red square, 16 pixels', 'author': 'Jane Doe'})
+        {'description': 'A red square, 16 pixels', 'author': 'Jane Doe'}
+    )
     assert wiki.page_text(f'File:{name}.jpg') == expected.rstrip()
 
 
@@ -100,6 +101,7 @@ def test_empty_file_is_reported_as_refused_by_the_wiki(batch, wiki, name):
 
 def test_extension_not_matching_content_is_refused_before_uploading(batch, wiki, name):
     from .files import jpeg_bytes
+
     batch.add(f'{name}.png', content=jpeg_bytes(3000, seed=(name, 99)))
     result = batch.run()
     assert result.returncode == 6, result.stdout + result.stderr
@@ -111,8 +113,10 @@ def test_extension_not_matching_content_is_refused_before_uploading(batch, wiki,
 
 
 def test_file_the_wiki_refuses_to_verify_is_reported_refused(batch, wiki, name):
-    svg = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" '
-           b'height="10"><script>alert(1)</script></svg>')
+    svg = (
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" '
+        b'height="10"><script>alert(1)</script></svg>'
+    )
     batch.add(f'{name}.svg', content=svg)
     result = batch.run()
     row = batch.outcomes()[f'{name}.svg']

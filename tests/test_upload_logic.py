@@ -15,6 +15,7 @@ import pytest
 from uploadbot.api.answers import Reply, WikiError
 from uploadbot.api.retry import Uncertain
 from uploadbot.item import UploadItem
+from uploadbot.journal.base import Record
 from uploadbot.journal.sqlite import SQLiteJournal
 from uploadbot.policy import Policy
 from uploadbot.state import State
@@ -35,15 +36,18 @@ def journal():
 
 
 def item_for(path, name='Photo.jpg', **rules) -> UploadItem:
-    policy = Policy.defaults().overlay({code.replace('_', '-'): action
-                                        for code, action in rules.items()}, source='test')
-    return UploadItem(row=2, path=path, filename=name, text='page', comment='c', policy=policy,
-                      source=path.name)
+    policy = Policy.defaults().overlay(
+        {code.replace('_', '-'): action for code, action in rules.items()}, source='test'
+    )
+    return UploadItem(
+        row=2, path=path, filename=name, text='page', comment='c', policy=policy, source=path.name
+    )
 
 
 def run(transfer, item, journal, **settings):
-    task = UploadTask(transfer, item, journal=journal,
-                      settings=TaskSettings(chunk_size=CHUNK, own_user=BOT, **settings))
+    task = UploadTask(
+        transfer, item, journal=journal, settings=TaskSettings(chunk_size=CHUNK, own_user=BOT, **settings)
+    )
     return task.run()
 
 
@@ -66,6 +70,7 @@ def sha1_of(path) -> str:
 
 
 # -- small files --------------------------------------------------------------------------
+
 
 def test_a_clean_small_file_takes_one_request(small, journal):
     transfer = ScriptedTransfer(('upload', success('Photo.jpg', sha1_of(small))))
@@ -92,8 +97,7 @@ def test_a_skipped_warning_ends_the_row_without_a_commit(small, journal):
 
 
 def test_a_warned_file_is_recorded_as_stashed_under_its_filekey(small, journal):
-    run(ScriptedTransfer(('upload', warned('k1', was_deleted='Photo.jpg'))), item_for(small),
-        journal)
+    run(ScriptedTransfer(('upload', warned('k1', was_deleted='Photo.jpg'))), item_for(small), journal)
     record = journal.get('small.jpg', 'Photo.jpg')
     assert (record.state, record.filekey) == (State.HELD, 'k1')
 
@@ -102,15 +106,17 @@ def test_rename_commits_under_the_first_free_numbered_name(small, journal):
     transfer = ScriptedTransfer(
         ('upload', warned('k1', exists='Photo.jpg')),
         ('query', pages(('File:Photo (2).jpg', False), ('File:Photo (3).jpg', True))),
-        ('commit', success('Photo (3).jpg')))
+        ('commit', success('Photo (3).jpg')),
+    )
     outcome = run(transfer, item_for(small, exists='rename'), journal)
     assert (outcome.outcome, outcome.title) == (State.RENAMED, 'File:Photo (3).jpg')
     assert transfer.calls[-1][1]['filename'] == 'Photo (3).jpg'
 
 
 def test_upload_past_page_exists_is_a_first_upload(small, journal):
-    transfer = ScriptedTransfer(('upload', warned('k1', page_exists='Photo.jpg')),
-                                ('commit', success('Photo.jpg')))
+    transfer = ScriptedTransfer(
+        ('upload', warned('k1', page_exists='Photo.jpg')), ('commit', success('Photo.jpg'))
+    )
     outcome = run(transfer, item_for(small, page_exists='upload'), journal)
     assert outcome.outcome is State.UPLOADED
     assert transfer.calls[-1][1]['ignorewarnings'] is True
@@ -119,7 +125,8 @@ def test_upload_past_page_exists_is_a_first_upload(small, journal):
 def test_new_version_over_another_users_file_is_skipped_after_one_look(small, journal):
     transfer = ScriptedTransfer(
         ('upload', warned('k1', exists='Photo.jpg')),
-        ('query', file_page('Photo.jpg', sha1='other', user='Someone')))
+        ('query', file_page('Photo.jpg', sha1='other', user='Someone')),
+    )
     outcome = run(transfer, item_for(small, exists='new-version'), journal)
     assert outcome.outcome is State.SKIPPED
     assert "not the bot's own" in outcome.message
@@ -129,9 +136,9 @@ def test_new_version_over_the_bots_own_file_is_a_new_version(small, journal):
     transfer = ScriptedTransfer(
         ('upload', warned('k1', exists='Photo.jpg')),
         ('query', file_page('Photo.jpg', sha1='older', user=BOT)),
-        ('commit', success('Photo.jpg')))
-    assert run(transfer, item_for(small, exists='new-version'), journal).outcome is \
-        State.NEW_VERSION
+        ('commit', success('Photo.jpg')),
+    )
+    assert run(transfer, item_for(small, exists='new-version'), journal).outcome is State.NEW_VERSION
 
 
 def test_abort_records_the_row_then_stops_the_batch(small, journal):
@@ -146,7 +153,8 @@ def test_a_publish_whose_answer_was_lost_is_looked_up_not_sent_again(small, jour
     now = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
     transfer = ScriptedTransfer(
         ('upload', Uncertain('reset after sending')),
-        ('query', file_page('Photo.jpg', sha1=sha1_of(small), user=BOT, timestamp=now)))
+        ('query', file_page('Photo.jpg', sha1=sha1_of(small), user=BOT, timestamp=now)),
+    )
     outcome = run(transfer, item_for(small), journal)
     assert outcome.outcome is State.UPLOADED
     assert [call for call, _ in transfer.calls] == ['upload', 'query']
@@ -177,6 +185,7 @@ def test_a_finished_row_sends_nothing_on_a_second_run(small, journal):
 
 # -- large files: hashing, chunks, the stash --------------------------------------------------
 
+
 def no_duplicates(**params):
     assert params['list'] == 'allimages'
     return {'allimages': []}
@@ -192,11 +201,11 @@ def test_a_large_file_is_hashed_looked_up_then_sent_in_chunks(large, journal):
         ('upload_chunk', continue_at(1000)),
         ('upload_chunk', continue_at(2000)),
         ('upload_chunk', Reply('Success', filekey='k2', imageinfo={'sha1': sha1_of(large)})),
-        ('commit', success('Photo.jpg')))
+        ('commit', success('Photo.jpg')),
+    )
     outcome = run(transfer, item_for(large), journal)
     assert (outcome.outcome, outcome.chunks, outcome.sent) == (State.UPLOADED, 3, 2560)
-    assert [args['offset'] for call, args in transfer.calls if call == 'upload_chunk'] == \
-        [0, 1000, 2000]
+    assert [args['offset'] for call, args in transfer.calls if call == 'upload_chunk'] == [0, 1000, 2000]
 
 
 def test_a_large_duplicate_is_skipped_before_a_byte_is_sent(large, journal):
@@ -212,10 +221,10 @@ def test_a_bounced_chunk_goes_on_from_the_offset_the_error_names(large, journal)
         ('upload_chunk', continue_at(1000)),
         ('upload_chunk', WikiError('stashfailed', 'Invalid chunk offset', {'offset': 2000})),
         ('upload_chunk', Reply('Success', filekey='k2', imageinfo={'sha1': sha1_of(large)})),
-        ('commit', success('Photo.jpg')))
+        ('commit', success('Photo.jpg')),
+    )
     assert run(transfer, item_for(large), journal).outcome is State.UPLOADED
-    assert [args['offset'] for call, args in transfer.calls if call == 'upload_chunk'] == \
-        [0, 1000, 2000]
+    assert [args['offset'] for call, args in transfer.calls if call == 'upload_chunk'] == [0, 1000, 2000]
 
 
 def test_a_bounced_chunk_without_an_offset_asks_checkstatus(large, journal):
@@ -225,7 +234,8 @@ def test_a_bounced_chunk_without_an_offset_asks_checkstatus(large, journal):
         ('upload_chunk', WikiError('stashfailed', 'Invalid chunk offset')),
         ('check_status', continue_at(2000)),
         ('upload_chunk', Reply('Success', filekey='k2', imageinfo={'sha1': sha1_of(large)})),
-        ('commit', success('Photo.jpg')))
+        ('commit', success('Photo.jpg')),
+    )
     assert run(transfer, item_for(large), journal).outcome is State.UPLOADED
     assert transfer.calls[3] == ('check_status', {'filekey': 'k1'})
 
@@ -240,10 +250,10 @@ def test_a_bounced_chunk_whose_upload_the_wiki_lost_starts_over_once(large, jour
         ('upload_chunk', continue_at(1000, filekey='k3')),
         ('upload_chunk', continue_at(2000, filekey='k3')),
         ('upload_chunk', Reply('Success', filekey='k4', imageinfo={'sha1': sha1_of(large)})),
-        ('commit', success('Photo.jpg')))
+        ('commit', success('Photo.jpg')),
+    )
     assert run(transfer, item_for(large), journal).outcome is State.UPLOADED
-    chunks = [(args['offset'], args['filekey']) for call, args in transfer.calls
-              if call == 'upload_chunk']
+    chunks = [(args['offset'], args['filekey']) for call, args in transfer.calls if call == 'upload_chunk']
     assert chunks == [(0, None), (1000, 'k1'), (0, None), (1000, 'k3'), (2000, 'k3')]
 
 
@@ -258,7 +268,8 @@ def test_a_row_fails_when_the_fresh_start_after_a_lost_upload_fails_too(large, j
         ('upload_chunk', continue_at(1000, filekey='k3')),
         ('upload_chunk', lost),
         ('check_status', WikiError('stashnosuchfilekey', 'No such filekey')),
-        ('query', {'mystashedfiles': []}))
+        ('query', {'mystashedfiles': []}),
+    )
     outcome = run(transfer, item_for(large), journal)
     assert outcome.outcome is State.FAILED
     assert 'No chunked upload session' in outcome.message
@@ -272,33 +283,39 @@ def test_each_chunks_offset_is_recorded_before_the_next_chunk(large, journal):
         return continue_at(2000)
 
     transfer = ScriptedTransfer(
-        ('query', no_duplicates), ('upload_chunk', continue_at(1000)),
+        ('query', no_duplicates),
+        ('upload_chunk', continue_at(1000)),
         ('upload_chunk', second_chunk),
         ('upload_chunk', Reply('Success', filekey='k2', imageinfo={'sha1': sha1_of(large)})),
-        ('commit', success('Photo.jpg')))
+        ('commit', success('Photo.jpg')),
+    )
     run(transfer, item_for(large), journal)
     assert transfer.finished()
 
 
 def test_a_run_killed_mid_chunks_resumes_from_the_wikis_offset(large, journal):
-    first = ScriptedTransfer(('query', no_duplicates), ('upload_chunk', continue_at(1000)),
-                             ('upload_chunk', KeyboardInterrupt()))
+    first = ScriptedTransfer(
+        ('query', no_duplicates), ('upload_chunk', continue_at(1000)), ('upload_chunk', KeyboardInterrupt())
+    )
     with pytest.raises(KeyboardInterrupt):
         run(first, item_for(large), journal)
     second = ScriptedTransfer(
         ('check_status', continue_at(1000)),
         ('upload_chunk', continue_at(2000)),
         ('upload_chunk', Reply('Success', filekey='k2', imageinfo={'sha1': sha1_of(large)})),
-        ('commit', success('Photo.jpg')))
+        ('commit', success('Photo.jpg')),
+    )
     outcome = run(second, item_for(large), journal)
     assert (outcome.outcome, outcome.sent) == (State.UPLOADED, 1560)
 
 
 def test_a_file_changed_during_upload_is_never_published(large, journal):
     transfer = ScriptedTransfer(
-        ('query', no_duplicates), ('upload_chunk', continue_at(1000)),
+        ('query', no_duplicates),
+        ('upload_chunk', continue_at(1000)),
         ('upload_chunk', continue_at(2000)),
-        ('upload_chunk', Reply('Success', filekey='k2', imageinfo={'sha1': 'different'})))
+        ('upload_chunk', Reply('Success', filekey='k2', imageinfo={'sha1': 'different'})),
+    )
     outcome = run(transfer, item_for(large), journal)
     assert outcome.outcome is State.FAILED
     assert 'nothing was published' in outcome.message and transfer.finished()
@@ -306,19 +323,55 @@ def test_a_file_changed_during_upload_is_never_published(large, journal):
 
 # -- the forecast --------------------------------------------------------------------------
 
+
 def test_the_forecast_of_a_first_upload_past_page_exists_is_uploaded(small):
-    wiki = ScriptedTransfer(('query', {'pages': [{'title': 'File:Photo.jpg'}]}),
-                            ('query', {'allimages': []}))
+    wiki = ScriptedTransfer(('query', {'pages': [{'title': 'File:Photo.jpg'}]}), ('query', {'allimages': []}))
     found, problems = forecast(wiki, [item_for(small, page_exists='upload')], own_user=BOT)
-    assert (found[0].outcome, found[0].warnings, problems) == \
-        (State.UPLOADED, ('page-exists',), [])
+    assert (found[0].outcome, found[0].warnings, problems) == (State.UPLOADED, ('page-exists',), [])
 
 
 def test_the_forecast_and_the_run_agree_on_new_version_over_another_users_file(small, journal):
     item = item_for(small, exists='new-version')
-    wiki = ScriptedTransfer(('query', file_page('Photo.jpg', sha1='x', user='Someone')),
-                            ('query', {'allimages': []}))
+    wiki = ScriptedTransfer(
+        ('query', file_page('Photo.jpg', sha1='x', user='Someone')), ('query', {'allimages': []})
+    )
     found, _ = forecast(wiki, [item], own_user=BOT)
-    transfer = ScriptedTransfer(('upload', warned('k1', exists='Photo.jpg')),
-                                ('query', file_page('Photo.jpg', sha1='x', user='Someone')))
+    transfer = ScriptedTransfer(
+        ('upload', warned('k1', exists='Photo.jpg')),
+        ('query', file_page('Photo.jpg', sha1='x', user='Someone')),
+    )
     assert found[0].outcome is run(transfer, item, journal).outcome is State.SKIPPED
+
+
+# -- the item and its source --------------------------------------------------------------
+
+
+def test_an_items_size_is_read_once_when_it_is_made(small):
+    item = item_for(small)
+    small.write_bytes(b'x' * 900)
+    assert item.size == 500
+
+
+def test_a_task_starts_from_the_record_its_source_gives(small, journal):
+    class Refused:
+        """A source whose bytes never come: the row fails with its words."""
+
+        resumes_stash = True
+
+        def load(self, journal, item):
+            return journal.save(Record(*item.key, row=item.row))
+
+        def start(self, task):
+            raise OSError(0, 'the source had nothing to give')
+
+    item = item_for(small)
+    task = UploadTask(
+        ScriptedTransfer([]),
+        item,
+        journal=journal,
+        settings=TaskSettings(chunk_size=CHUNK, own_user=BOT),
+        source=Refused(),
+    )
+    outcome = task.run()
+    assert (outcome.outcome, journal.get(*item.key).attempts) == (State.FAILED, 1)
+    assert 'the source had nothing to give' in outcome.message

@@ -41,11 +41,24 @@ class UrlBatch(Batch):
         self.write()
         self.temp = self.folder / 'tmp'
         self.temp.mkdir(exist_ok=True)
-        command = [sys.executable, '-m', 'uploadbot', f'-dir:{self.sandbox.pywikibot_dir}',
-                   f'-manifest:{self.manifest}', f'-template:{self.template}',
-                   f'-report:{self.report}', *args]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                cwd=self.folder, env={**os.environ, 'TMPDIR': str(self.temp)})
+        command = [
+            sys.executable,
+            '-m',
+            'uploadbot',
+            f'-dir:{self.sandbox.pywikibot_dir}',
+            f'-manifest:{self.manifest}',
+            f'-template:{self.template}',
+            f'-report:{self.report}',
+            *args,
+        ]
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.folder,
+            env={**os.environ, 'TMPDIR': str(self.temp)},
+        )
         if check:
             assert result.returncode == 0, result.stdout + result.stderr
         return result
@@ -53,8 +66,10 @@ class UrlBatch(Batch):
 
 @pytest.fixture
 def server(name):
-    files = {f'{kind}.jpg': jpeg_bytes(size, seed=(name, kind))
-             for kind, size in (('a', 5000), ('b', 6000), ('big', 300_000))}
+    files = {
+        f'{kind}.jpg': jpeg_bytes(size, seed=(name, kind))
+        for kind, size in (('a', 5000), ('b', 6000), ('big', 300_000))
+    }
     server = FileServer(files)
     yield server
     server.close()
@@ -106,6 +121,7 @@ def test_bot_downloads_when_the_wiki_does_not_copy(tmp_path, nocopy, server, nam
     batch.run('-allow-local-urls', '-chunk-size:64Ki', check=True)
     rows = batch.outcomes()
     from .wikiapi import WikiAPI
+
     wiki = WikiAPI(nocopy.api_url)
     for target, served in ((f'{name} small.jpg', 'a.jpg'), (f'{name} large.jpg', 'big.jpg')):
         assert rows[target]['outcome'] == 'uploaded'
@@ -115,8 +131,7 @@ def test_bot_downloads_when_the_wiki_does_not_copy(tmp_path, nocopy, server, nam
     assert list(batch.temp.iterdir()) == [], 'temporary files are deleted'
 
 
-def test_every_bad_url_gets_its_own_outcome_and_the_batch_goes_on(tmp_path, nocopy, server,
-                                                                   name):
+def test_every_bad_url_gets_its_own_outcome_and_the_batch_goes_on(tmp_path, nocopy, server, name):
     batch = UrlBatch(tmp_path, nocopy)
     cases = {
         'missing': ('/missing', 'HTTP 404'),

@@ -24,6 +24,7 @@ def sha1(data: bytes) -> str:
 
 # -- exists ------------------------------------------------------------------
 
+
 def test_exists_is_skipped_by_default_and_the_wiki_is_unchanged(batch, wiki, admin, name):
     theirs = jpeg_bytes(3000, seed=(name, 1))
     admin.upload(f'{name}.jpg', theirs)
@@ -106,6 +107,7 @@ def test_rename_works_for_a_chunked_upload(batch, wiki, admin, name):
 
 # -- content warnings ----------------------------------------------------------
 
+
 def test_duplicate_is_skipped_and_names_the_existing_file(batch, wiki, admin, name):
     content = jpeg_bytes(3000, seed=(name, 4))
     admin.upload(f'{name} original.jpg', content)
@@ -124,7 +126,8 @@ def test_duplicate_with_upload_publishes_a_second_copy(batch, wiki, admin, name)
     batch.run('-on:duplicate=upload', check=True)
     assert batch.outcomes()[f'{name} copy.jpg']['outcome'] == 'uploaded'
     assert sorted(wiki.files_with_sha1(sha1(content))) == sorted(
-        [f'{name} original.jpg'.replace(' ', '_'), f'{name} copy.jpg'.replace(' ', '_')])
+        [f'{name} original.jpg'.replace(' ', '_'), f'{name} copy.jpg'.replace(' ', '_')]
+    )
 
 
 def test_duplicateversions_is_skipped_rather_than_reverting(batch, wiki, name):
@@ -159,13 +162,15 @@ def test_duplicateversions_with_upload_reverts_to_the_old_bytes(batch, wiki, nam
 def test_nochange_with_upload_is_still_unchanged(batch, wiki, name):
     batch.add(f'{name}.jpg', seed=1)
     batch.run(check=True)
-    batch.run('-on:exists=upload', '-on:nochange=upload',
-              f'-journal:{batch.folder / "second.sqlite"}', check=True)
+    batch.run(
+        '-on:exists=upload', '-on:nochange=upload', f'-journal:{batch.folder / "second.sqlite"}', check=True
+    )
     assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'unchanged'
     assert len(wiki.file_versions(f'{name}.jpg')) == 1
 
 
 # -- deleted files -------------------------------------------------------------
+
 
 def test_was_deleted_is_held_with_its_filekey(batch, wiki, admin, name):
     admin.upload(f'{name}.jpg', jpeg_bytes(3000, seed=(name, 1)))
@@ -201,6 +206,7 @@ def test_duplicate_archive_is_skipped(batch, wiki, admin, name):
 
 # -- names ---------------------------------------------------------------------
 
+
 def test_badfilename_is_renamed_to_the_wikis_suggestion(batch, wiki, name):
     ours = batch.add(f'{name} a:b.jpg', seed=6)
     batch.run(check=True)
@@ -226,12 +232,14 @@ def test_page_exists_is_skipped(batch, wiki, admin, name):
     assert wiki.file_info(f'{name}.jpg') is None
 
 
-@pytest.mark.parametrize('code, target', [('page-exists', '{name}.jpg'),
-                                          ('bad-prefix', 'DSC_{name}.jpg'),
-                                          ('thumb-name', '120px-{name}.jpg')],
-                         ids=['page-exists', 'bad-prefix', 'thumb-name'])
+@pytest.mark.parametrize(
+    'code, target',
+    [('page-exists', '{name}.jpg'), ('bad-prefix', 'DSC_{name}.jpg'), ('thumb-name', '120px-{name}.jpg')],
+    ids=['page-exists', 'bad-prefix', 'thumb-name'],
+)
 def test_a_first_upload_let_past_a_name_warning_is_uploaded_in_the_forecast_and_the_run(
-        batch, wiki, admin, name, code, target):
+    batch, wiki, admin, name, code, target
+):
     target = target.format(name=name)
     if code == 'page-exists':
         admin.edit(f'File:{target}', 'A description page with no file')
@@ -279,6 +287,7 @@ def test_bad_prefix_is_skipped(batch, wiki, name):
 
 # -- precedence, several warnings, abort -----------------------------------------
 
+
 def test_row_policy_wins_over_the_command_line(batch, wiki, admin, name):
     admin.upload(f'{name}.jpg', jpeg_bytes(3000, seed=(name, 1)))
     ours = batch.add(f'{name}.jpg', seed=2, policy='exists=new-version-any')
@@ -325,8 +334,7 @@ def test_abort_stops_the_batch_and_reports_the_rest_aborted(batch, wiki, admin, 
     result = batch.run('-on:exists=abort')
     outcomes = batch.outcomes()
     assert result.returncode == 4
-    assert [outcomes[f'{name} {x}.jpg']['outcome'] for x in 'abc'] == \
-        ['uploaded', 'aborted', 'aborted']
+    assert [outcomes[f'{name} {x}.jpg']['outcome'] for x in 'abc'] == ['uploaded', 'aborted', 'aborted']
     assert wiki.file_info(f'{name} c.jpg') is None
 
 
@@ -336,12 +344,13 @@ def test_invalid_policy_file_uploads_nothing(batch, wiki, name):
     policy.write_text('warnings:\n  exists: nuke\n')
     result = batch.run(f'-policy:{policy}')
     assert result.returncode == 2
-    assert "line 2" in result.stderr and "'exists'" in result.stderr
+    assert 'line 2' in result.stderr and "'exists'" in result.stderr
     assert 'Traceback' not in result.stderr
     assert wiki.file_info(f'{name}.jpg') is None
 
 
 # -- warnings only some wikis give: a second sandbox configured for each ---------
+
 
 @pytest.fixture(scope='module')
 def warning_wiki(tmp_path_factory):
@@ -361,8 +370,7 @@ def test_large_file_is_uploaded_by_default(tmp_path, warning_wiki, name):
     batch.run(check=True)
     row = batch.outcomes()[f'{name}.jpg']
     assert (row['outcome'], row['warnings']) == ('uploaded', 'large-file')
-    assert WikiAPI(warning_wiki.api_url).file_info(f'{name}.jpg')['sha1'] == \
-        sha1(ours.read_bytes())
+    assert WikiAPI(warning_wiki.api_url).file_info(f'{name}.jpg')['sha1'] == sha1(ours.read_bytes())
 
 
 def test_large_file_with_skip_uploads_nothing(tmp_path, warning_wiki, name):
@@ -391,8 +399,7 @@ def test_unwanted_file_type_with_upload_is_published(tmp_path, lenient_wiki, nam
     assert WikiAPI(lenient_wiki.api_url).file_info(f'{name}.bmp')['sha1'] == sha1(content)
 
 
-def test_unwanted_file_type_is_refused_before_uploading_without_the_option(
-        tmp_path, lenient_wiki, name):
+def test_unwanted_file_type_is_refused_before_uploading_without_the_option(tmp_path, lenient_wiki, name):
     batch = Batch(tmp_path, lenient_wiki)
     batch.add(f'{name}.bmp', content=bmp_bytes(name))
     result = batch.run()

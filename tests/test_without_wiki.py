@@ -37,15 +37,23 @@ def pywikibot_dir_of_a_wiki_that_is_down(sandbox_dir: Path, target: Path) -> Pat
     shutil.copy2(sandbox_dir / 'user-config.py', target / 'user-config.py')
     shutil.copytree(sandbox_dir / 'families', target / 'families')
     for family in (target / 'families').glob('*_family.py'):
-        family.write_text(re.sub(r"'127\.0\.0\.1:\d+'", f"'127.0.0.1:{closed_port()}'",
-                                 family.read_text()))
+        family.write_text(re.sub(r"'127\.0\.0\.1:\d+'", f"'127.0.0.1:{closed_port()}'", family.read_text()))
     return target
 
 
-def uploadbot(*args: str, cwd: Path, env: dict[str, str] | None = None,
-              ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, '-m', 'uploadbot', *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+def uploadbot(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, '-m', 'uploadbot', *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_help_prints_with_no_configuration_and_no_network(tmp_path):
@@ -53,8 +61,14 @@ def test_help_prints_with_no_configuration_and_no_network(tmp_path):
     empty.mkdir()
     work.mkdir()
     nowhere = f'http://127.0.0.1:{closed_port()}'
-    env = {**os.environ, 'PYWIKIBOT_DIR': str(empty), 'http_proxy': nowhere,
-           'https_proxy': nowhere, 'HTTP_PROXY': nowhere, 'HTTPS_PROXY': nowhere}
+    env = {
+        **os.environ,
+        'PYWIKIBOT_DIR': str(empty),
+        'http_proxy': nowhere,
+        'https_proxy': nowhere,
+        'HTTP_PROXY': nowhere,
+        'HTTPS_PROXY': nowhere,
+    }
     env.pop('PYWIKIBOT_NO_USER_CONFIG', None)
     result = uploadbot('-family:wikipedia', '-lang:test', '-help', cwd=work, env=env)
     assert (result.returncode, result.stderr) == (0, '')
@@ -67,17 +81,30 @@ def test_help_prints_with_no_configuration_and_no_network(tmp_path):
 def test_status_passes_over_pywikibots_global_options(tmp_path):
     journal = tmp_path / 'batch.journal.sqlite'
     with SQLiteJournal(journal) as records:
-        records.save_all(Record(f'{number}.jpg', f'File {number}.jpg', row=number + 2,
-                                state=State.UPLOADED) for number in range(3))
-    result = uploadbot(f'-dir:{tmp_path}', '-family:nowhere', '-lang:en', '-user:Nobody', '-log',
-                       '-v', '-max_retries:2', f'-journal:{journal}', '-status', cwd=tmp_path)
+        records.save_all(
+            Record(f'{number}.jpg', f'File {number}.jpg', row=number + 2, state=State.UPLOADED)
+            for number in range(3)
+        )
+    result = uploadbot(
+        f'-dir:{tmp_path}',
+        '-family:nowhere',
+        '-lang:en',
+        '-user:Nobody',
+        '-log',
+        '-v',
+        '-max_retries:2',
+        f'-journal:{journal}',
+        '-status',
+        cwd=tmp_path,
+    )
     assert (result.returncode, result.stderr) == (0, '')
     assert re.search(r'^\s+3 uploaded$', result.stdout, re.MULTILINE), result.stdout
 
 
 def test_status_refuses_an_option_neither_the_bot_nor_pywikibot_has(tmp_path):
-    result = uploadbot(f'-dir:{tmp_path}', f'-journal:{tmp_path / "j.sqlite"}', '-status',
-                       '-stauts', cwd=tmp_path)
+    result = uploadbot(
+        f'-dir:{tmp_path}', f'-journal:{tmp_path / "j.sqlite"}', '-status', '-stauts', cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "'-stauts'" in result.stderr and 'unknown option' in result.stderr
 
@@ -87,10 +114,8 @@ def test_status_reads_the_journal_with_the_wiki_down_and_no_credentials(batch, n
     batch.add(f'{name} 1.jpg')
     batch.add(f'{name} 2.jpg')
     batch.run(check=True)
-    down = pywikibot_dir_of_a_wiki_that_is_down(Path(batch.sandbox.pywikibot_dir),
-                                                tmp_path / 'down')
-    result = uploadbot(f'-dir:{down}', f'-manifest:{batch.manifest}', '-status',
-                       cwd=batch.folder)
+    down = pywikibot_dir_of_a_wiki_that_is_down(Path(batch.sandbox.pywikibot_dir), tmp_path / 'down')
+    result = uploadbot(f'-dir:{down}', f'-manifest:{batch.manifest}', '-status', cwd=batch.folder)
     assert (result.returncode, result.stderr) == (0, '')
     assert f'journal {batch.manifest}.journal.sqlite: 2 rows' in result.stdout
     assert re.search(r'^\s+2 uploaded$', result.stdout, re.MULTILINE), result.stdout
@@ -98,16 +123,13 @@ def test_status_reads_the_journal_with_the_wiki_down_and_no_credentials(batch, n
 
 @pytest.mark.wiki
 @pytest.mark.database
-def test_status_of_a_server_journal_with_the_wiki_down_and_no_credentials(batch, name, mariadb,
-                                                                         tmp_path):
+def test_status_of_a_server_journal_with_the_wiki_down_and_no_credentials(batch, name, mariadb, tmp_path):
     pytest.importorskip('sqlalchemy', reason='the server extra is not installed')
     batch.add(f'{name} 1.jpg')
     batch.add(f'{name} 2.jpg')
-    journal = [f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}',
-               f'-batch:{name}']
+    journal = [f'-journal:{mariadb.url()}', f'-journal-cnf:{mariadb.credentials}', f'-batch:{name}']
     batch.run(*journal, check=True)
-    down = pywikibot_dir_of_a_wiki_that_is_down(Path(batch.sandbox.pywikibot_dir),
-                                                tmp_path / 'down')
+    down = pywikibot_dir_of_a_wiki_that_is_down(Path(batch.sandbox.pywikibot_dir), tmp_path / 'down')
     result = uploadbot(f'-dir:{down}', *journal, '-status', cwd=batch.folder)
     assert result.returncode == 0, result.stderr
     assert f"journal '{name}' on the journal server: 2 rows" in result.stdout

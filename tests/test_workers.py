@@ -17,9 +17,10 @@ def sha1(data: bytes) -> str:
 
 
 def test_four_workers_upload_every_file_once_and_record_each(batch, wiki, name):
-    paths = {f'{name} {index}.jpg': batch.add(f'{name} {index}.jpg',
-                                              size=200_000 if index % 4 == 0 else 3000)
-             for index in range(16)}
+    paths = {
+        f'{name} {index}.jpg': batch.add(f'{name} {index}.jpg', size=200_000 if index % 4 == 0 else 3000)
+        for index in range(16)
+    }
     batch.run('-workers:4', '-chunk-size:64Ki', check=True)
     rows = batch.outcomes()
     assert len(rows) == 16
@@ -35,8 +36,7 @@ def test_four_workers_upload_every_file_once_and_record_each(batch, wiki, name):
 def test_workers_renaming_at_once_never_take_the_same_free_name(batch, wiki, admin, name):
     for suffix in ('', ' (2)', ' (3)'):
         admin.upload(f'{name}{suffix}.jpg', jpeg_bytes(3000, seed=(name, 'theirs', suffix)))
-    ours = {suffix: batch.add(f'{name}{suffix}.jpg', seed=suffix)
-            for suffix in ('', ' (2)', ' (3)')}
+    ours = {suffix: batch.add(f'{name}{suffix}.jpg', seed=suffix) for suffix in ('', ' (2)', ' (3)')}
     batch.run('-workers:3', '-on:exists=rename', check=True)
     rows = batch.outcomes()
     titles = sorted(rows[f'{name}{suffix}.jpg']['title'] for suffix in ours)

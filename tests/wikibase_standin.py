@@ -39,20 +39,43 @@ from .proxy import FaultProxy, Request
 from .servers import reply
 
 #: The datavalue type each datatype takes (Wikibase's data type definitions).
-VALUE_TYPES = {'wikibase-item': 'wikibase-entityid', 'wikibase-property': 'wikibase-entityid',
-               'string': 'string', 'external-id': 'string', 'url': 'string',
-               'commonsMedia': 'string', 'time': 'time', 'quantity': 'quantity',
-               'monolingualtext': 'monolingualtext', 'globe-coordinate': 'globecoordinate'}
+VALUE_TYPES = {
+    'wikibase-item': 'wikibase-entityid',
+    'wikibase-property': 'wikibase-entityid',
+    'string': 'string',
+    'external-id': 'string',
+    'url': 'string',
+    'commonsMedia': 'string',
+    'time': 'time',
+    'quantity': 'quantity',
+    'monolingualtext': 'monolingualtext',
+    'globe-coordinate': 'globecoordinate',
+}
 
-PROPERTIES = {'P180': 'wikibase-item', 'P571': 'time', 'P275': 'wikibase-item',
-              'P6216': 'wikibase-item', 'P170': 'wikibase-item', 'P1476': 'monolingualtext',
-              'P1259': 'globe-coordinate', 'P2048': 'quantity', 'P217': 'string',
-              'P214': 'external-id', 'P973': 'url'}
+PROPERTIES = {
+    'P180': 'wikibase-item',
+    'P571': 'time',
+    'P275': 'wikibase-item',
+    'P6216': 'wikibase-item',
+    'P170': 'wikibase-item',
+    'P1476': 'monolingualtext',
+    'P1259': 'globe-coordinate',
+    'P2048': 'quantity',
+    'P217': 'string',
+    'P214': 'external-id',
+    'P973': 'url',
+}
 ITEMS = {'Q146', 'Q42', 'Q18199165', 'Q50423863', 'Q11573', 'Q1985727'}
 
 #: English labels, for ``props=labels`` (Wikidata's own).
-LABELS = {'P180': 'depicts', 'P571': 'inception', 'P275': 'copyright license',
-          'Q146': 'house cat', 'Q42': 'Douglas Adams', 'Q18199165': 'CC BY-SA 4.0'}
+LABELS = {
+    'P180': 'depicts',
+    'P571': 'inception',
+    'P275': 'copyright license',
+    'Q146': 'house cat',
+    'Q42': 'Douglas Adams',
+    'Q18199165': 'CC BY-SA 4.0',
+}
 
 
 @dataclass
@@ -72,7 +95,7 @@ class WikibaseStandIn(FaultProxy):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._revisions = itertools.count(10 ** 6)
+        self._revisions = itertools.count(10**6)
         self._entity_lock = threading.Lock()
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
@@ -109,19 +132,21 @@ class WikibaseStandIn(FaultProxy):
     def _get(self, params: dict[str, str]) -> dict[str, Any]:
         ids = [name for name in params.get('ids', '').split('|') if name]
         if len(ids) > 50:
-            return _error('toomanyvalues', 'Too many values supplied for parameter "ids". '
-                          'The limit is 50.')
+            return _error('toomanyvalues', 'Too many values supplied for parameter "ids". The limit is 50.')
         self.reads.append(ids)
         found = {}
         for name in ids:
             if name.startswith('M'):
                 with self._entity_lock:
                     stored = self.entities.get(name)
-                found[name] = json.loads(json.dumps(stored)) if stored else \
-                    {'id': name, 'missing': ''}
+                found[name] = json.loads(json.dumps(stored)) if stored else {'id': name, 'missing': ''}
             elif name.startswith('P') and name in self.properties:
-                found[name] = {'type': 'property', 'id': name,
-                               'datatype': self.properties[name], **_labels(name, params)}
+                found[name] = {
+                    'type': 'property',
+                    'id': name,
+                    'datatype': self.properties[name],
+                    **_labels(name, params),
+                }
             elif name.startswith('Q') and name in self.items:
                 found[name] = {'type': 'item', 'id': name, **_labels(name, params)}
             else:
@@ -151,10 +176,16 @@ class WikibaseStandIn(FaultProxy):
             revision = current['lastrevid'] if current else page['lastrevid']
             base = int(params.get('baserevid') or 0)
             if base and base != revision:
-                return {'error': {'code': 'failed-save', 'info': 'The save has failed.',
-                                  'messages': [{'name': 'wikibase-api-failed-save',
-                                                'parameters': []},
-                                               {'name': 'edit-conflict', 'parameters': []}]}}
+                return {
+                    'error': {
+                        'code': 'failed-save',
+                        'info': 'The save has failed.',
+                        'messages': [
+                            {'name': 'wikibase-api-failed-save', 'parameters': []},
+                            {'name': 'edit-conflict', 'parameters': []},
+                        ],
+                    }
+                }
             problem = self._invalid(data)
             if problem:
                 return _error('modification-failed', problem)
@@ -165,16 +196,25 @@ class WikibaseStandIn(FaultProxy):
     def _apply(self, entity_id: str, page: dict[str, Any], data: dict[str, Any]) -> dict:
         """Save ``data`` on the entity as a new revision (statements get ids and hashes)."""
         entity = self.entities.get(entity_id) or {
-            'type': 'mediainfo', 'id': entity_id, 'title': page['title'],
-            'pageid': page['pageid'], 'ns': 6, 'labels': {}, 'descriptions': {},
-            'statements': {}}
+            'type': 'mediainfo',
+            'id': entity_id,
+            'title': page['title'],
+            'pageid': page['pageid'],
+            'ns': 6,
+            'labels': {},
+            'descriptions': {},
+            'statements': {},
+        }
         for language, label in data.get('labels', {}).items():
             entity['labels'][language] = {'language': language, 'value': label['value']}
         for claim in data.get('claims', []):
             snak = claim['mainsnak']
-            stored = {'mainsnak': {**snak, 'hash': uuid.uuid4().hex[:40]},
-                      'type': 'statement', 'id': f'{entity_id}${uuid.uuid4()}',
-                      'rank': claim.get('rank', 'normal')}
+            stored = {
+                'mainsnak': {**snak, 'hash': uuid.uuid4().hex[:40]},
+                'type': 'statement',
+                'id': f'{entity_id}${uuid.uuid4()}',
+                'rank': claim.get('rank', 'normal'),
+            }
             entity['statements'].setdefault(snak['property'], []).append(stored)
         entity['lastrevid'] = next(self._revisions)
         self.entities[entity_id] = entity
@@ -207,8 +247,11 @@ class WikibaseStandIn(FaultProxy):
         return None if not page or page.get('missing') or page.get('ns') != 6 else page
 
     def _token_ok(self, headers: dict[str, str], token: str) -> bool:
-        answer = self._ask('POST', {'action': 'checktoken', 'type': 'csrf', 'token': token},
-                           {'Cookie': headers.get('Cookie', '')})
+        answer = self._ask(
+            'POST',
+            {'action': 'checktoken', 'type': 'csrf', 'token': token},
+            {'Cookie': headers.get('Cookie', '')},
+        )
         return answer.get('checktoken', {}).get('result') == 'valid'
 
     def _ask(self, method: str, params: dict[str, str], headers: dict[str, str]) -> dict:
@@ -217,9 +260,11 @@ class WikibaseStandIn(FaultProxy):
             status, _, body = self._forward('GET', f'/api.php?{urlencode(params)}', headers, b'')
         else:
             status, _, body = self._forward(
-                'POST', '/api.php', {**headers,
-                                     'Content-Type': 'application/x-www-form-urlencoded'},
-                urlencode(params).encode())
+                'POST',
+                '/api.php',
+                {**headers, 'Content-Type': 'application/x-www-form-urlencoded'},
+                urlencode(params).encode(),
+            )
         return json.loads(body) if status == 200 else {}
 
     def edited_data(self) -> list[dict[str, Any]]:

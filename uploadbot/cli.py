@@ -24,28 +24,21 @@ from pathlib import Path
 import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
-from .api.download import Downloader
-from .api.pace import Pacer
+from . import from_options
 from .api.pwbdir import make_logs_folder
 from .api.retry import GaveUp
-from .api.session import logged_in, under_retries
+from .api.session import under_retries
 from .api.transfer import SiteTransfer
-from .batch.manifest import read_manifest
-from .batch.plan import Plan, Planner
+from .batch.plan import Plan
 from .command import without_wiki
 from .errors import BatchStop, ExitCode, InputError, RowFailure
-from .item import UploadItem
 from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
 from .options import Options
-from .policy import Policy
 from .run import check, logpage, pages, preflight, problems
 from .run.bot import UploadBot
 from .run.lock import RunLock
-from .run.progress import Progress, Steps
 from .run.report import Report, is_page
-from .upload.mediainfo_edit import DataSettings
-from .upload.task import TaskSettings
 
 
 class BadRows(InputError):
@@ -59,10 +52,6 @@ class BadRows(InputError):
         super().__init__(f'{len(problems)} problem(s)')
         self.problems = problems
         self.whole = whole
-
-
-class LoginFailed(BatchStop):
-    """pywikibot could not log in: nothing can be uploaded."""
 
 
 def main(*args: str) -> int:
@@ -125,27 +114,48 @@ def _run(options: Options) -> int:
     if options.manifest is None:
         raise InputError('no manifest: give -manifest:FILE (see uploadbot -help)')
     journal_path = options.journal or default_path(options.manifest)
-    plan = _plan(options)
+    plan = from_options.plan_batch(options)
     _stop_for(plan, plan.problems, options)  # found without the wiki: before logging in
-    site, new_transfer = _connect(options)
+    site, new_transfer = from_options.connect(options)
     if options.check or pywikibot.config.simulate:
-        screening = preflight.screen(plan, site, new_transfer, _preflight(options),
-                                     settled=_settled_in(journal_path, options))
+        screening = preflight.screen(
+            plan,
+            site,
+            new_transfer,
+            from_options.checks(options),
+            settled=from_options.settled_in(journal_path, options),
+        )
         return _check(plan, screening, site, new_transfer, options, journal_path)
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
         if lock.took_over:
             pywikibot.warning(lock.takeover_message())
-        screening = preflight.screen(plan, site, new_transfer, _preflight(options),
-                                     settled=_settled(journal, options))
+        screening = preflight.screen(
+            plan,
+            site,
+            new_transfer,
+            from_options.checks(options),
+            settled=from_options.settled_rows(journal, options),
+        )
         rows = _row_problems(plan, screening, options)
-        bot = UploadBot(screening.items, new_transfer, Report(options.report), journal=journal,
-                        settings=_settings(options, site, screening.data),
-                        workers=options.workers, max_runtime=options.max_runtime,
-                        problems=rows, progress=_progress(screening.items))
+        bot = UploadBot(
+            screening.items,
+            new_transfer,
+            Report(options.report),
+            journal=journal,
+            settings=from_options.task_settings(options, site, screening.data),
+            workers=options.workers,
+            max_runtime=options.max_runtime,
+            problems=rows,
+            progress=from_options.progress(screening.items),
+        )
         bot.run()
         if options.log_page:
-            _log(journal, new_transfer, options, Counter(
-                str(outcome.outcome) for outcome in bot.report.outcomes if not outcome.earlier))
+            _log(
+                journal,
+                new_transfer,
+                options,
+                Counter(str(outcome.outcome) for outcome in bot.report.outcomes if not outcome.earlier),
+            )
         if is_page(options.report):
             pywikibot.info(pages.batch_report(journal, options.report, manifest=options.manifest))
     return bot.exit_code()
@@ -156,14 +166,16 @@ def _audit(options: Options) -> int:
     from .api.audit_queries import Nominations
     from .run import audit
 
-    nominations = Nominations.from_names(options.nominations) if options.nominations \
-        else Nominations()
+    nominations = Nominations.from_names(options.nominations) if options.nominations else Nominations()
     if options.journal_url:
         from .run import shared  # SQLAlchemy and the drivers: only for a server journal
 
         journal: Journal = shared.open_journal(
-            options.journal_url, options.journal_cnf, root=Path('.'),
-            batch=shared.batch_name(options.manifest, options.batch))
+            options.journal_url,
+            options.journal_cnf,
+            root=Path('.'),
+            batch=shared.batch_name(options.manifest, options.batch),
+        )
     else:
         if options.journal is None and options.manifest is None:
             raise InputError('-audit needs the batch: give -manifest:FILE or -journal:FILE')
@@ -172,14 +184,19 @@ def _audit(options: Options) -> int:
             raise InputError(f'no journal at {path}: nothing has run on this batch yet')
         journal = SQLiteJournal(path)
     with journal:
-        site, new_transfer = _connect(options)
+        site, new_transfer = from_options.connect(options)
         page = is_page(options.report)
-        code = audit.run_audit(journal, site, new_transfer(), nominations=nominations,
-                               report=Report(options.report) if options.report and not page
-                               else None)
+        code = audit.run_audit(
+            journal,
+            site,
+            new_transfer(),
+            nominations=nominations,
+            report=Report(options.report) if options.report and not page else None,
+        )
         if page:
-            pywikibot.info(pages.batch_report(journal, options.report, manifest=options.manifest,
-                                              root=options.root))
+            pywikibot.info(
+                pages.batch_report(journal, options.report, manifest=options.manifest, root=options.root)
+            )
         return code
 
 
@@ -189,72 +206,100 @@ def _run_shared(options: Options) -> int:
 
     batch = shared.batch_name(options.manifest, options.batch)
     if options.manifest is None and (options.check or pywikibot.config.simulate):
-        raise InputError('-check and -simulate forecast the rows of a manifest: give '
-                         '-manifest: with -journal:URL')
+        raise InputError(
+            '-check and -simulate forecast the rows of a manifest: give -manifest: with -journal:URL'
+        )
     root = shared.root_folder(options.manifest, options.root)
-    plan = _plan(options) if options.manifest is not None else Plan()
+    plan = from_options.plan_batch(options) if options.manifest is not None else Plan()
     _stop_for(plan, plan.problems, options)
-    with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch, root=root,
-                             commit_held=options.commit_held,
-                             retry_refused=options.retry_refused,
-                             lease=options.lease or shared.LEASE_SECONDS) as journal:
-        site, new_transfer = _connect(options)
+    with shared.open_journal(
+        options.journal_url,
+        options.journal_cnf,
+        batch=batch,
+        root=root,
+        commit_held=options.commit_held,
+        retry_refused=options.retry_refused,
+        lease=options.lease or shared.LEASE_SECONDS,
+    ) as journal:
+        site, new_transfer = from_options.connect(options)
         if options.manifest is None:  # the batch's structured data, from what it holds
             plan.items = journal.items()
-        screening = preflight.screen(plan, site, new_transfer, _preflight(options),
-                                     settled=_settled(journal, options))
+        screening = preflight.screen(
+            plan,
+            site,
+            new_transfer,
+            from_options.checks(options),
+            settled=from_options.settled_rows(journal, options),
+        )
         if options.check or pywikibot.config.simulate:
             return _check(plan, screening, site, new_transfer, options, None)
         rows = _row_problems(plan, screening, options)
         planned = screening.items if options.manifest is not None else None
-        code = shared.upload_shared(planned, journal, new_transfer,
-                                    _settings(options, site, screening.data),
-                                    report=options.report, workers=options.workers,
-                                    max_runtime=options.max_runtime, problems=rows)
+        code = shared.upload_shared(
+            planned,
+            journal,
+            new_transfer,
+            from_options.task_settings(options, site, screening.data),
+            report=options.report,
+            workers=options.workers,
+            max_runtime=options.max_runtime,
+            problems=rows,
+        )
         if options.log_page:
             _log(journal, new_transfer, options, None)
         if is_page(options.report):
-            pywikibot.info(pages.batch_report(journal, options.report,
-                                              manifest=options.manifest, root=root))
+            pywikibot.info(pages.batch_report(journal, options.report, manifest=options.manifest, root=root))
         return code
 
 
-def _log(journal: Journal, new_transfer: Callable[[], SiteTransfer], options: Options,
-         counts: Counter[str] | None) -> None:
+def _log(
+    journal: Journal, new_transfer: Callable[[], SiteTransfer], options: Options, counts: Counter[str] | None
+) -> None:
     """``-log-page``: the run's section on the batch's log page; a failure is one line."""
     try:
-        pywikibot.info(logpage.log_run(journal, new_transfer(), options.log_page,
-                                       summary=options.summary, tags=tuple(options.tags),
-                                       counts=counts))
+        pywikibot.info(
+            logpage.log_run(
+                journal,
+                new_transfer(),
+                options.log_page,
+                summary=options.summary,
+                tags=tuple(options.tags),
+                counts=counts,
+            )
+        )
     except (RowFailure, PywikibotError) as trouble:
-        pywikibot.error(f'the log page {options.log_page} was not edited: {trouble} (the next '
-                        'run lists these files)')
+        pywikibot.error(
+            f'the log page {options.log_page} was not edited: {trouble} (the next run lists these files)'
+        )
 
 
-def _connect(options: Options) -> tuple[pywikibot.site.APISite, Callable[[], SiteTransfer]]:
-    """The logged-in site and the factory of transfers, each with the run's timeouts and pace."""
-    site = _logged_in_site()
-    pacer = Pacer(options.max_rate) if options.max_rate else None
-    return site, partial(SiteTransfer, site, query_timeout=(10.0, options.query_timeout),
-                         write_timeout=(10.0, options.upload_timeout),
-                         tags=tuple(options.tags), pacer=pacer)
-
-
-def _check(plan: Plan, screening: preflight.Screening, site: pywikibot.site.APISite,
-           new_transfer: Callable[[], SiteTransfer], options: Options,
-           journal_path: Path | None) -> int:
+def _check(
+    plan: Plan,
+    screening: preflight.Screening,
+    site: pywikibot.site.APISite,
+    new_transfer: Callable[[], SiteTransfer],
+    options: Options,
+    journal_path: Path | None,
+) -> int:
     """``-check`` and ``-simulate``: every problem listed, every row forecast."""
     for note in screening.notes:
         pywikibot.warning(note)
     plan.problems = screening.problems
-    return check.check(plan, new_transfer, site, data=screening.data, journal_path=journal_path,
-                       workers=options.workers, max_rate=options.max_rate,
-                       report=options.report, preview=options.preview,
-                       preview_rows=options.preview_rows)
+    return check.check(
+        plan,
+        new_transfer,
+        site,
+        data=screening.data,
+        journal_path=journal_path,
+        workers=options.workers,
+        max_rate=options.max_rate,
+        report=options.report,
+        preview=options.preview,
+        preview_rows=options.preview_rows,
+    )
 
 
-def _row_problems(plan: Plan, screening: preflight.Screening,
-                  options: Options) -> list[problems.RowProblem]:
+def _row_problems(plan: Plan, screening: preflight.Screening, options: Options) -> list[problems.RowProblem]:
     """The rows the checks found a problem in, each to be settled as its row's outcome.
 
     A problem of the batch as a whole stops the run here, before anything is
@@ -282,72 +327,13 @@ def _refuse(bad: BadRows) -> int:
     """Bad input: every problem on a line of its own, and nothing uploaded."""
     for problem in bad.problems:
         pywikibot.error(str(problem))
-    why = 'the batch has problems' if bad.whole else \
-        f'{len(bad.problems)} problem(s) in rows, and -all-or-nothing'
+    why = (
+        'the batch has problems'
+        if bad.whole
+        else f'{len(bad.problems)} problem(s) in rows, and -all-or-nothing'
+    )
     pywikibot.error(f'{why}; nothing was uploaded')
     return ExitCode.BAD_INPUT
-
-
-def _preflight(options: Options) -> preflight.Preflight:
-    given = options.licence_templates
-    return preflight.Preflight(
-        licences=options.licence_check, categories=options.category_check,
-        titles=options.title_check, licence_templates=None if given is None else tuple(given),
-        tracking_categories=tuple(options.tracking_categories),
-        any_extension=options.any_extension, tags=tuple(options.tags),
-        mediainfo=options.mediainfo, replace_captions=options.replace_captions,
-        commit_held=options.commit_held, retry_refused=options.retry_refused)
-
-
-def _settings(options: Options, site: pywikibot.site.APISite,
-              data: DataSettings | None) -> TaskSettings:
-    return TaskSettings(
-        chunk_size=options.chunk_size, own_user=site.username(),
-        commit_held=options.commit_held, asynchronous=options.asynchronous,
-        retry_refused=options.retry_refused,
-        downloader=Downloader(options.max_download, allow_local=options.allow_local_urls,
-                              timeout=(10.0, options.query_timeout)),
-        copy_uploads=site.has_right('upload_by_url'), data=data)
-
-
-def _progress(items: list[UploadItem]) -> Progress:
-    return Progress(len(items), sum(item.size for item in items))
-
-
-def _plan(options: Options) -> Plan:
-    """Read the whole batch and check every row (bad files, names, templates, policy)."""
-    policy = Policy.load(options.policy) if options.policy else Policy.defaults()
-    policy = policy.with_options(options.on)
-    manifest = read_manifest(options.manifest, sheet=options.sheet, defaults=options.fields,
-                             recursive=options.recursive)
-    planner = Planner(manifest, policy=policy, summary=options.summary,
-                      template=options.template, exif=options.exif,
-                      depicts_property=options.depicts_property,
-                      tracking_categories=tuple(options.tracking_categories))
-    with Steps('planning', len(manifest.rows)) as steps:
-        return planner.plan(on_row=steps.advance)
-
-
-def _logged_in_site() -> pywikibot.site.APISite:
-    """The logged-in site, set up under the same retries as every request (see api/session.py)."""
-    try:
-        return logged_in(pywikibot.Site)
-    except (PywikibotError, GaveUp) as error:
-        raise LoginFailed(f'cannot log in to the wiki: {error}') from None
-
-
-def _settled_in(journal_path: Path, options: Options) -> preflight.Settled:
-    """The rows a journal file holds that this run leaves alone; none before the batch's
-    first run."""
-    if not journal_path.exists():
-        return {}
-    with SQLiteJournal(journal_path) as journal:
-        return _settled(journal, options)
-
-
-def _settled(journal: Journal, options: Options) -> preflight.Settled:
-    return preflight.settled_files(journal, commit_held=options.commit_held,
-                                   retry_refused=options.retry_refused)
 
 
 def run() -> None:

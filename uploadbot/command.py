@@ -40,8 +40,7 @@ choose the wiki and the account. The bot's own options:
 
 def help_text() -> str:
     """``-help``: what the bot does, then every option of the table."""
-    return (_ABOUT + '\n'.join(help_lines())
-            + "\n\nFor pywikibot's global options: pwb -help:global\n")
+    return _ABOUT + '\n'.join(help_lines()) + "\n\nFor pywikibot's global options: pwb -help:global\n"
 
 
 def without_wiki(args: Sequence[str]) -> int | None:
@@ -75,8 +74,9 @@ def _status(options: Options) -> int:
         from .run import shared  # SQLAlchemy and the drivers: only for a server journal
 
         batch = shared.batch_name(options.manifest, options.batch)
-        with shared.open_journal(options.journal_url, options.journal_cnf, batch=batch,
-                                 root=Path('.')) as journal:
+        with shared.open_journal(
+            options.journal_url, options.journal_cnf, batch=batch, root=Path('.')
+        ) as journal:
             code = shared.show_status(journal, f'{batch!r} on the journal server')
             _report_page(journal, options)
             return code
@@ -96,8 +96,9 @@ def _report_page(journal: Journal, options: Options) -> None:
     if is_page(options.report):
         from .run import pages  # Jinja2 and Pillow: only when a page is asked for
 
-        sys.stdout.write(pages.batch_report(journal, options.report, manifest=options.manifest,
-                                            root=options.root) + '\n')
+        sys.stdout.write(
+            pages.batch_report(journal, options.report, manifest=options.manifest, root=options.root) + '\n'
+        )
 
 
 def _bots_own(args: Sequence[str]) -> list[str]:

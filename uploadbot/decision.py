@@ -21,8 +21,7 @@ from typing import Any
 from .policy import VERSIONABLE, Policy
 from .state import State
 
-_NOT_OWN = ("; its current version is not the bot's own (new-version-any would "
-            "overwrite it)")
+_NOT_OWN = "; its current version is not the bot's own (new-version-any would overwrite it)"
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,7 @@ class Verdict:
         return self.outcome in (State.UPLOADED, State.NEW_VERSION, State.RENAMED)
 
 
-def decide(policy: Policy, warnings: Mapping[str, Any], *,
-           is_own: Callable[[], bool]) -> Verdict:
+def decide(policy: Policy, warnings: Mapping[str, Any], *, is_own: Callable[[], bool]) -> Verdict:
     """The verdict on ``warnings`` (code → the API's detail) under ``policy``.
 
     ``is_own`` says whether the current version under the target name is the
@@ -68,8 +66,9 @@ def decide(policy: Policy, warnings: Mapping[str, Any], *,
     if action == 'rename':
         return Verdict(action, State.RENAMED, code, reason)
     if 'nochange' in warnings:  # the wiki refuses a version with the current bytes
-        return Verdict(action, State.UNCHANGED, code,
-                       f'{reason}; the current version has these bytes already')
+        return Verdict(
+            action, State.UNCHANGED, code, f'{reason}; the current version has these bytes already'
+        )
     if action == 'new-version' and not is_own():
         return Verdict(action, State.SKIPPED, code, reason + _NOT_OWN)
     if VERSIONABLE & warnings.keys():

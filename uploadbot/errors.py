@@ -91,15 +91,13 @@ class InputError(UploadbotError):
         if self.field is not None:
             where.append(f'column {self.field!r}')
         text = ' '.join(self.message.splitlines())
-        return f"{', '.join(where)}: {text}" if where else text
+        return f'{", ".join(where)}: {text}' if where else text
 
     def __reduce__(self):
         # Keyword-only arguments are lost by the default pickling of exceptions.
         return (_rebuild, (type(self), self.message, self.path, self.row, self.field))
 
-    def located(
-        self, *, path: str | os.PathLike[str] | None = None, row: int | None = None
-    ) -> InputError:
+    def located(self, *, path: str | os.PathLike[str] | None = None, row: int | None = None) -> InputError:
         """A copy with the file or row filled in, for callers that know more than the raiser."""
         return type(self)(
             self.message,

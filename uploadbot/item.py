@@ -38,14 +38,14 @@ class UploadItem:
     url: str = ''
     #: Captions and statements for the file's MediaInfo entity, set after publishing.
     structured: StructuredData = StructuredData()
+    #: The file's size when the item was made (0 for a URL row or a file that cannot
+    #: be read), for progress and estimates: the task reads the size it sends itself.
+    #: Read once from the file when not given (the planner gives the size it read).
+    size: int = -1
 
-    @property
-    def size(self) -> int:
-        """The file's size now (0 when it cannot be read)."""
-        try:
-            return os.stat(self.path).st_size if self.path else 0
-        except OSError:
-            return 0
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            object.__setattr__(self, 'size', _size_of(self.path))
 
     @property
     def key(self) -> tuple[str, str]:
@@ -73,14 +73,21 @@ class UploadItem:
         except OSError:
             stat = None
         data = self.structured
-        return {'row': self.row, 'path': path, 'filename': self.filename, 'text': self.text,
-                'comment': self.comment, 'policy': self.policy.rules, 'source': self.source,
-                'url': self.url,
-                'size': stat.st_size if stat else -1,
-                'mtime_ns': stat.st_mtime_ns if stat else -1,
-                'captions': [[c.language, c.text, c.column] for c in data.captions],
-                'statements': [[s.property, s.text, s.column] for s in data.statements],
-                'replace_captions': data.replace_captions}
+        return {
+            'row': self.row,
+            'path': path,
+            'filename': self.filename,
+            'text': self.text,
+            'comment': self.comment,
+            'policy': self.policy.rules,
+            'source': self.source,
+            'url': self.url,
+            'size': stat.st_size if stat else -1,
+            'mtime_ns': stat.st_mtime_ns if stat else -1,
+            'captions': [[c.language, c.text, c.column] for c in data.captions],
+            'statements': [[s.property, s.text, s.column] for s in data.statements],
+            'replace_captions': data.replace_captions,
+        }
 
     @classmethod
     def from_data(cls, data: dict[str, Any], root: Path) -> UploadItem:
@@ -89,7 +96,24 @@ class UploadItem:
         structured = StructuredData(
             captions=tuple(Caption(*caption) for caption in data.get('captions', ())),
             statements=tuple(Statement(*statement) for statement in data.get('statements', ())),
-            replace_captions=data.get('replace_captions', False))
-        return cls(row=data['row'], path=path, filename=data['filename'], text=data['text'],
-                   comment=data['comment'], policy=Policy(data['policy']),
-                   source=data.get('source', ''), url=data.get('url', ''), structured=structured)
+            replace_captions=data.get('replace_captions', False),
+        )
+        return cls(
+            row=data['row'],
+            path=path,
+            filename=data['filename'],
+            text=data['text'],
+            comment=data['comment'],
+            policy=Policy(data['policy']),
+            source=data.get('source', ''),
+            url=data.get('url', ''),
+            structured=structured,
+            size=data.get('size', -1),
+        )
+
+
+def _size_of(path: str | os.PathLike[str] | None) -> int:
+    try:
+        return os.stat(path).st_size if path else 0
+    except OSError:
+        return 0

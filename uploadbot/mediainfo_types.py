@@ -46,9 +46,14 @@ class StructuredData:
         """A fingerprint of what is asked: the journal's proof the step was done for *this*."""
         if not self:
             return ''
-        canonical = json.dumps([[(c.language, c.text) for c in self.captions],
-                                [(s.property, s.text) for s in self.statements],
-                                self.replace_captions], ensure_ascii=False)
+        canonical = json.dumps(
+            [
+                [(c.language, c.text) for c in self.captions],
+                [(s.property, s.text) for s in self.statements],
+                self.replace_captions,
+            ],
+            ensure_ascii=False,
+        )
         return hashlib.sha1(canonical.encode()).hexdigest()
 
     @property

@@ -37,9 +37,16 @@ _FAMILIES = (
     frozenset({'ogg', 'oga', 'ogv', 'opus'}),
     frozenset({'mpg', 'mpeg'}),
     frozenset({'djvu', 'djv'}),
-    frozenset({'png'}), frozenset({'gif'}), frozenset({'webp'}), frozenset({'pdf'}),
-    frozenset({'webm'}), frozenset({'wav'}), frozenset({'flac'}), frozenset({'mp3'}),
-    frozenset({'svg'}), frozenset({'stl'}),
+    frozenset({'png'}),
+    frozenset({'gif'}),
+    frozenset({'webp'}),
+    frozenset({'pdf'}),
+    frozenset({'webm'}),
+    frozenset({'wav'}),
+    frozenset({'flac'}),
+    frozenset({'mp3'}),
+    frozenset({'svg'}),
+    frozenset({'stl'}),
 )
 
 
@@ -96,12 +103,10 @@ def _examine(name: str) -> tuple[list[str], list[str], str | None]:
     prefix = _FILE_PREFIX.match(name)
     if prefix:
         changes.append(f'the prefix {prefix.group(0)!r} would be dropped')
-        name = name[prefix.end():]
+        name = name[prefix.end() :]
     size = len(name.encode('utf-8'))
     if size > MAX_NAME_BYTES:
-        refusals.append(
-            f'the name is {size} bytes of UTF-8; MediaWiki allows at most {MAX_NAME_BYTES}'
-        )
+        refusals.append(f'the name is {size} bytes of UTF-8; MediaWiki allows at most {MAX_NAME_BYTES}')
     seen = []
     for match in _REPLACED.finditer(name):
         if match.group(0) not in seen:
@@ -109,16 +114,13 @@ def _examine(name: str) -> tuple[list[str], list[str], str | None]:
     changes.extend(f"{_describe(char)} would be replaced by '-'" for char in seen)
     filtered = _REPLACED.sub('-', name)
     if _BIDI.search(filtered):
-        changes.append(
-            'the invisible direction marks (U+200E, U+200F, U+202A-U+202E) would be removed'
-        )
+        changes.append('the invisible direction marks (U+200E, U+200F, U+202A-U+202E) would be removed')
     for match in _PERCENT.finditer(filtered):
-        refusals.append(
-            f'{match.group(0)!r} looks like percent-encoding, which MediaWiki forbids in titles'
-        )
+        refusals.append(f'{match.group(0)!r} looks like percent-encoding, which MediaWiki forbids in titles')
     for match in _ENTITY.finditer(filtered):
-        refusals.append(f'{match.group(0)!r} looks like an HTML character reference, '
-                        'which MediaWiki forbids in titles')
+        refusals.append(
+            f'{match.group(0)!r} looks like an HTML character reference, which MediaWiki forbids in titles'
+        )
     if '~~~' in filtered:
         refusals.append("'~~~' (a signature) is forbidden in titles")
     if '\ufffd' in filtered:
@@ -170,8 +172,11 @@ def _is_svg(head: bytes) -> bool:
 def _is_mp3_frame(head: bytes) -> bool:
     # MPEG audio frame sync, layer III, not the reserved version.
     return (
-        len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
-        and head[1] & 0x06 == 0x02 and head[1] & 0x18 != 0x08
+        len(head) >= 2
+        and head[0] == 0xFF
+        and head[1] & 0xE0 == 0xE0
+        and head[1] & 0x06 == 0x02
+        and head[1] & 0x18 != 0x08
     )
 
 

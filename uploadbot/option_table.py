@@ -29,8 +29,7 @@ class Mode(StrEnum):
     SHARED = '-journal:URL only'
 
 
-_UNITS = {'': 1, 'k': 10 ** 3, 'm': 10 ** 6, 'g': 10 ** 9,
-          'ki': 2 ** 10, 'mi': 2 ** 20, 'gi': 2 ** 30}
+_UNITS = {'': 1, 'k': 10**3, 'm': 10**6, 'g': 10**9, 'ki': 2**10, 'mi': 2**20, 'gi': 2**30}
 _SIZE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*([kmg]i?)?b?\s*$', re.IGNORECASE)
 _DURATION = re.compile(r'^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$')
 _RATE = re.compile(r'^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|min|m|h|hour)\s*$', re.IGNORECASE)
@@ -111,6 +110,7 @@ def _pair(form: str) -> Callable[[str], str]:
         if '=' not in text or not text.partition('=')[0].strip():
             raise ValueError(f'expects {form}')
         return text
+
     return check
 
 
@@ -139,7 +139,7 @@ def _text(text: str) -> str:
 
 
 #: The largest file Wikimedia Commons takes (chunked uploads): 5 GiB.
-MAX_FILE_SIZE = 5 * 1024 ** 3
+MAX_FILE_SIZE = 5 * 1024**3
 
 _BOTH = (Mode.RUN, Mode.CHECK)
 _ALL = (Mode.RUN, Mode.CHECK, Mode.STATUS, Mode.AUDIT)
@@ -176,6 +176,9 @@ class Option:
         return Mode.SHARED in self.modes
 
 
+# The table keeps its own layout (an option and its help a few lines each);
+# the formatter would give every argument a line of its own.
+# fmt: off
 OPTIONS: tuple[Option, ...] = (
     Option('-manifest', 'manifest', 'Path | None', 'the batch (CSV, TSV, XLSX, ODS, '
            'JSON Lines, YAML) or a folder of files', 'FILE', Path, modes=_ALL),
@@ -297,6 +300,7 @@ OPTIONS: tuple[Option, ...] = (
     Option('-mediainfo', 'mediainfo', 'bool', 'the wiki keeps structured data although its '
            'siteinfo does not list WikibaseMediaInfo', default=False),
 )
+# fmt: on
 
 #: Each attribute's option (``-journal`` has two: a file and a server's URL).
 BY_ATTRIBUTE = {option.attribute: option for option in OPTIONS}
@@ -304,10 +308,31 @@ BY_ATTRIBUTE = {option.attribute: option for option in OPTIONS}
 #: pywikibot's global options (pywikibot 11, ``pwb -help:global``), which
 #: ``pywikibot.handle_args`` takes out before the bot's own are parsed. The
 #: commands that do not load pywikibot (``-status``) pass over them instead.
-PYWIKIBOT_OPTIONS = frozenset({
-    '-dir', '-config', '-code', '-lang', '-family', '-site', '-user', '-daemonize', '-help',
-    '-log', '-nolog', '-maxlag', '-putthrottle', '-pt', '-put_throttle', '-debug',
-    '-verbose', '-v', '-cosmeticchanges', '-cc', '-simulate'})
+PYWIKIBOT_OPTIONS = frozenset(
+    {
+        '-dir',
+        '-config',
+        '-code',
+        '-lang',
+        '-family',
+        '-site',
+        '-user',
+        '-daemonize',
+        '-help',
+        '-log',
+        '-nolog',
+        '-maxlag',
+        '-putthrottle',
+        '-pt',
+        '-put_throttle',
+        '-debug',
+        '-verbose',
+        '-v',
+        '-cosmeticchanges',
+        '-cc',
+        '-simulate',
+    }
+)
 
 
 def default(attribute: str) -> Any:
@@ -342,6 +367,7 @@ def markdown() -> str:
     for option in OPTIONS:
         usage = option.usage.replace('|', '\\|')
         meaning = option.help.replace('|', '\\|')
-        rows.append(f'| `{usage}` | {meaning} | {option.shown} | '
-                    f'{", ".join(mode.value for mode in option.modes)} |')
+        rows.append(
+            f'| `{usage}` | {meaning} | {option.shown} | {", ".join(mode.value for mode in option.modes)} |'
+        )
     return '\n'.join(rows) + '\n'

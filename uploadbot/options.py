@@ -12,7 +12,7 @@ from dataclasses import field, make_dataclass
 from typing import Any
 
 from .errors import InputError
-from .journal.connect import is_server_url
+from .journal.server_url import is_server_url
 from .option_table import (
     BY_ATTRIBUTE,
     MAX_FILE_SIZE,
@@ -36,8 +36,9 @@ def _declared(option: Option) -> Any:
     return field(default=option.default)
 
 
-_Declared = make_dataclass('_Declared', [(option.attribute, option.type, _declared(option))
-                                         for option in OPTIONS])
+_Declared = make_dataclass(
+    '_Declared', [(option.attribute, option.type, _declared(option)) for option in OPTIONS]
+)
 
 
 class Options(_Declared):
@@ -59,8 +60,10 @@ class Options(_Declared):
             given[option] = None
         shared_only = [f'{option.name}:' for option in given if option.shared_only]
         if options.journal_url is None and shared_only:
-            raise InputError(f'{", ".join(shared_only)} only apply to a journal on a database '
-                             'server (-journal:mysql://... or -journal:postgresql://...)')
+            raise InputError(
+                f'{", ".join(shared_only)} only apply to a journal on a database '
+                'server (-journal:mysql://... or -journal:postgresql://...)'
+            )
         return options
 
     def _take(self, option: Option, value: str) -> None:

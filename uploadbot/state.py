@@ -60,9 +60,18 @@ IN_FLIGHT = (State.HASHING, State.STASHING, State.STASHED, State.COMMITTING)
 #: permanent refusal of the wiki, at upload or foreseen before sending;
 #: ``invalid`` is a problem the checks before sending found in the row (a missing
 #: file, category or licence, a bad cell). Later runs send neither until it changes.
-OUTCOMES = (State.UPLOADED, State.RENAMED, State.NEW_VERSION, State.UNCHANGED,
-            State.SKIPPED, State.HELD, State.FAILED, State.REFUSED, State.INVALID,
-            State.ABORTED)
+OUTCOMES = (
+    State.UPLOADED,
+    State.RENAMED,
+    State.NEW_VERSION,
+    State.UNCHANGED,
+    State.SKIPPED,
+    State.HELD,
+    State.FAILED,
+    State.REFUSED,
+    State.INVALID,
+    State.ABORTED,
+)
 
 #: Outcomes that wait for a person to change the row.
 NEEDS_CHANGE = frozenset({State.REFUSED, State.INVALID})

@@ -46,10 +46,15 @@ class Reply:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Reply:
         upload = data['upload']
-        return cls(result=upload.get('result', ''), filekey=upload.get('filekey'),
-                   offset=upload.get('offset'), filename=upload.get('filename'),
-                   warnings=upload.get('warnings') or {},
-                   imageinfo=upload.get('imageinfo') or {}, stage=upload.get('stage'))
+        return cls(
+            result=upload.get('result', ''),
+            filekey=upload.get('filekey'),
+            offset=upload.get('offset'),
+            filename=upload.get('filename'),
+            warnings=upload.get('warnings') or {},
+            imageinfo=upload.get('imageinfo') or {},
+            stage=upload.get('stage'),
+        )
 
 
 @dataclass

@@ -22,11 +22,22 @@ from .lookup import TITLES_PER_QUERY, answers
 
 #: Commons' deletion templates (``Template:`` left out) and the categories they add;
 #: a category matches as a prefix, for the dated ones (``Deletion requests December 2026``).
-NOMINATION_TEMPLATES = ('Delete', 'Speedydelete', 'Copyvio', 'No license since',
-                        'No source since', 'No permission since')
-NOMINATION_CATEGORIES = ('Deletion requests', 'Candidates for speedy deletion',
-                         'Copyright violations', 'Media without a license',
-                         'Media without a source', 'Media missing permission')
+NOMINATION_TEMPLATES = (
+    'Delete',
+    'Speedydelete',
+    'Copyvio',
+    'No license since',
+    'No source since',
+    'No permission since',
+)
+NOMINATION_CATEGORIES = (
+    'Deletion requests',
+    'Candidates for speedy deletion',
+    'Copyright violations',
+    'Media without a license',
+    'Media without a source',
+    'Media missing permission',
+)
 
 
 class Querier(Protocol):
@@ -50,18 +61,18 @@ class Nominations:
             if colon and space == 'category':
                 categories.append(normalize_title(rest))
             else:
-                templates.append(normalize_title(rest if colon and space == 'template'
-                                                 else name))
+                templates.append(normalize_title(rest if colon and space == 'template' else name))
         return cls(tuple(templates), tuple(categories))
 
     def marks(self, templates: Iterable[str], categories: Iterable[str]) -> list[str]:
         """The page's templates and categories (with their prefixes) that nominate it."""
         listed = {normalize_title(name) for name in self.templates}
-        found = [title for title in templates
-                 if normalize_title(title.partition(':')[2]) in listed]
-        found += [title for title in categories
-                  if any(title.partition(':')[2].startswith(normalize_title(prefix))
-                         for prefix in self.categories)]
+        found = [title for title in templates if normalize_title(title.partition(':')[2]) in listed]
+        found += [
+            title
+            for title in categories
+            if any(title.partition(':')[2].startswith(normalize_title(prefix)) for prefix in self.categories)
+        ]
         return found
 
 
@@ -102,19 +113,28 @@ def file_title(title: str) -> str:
     return f'File:{normalize_title(name)}'
 
 
-def page_facts(wiki: Querier, titles: Iterable[str], *, nominations: Nominations,
-               per_query: int = TITLES_PER_QUERY,
-               on_query: Callable[[int], None] | None = None) -> dict[str, PageFacts]:
+def page_facts(
+    wiki: Querier,
+    titles: Iterable[str],
+    *,
+    nominations: Nominations,
+    per_query: int = TITLES_PER_QUERY,
+    on_query: Callable[[int], None] | None = None,
+) -> dict[str, PageFacts]:
     """The facts of each ``File:`` title (canonical form, as :func:`file_title` gives)."""
     titles = list(dict.fromkeys(titles))
     found: dict[str, PageFacts] = {}
     templates = '|'.join(f'Template:{normalize_title(name)}' for name in nominations.templates)
     for start in range(0, len(titles), per_query):
-        group = titles[start:start + per_query]
-        params = dict(titles='|'.join(group), redirects=True,
-                      prop='info|imageinfo|revisions|categories' + ('|templates' if templates
-                                                                     else ''),
-                      iiprop='sha1|user|timestamp', rvprop='user|timestamp', cllimit='max')
+        group = titles[start : start + per_query]
+        params = dict(
+            titles='|'.join(group),
+            redirects=True,
+            prop='info|imageinfo|revisions|categories' + ('|templates' if templates else ''),
+            iiprop='sha1|user|timestamp',
+            rvprop='user|timestamp',
+            cllimit='max',
+        )
         if templates:
             params.update(tltemplates=templates, tllimit='max')
         found.update(_group_facts(wiki, group, params))
@@ -154,24 +174,32 @@ def _facts(title: str, target: str, page: dict[str, Any]) -> PageFacts:
     version = (page.get('imageinfo') or [{}])[0]
     revision = (page.get('revisions') or [{}])[0]
     return PageFacts(
-        title, moved_to=target, fileless=not page.get('imageinfo'),
-        sha1=version.get('sha1', ''), uploader=version.get('user', ''),
-        uploaded=version.get('timestamp', ''), editor=revision.get('user', ''),
+        title,
+        moved_to=target,
+        fileless=not page.get('imageinfo'),
+        sha1=version.get('sha1', ''),
+        uploader=version.get('user', ''),
+        uploaded=version.get('timestamp', ''),
+        editor=revision.get('user', ''),
         edited=revision.get('timestamp', ''),
         templates=[entry['title'] for entry in page.get('templates', [])],
-        categories=[entry['title'] for entry in page.get('categories', [])])
+        categories=[entry['title'] for entry in page.get('categories', [])],
+    )
 
 
 def last_removal(wiki: Querier, title: str) -> LogEntry | None:
     """The newest deletion or move of ``title`` in the wiki's log, or None if it has none."""
-    answer = wiki.query(list='logevents', letitle=title, leprop='type|user|timestamp|comment|'
-                        'details', lelimit=10)
+    answer = wiki.query(
+        list='logevents', letitle=title, leprop='type|user|timestamp|comment|details', lelimit=10
+    )
     for event in answer.get('logevents', []):
         if event.get('type') == 'delete' and event.get('action') == 'delete':
-            return LogEntry('delete', event.get('user', ''), event.get('timestamp', ''),
-                            event.get('comment', ''))
+            return LogEntry(
+                'delete', event.get('user', ''), event.get('timestamp', ''), event.get('comment', '')
+            )
         if event.get('type') == 'move':
             target = (event.get('params') or {}).get('target_title', '')
-            return LogEntry('move', event.get('user', ''), event.get('timestamp', ''),
-                            event.get('comment', ''), target)
+            return LogEntry(
+                'move', event.get('user', ''), event.get('timestamp', ''), event.get('comment', ''), target
+            )
     return None

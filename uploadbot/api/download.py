@@ -62,7 +62,8 @@ class Downloader:
     def _fetch(self, url: str, filename: str) -> Path:
         check_address(url, allow_local=self.allow_local)
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below)
-            prefix='uploadbot-', suffix='.download', dir=self.folder, delete=False)
+            prefix='uploadbot-', suffix='.download', dir=self.folder, delete=False
+        )
         path = Path(handle.name)
         try:
             with handle, requests.Session() as session:
@@ -78,8 +79,7 @@ class Downloader:
         for _ in range(ATTEMPTS):
             headers = {'Range': f'bytes={received}-'} if received else {}
             try:
-                with session.get(url, stream=True, timeout=self.timeout,
-                                 headers=headers) as response:
+                with session.get(url, stream=True, timeout=self.timeout, headers=headers) as response:
                     check_address(response.url, allow_local=self.allow_local)
                     if received and response.status_code != 206:
                         handle.seek(0)
@@ -96,26 +96,28 @@ class Downloader:
                         if received > self.limit:
                             raise DownloadError(f'more than the limit of {self.limit} bytes')
             except requests.TooManyRedirects:
-                raise DownloadError(f'more than {self.max_redirects} redirects (a loop?)') \
-                    from None
+                raise DownloadError(f'more than {self.max_redirects} redirects (a loop?)') from None
             except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError):
-                last = (f'the body ended after {received} of {total} bytes' if total
-                        else f'the connection broke after {received} bytes')
+                last = (
+                    f'the body ended after {received} of {total} bytes'
+                    if total
+                    else f'the connection broke after {received} bytes'
+                )
                 continue
             if total is None or received >= total:
                 return
             last = f'the body ended after {received} of {total} bytes'
         raise DownloadError(f'gave up after {ATTEMPTS} attempts: {last}')
 
-    def _accept(self, response: requests.Response, filename: str, received: int,
-                total: int | None) -> int | None:
+    def _accept(
+        self, response: requests.Response, filename: str, received: int, total: int | None
+    ) -> int | None:
         """Check the answer's status, type and size; the file's total size if known."""
         if response.status_code not in (200, 206):
             raise DownloadError(f'the server answered HTTP {response.status_code}')
         kind = response.headers.get('Content-Type', '').split(';')[0].strip().lower()
         if kind in NOT_MEDIA:
-            raise DownloadError(f'the server sent {kind}, not a .{names.extension(filename)} '
-                                'file')
+            raise DownloadError(f'the server sent {kind}, not a .{names.extension(filename)} file')
         length = response.headers.get('Content-Length')
         if length is not None and length.isdigit():
             total = received + int(length) if response.status_code == 206 else int(length)
@@ -126,8 +128,7 @@ class Downloader:
     def _check_content(self, head: bytes, filename: str) -> None:
         if names.content_matches_extension(names.extension(filename), head) is False:
             found = names.detect_content_type(head) or 'something else'
-            raise DownloadError(f'the content is {found}, not what .'
-                                f'{names.extension(filename)} says')
+            raise DownloadError(f'the content is {found}, not what .{names.extension(filename)} says')
 
 
 def check_address(url: str, *, allow_local: bool) -> None:
@@ -143,7 +144,15 @@ def check_address(url: str, *, allow_local: bool) -> None:
         raise DownloadError(f'cannot resolve {parts.hostname}: {error.strerror}') from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if (address.is_private or address.is_loopback or address.is_link_local
-                or address.is_reserved or address.is_multicast or address.is_unspecified):
-            raise DownloadError(f'{parts.hostname} is a local or private address ({address}); '
-                                'use -allow-local-urls to fetch from it')
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_reserved
+            or address.is_multicast
+            or address.is_unspecified
+        ):
+            raise DownloadError(
+                f'{parts.hostname} is a local or private address ({address}); '
+                'use -allow-local-urls to fetch from it'
+            )

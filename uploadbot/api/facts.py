@@ -24,8 +24,11 @@ LICENCE_CATEGORY = 'License tags'
 
 #: Commons' soft category redirects: pages in this category, carrying this template.
 SOFT_REDIRECT_CATEGORY = 'Category redirects'
-SOFT_REDIRECT_TEMPLATE = re.compile(r'\{\{\s*category[ _]redirect\s*\|\s*(?:1\s*=\s*)?'
-                                    r'(?:category:)?([^|}]+)', re.IGNORECASE)
+SOFT_REDIRECT_TEMPLATE = re.compile(
+    r'\{\{\s*category[ _]redirect\s*\|\s*(?:1\s*=\s*)?'
+    r'(?:category:)?([^|}]+)',
+    re.IGNORECASE,
+)
 
 #: The on-wiki list of domains the wiki copies uploads from.
 COPY_DOMAINS_PAGE = 'MediaWiki:Copyupload-allowed-domains'
@@ -41,8 +44,6 @@ def continued(wiki: Reader, key: str, **params: Any) -> Iterator[dict[str, Any]]
     """Every entry of the list ``key`` of a query, following ``continue``."""
     for answer in answers(wiki, **params):
         yield from answer.get(key, [])
-
-
 
 
 def extensions(site: Any) -> frozenset[str]:
@@ -66,9 +67,15 @@ def licence_templates(wiki: Reader, category: str = LICENCE_CATEGORY) -> set[str
         if name in seen:
             continue
         seen.add(name)
-        for member in continued(wiki, 'categorymembers', list='categorymembers',
-                                cmtitle=f'Category:{name}', cmnamespace='10|14',
-                                cmprop='title', cmlimit='max'):
+        for member in continued(
+            wiki,
+            'categorymembers',
+            list='categorymembers',
+            cmtitle=f'Category:{name}',
+            cmnamespace='10|14',
+            cmprop='title',
+            cmlimit='max',
+        ):
             rest = normalize_title(member.get('title', '').partition(':')[2])
             (queue.append if member.get('ns') == 14 else templates.add)(rest)
     return templates
@@ -83,8 +90,9 @@ class CategoryState:
     target: str = ''
 
 
-def category_states(wiki: Reader, names: Iterable[str], *,
-                    per_query: int = TITLES_PER_QUERY) -> dict[str, CategoryState]:
+def category_states(
+    wiki: Reader, names: Iterable[str], *, per_query: int = TITLES_PER_QUERY
+) -> dict[str, CategoryState]:
     """The named categories that are missing or redirects (hard or Commons' soft ones).
 
     A query lists at most ``cllimit`` categories over all its pages, so an
@@ -94,11 +102,15 @@ def category_states(wiki: Reader, names: Iterable[str], *,
     found: dict[str, CategoryState] = {}
     soft: dict[str, None] = {}
     for start in range(0, len(names), per_query):
-        group = names[start:start + per_query]
-        for page in continued(wiki, 'pages',
-                              titles='|'.join(f'Category:{name}' for name in group),
-                              prop='categories|info', cllimit='max',
-                              clcategories=f'Category:{SOFT_REDIRECT_CATEGORY}'):
+        group = names[start : start + per_query]
+        for page in continued(
+            wiki,
+            'pages',
+            titles='|'.join(f'Category:{name}' for name in group),
+            prop='categories|info',
+            cllimit='max',
+            clcategories=f'Category:{SOFT_REDIRECT_CATEGORY}',
+        ):
             name = page.get('title', '').partition(':')[2]
             if page.get('missing'):
                 found[name] = CategoryState(name, missing=True)
@@ -120,8 +132,7 @@ def _hard_target(wiki: Reader, name: str) -> str:
     return targets[-1].partition(':')[2] if targets else '?'
 
 
-def page_texts(wiki: Reader, titles: Iterable[str], *,
-               per_query: int = TITLES_PER_QUERY) -> dict[str, str]:
+def page_texts(wiki: Reader, titles: Iterable[str], *, per_query: int = TITLES_PER_QUERY) -> dict[str, str]:
     """The current text of each named page that exists.
 
     The wiki sends the texts of a group of pages until its answer is full,
@@ -130,12 +141,17 @@ def page_texts(wiki: Reader, titles: Iterable[str], *,
     titles = list(titles)
     texts: dict[str, str] = {}
     for start in range(0, len(titles), per_query):
-        for page in continued(wiki, 'pages', titles='|'.join(titles[start:start + per_query]),
-                              prop='revisions', rvprop='content', rvslots='main'):
+        for page in continued(
+            wiki,
+            'pages',
+            titles='|'.join(titles[start : start + per_query]),
+            prop='revisions',
+            rvprop='content',
+            rvslots='main',
+        ):
             revisions = page.get('revisions') or []
             if revisions:
-                texts[page['title']] = revisions[0].get('slots', {}).get('main', {}).get(
-                    'content', '')
+                texts[page['title']] = revisions[0].get('slots', {}).get('main', {}).get('content', '')
     return texts
 
 
@@ -146,8 +162,11 @@ def title_refusal(wiki: Reader, filename: str) -> str:
     if verdict.get('result') != 'blacklisted':
         return ''
     line = html.unescape(verdict.get('line') or '').strip()
-    return f'the title blacklist refuses this name (rule {line!r})' if line else \
-        'the title blacklist refuses this name'
+    return (
+        f'the title blacklist refuses this name (rule {line!r})'
+        if line
+        else 'the title blacklist refuses this name'
+    )
 
 
 def copy_domains(wiki: Reader) -> list[str] | None:
@@ -167,8 +186,7 @@ def domain_allowed(host: str, domains: Iterable[str]) -> bool:
         if domain == host:
             return True
         wanted = domain.split('.')
-        if len(wanted) == len(pieces) and all(
-                want in ('*', piece) for want, piece in zip(wanted, pieces)):
+        if len(wanted) == len(pieces) and all(want in ('*', piece) for want, piece in zip(wanted, pieces)):
             return True
     return False
 
@@ -183,10 +201,15 @@ class Tag:
 
 def change_tags(wiki: Reader) -> dict[str, Tag]:
     """Every change tag the wiki knows, by name."""
-    return {entry['name']: Tag(entry['name'], bool(entry.get('defined')),
-                               bool(entry.get('active')), 'manual' in (entry.get('source') or []))
-            for entry in continued(wiki, 'tags', list='tags', tgprop='defined|active|source',
-                                   tglimit='max')}
+    return {
+        entry['name']: Tag(
+            entry['name'],
+            bool(entry.get('defined')),
+            bool(entry.get('active')),
+            'manual' in (entry.get('source') or []),
+        )
+        for entry in continued(wiki, 'tags', list='tags', tgprop='defined|active|source', tglimit='max')
+    }
 
 
 @dataclass(frozen=True)

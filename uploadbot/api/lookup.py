@@ -50,8 +50,13 @@ def titles_per_query(high_limits: bool) -> int:
     return HIGH_TITLES_PER_QUERY if high_limits else TITLES_PER_QUERY
 
 
-def file_pages(wiki: Querier, filenames: Iterable[str], *, per_query: int = TITLES_PER_QUERY,
-               on_query: Callable[[int], None] | None = None) -> dict[str, dict[str, Any]]:
+def file_pages(
+    wiki: Querier,
+    filenames: Iterable[str],
+    *,
+    per_query: int = TITLES_PER_QUERY,
+    on_query: Callable[[int], None] | None = None,
+) -> dict[str, dict[str, Any]]:
     """The ``File:`` page of each named file that has a page (with its current version).
 
     Keys are the names as given; names with no page are left out; a page
@@ -61,10 +66,9 @@ def file_pages(wiki: Querier, filenames: Iterable[str], *, per_query: int = TITL
     names = list(dict.fromkeys(filenames))
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(names), per_query):
-        group = names[start:start + per_query]
+        group = names[start : start + per_query]
         by_title = {f'File:{normalize_title(name)}': name for name in group}
-        params = dict(titles='|'.join(by_title), prop='imageinfo',
-                      iiprop='sha1|size|user|timestamp|url')
+        params = dict(titles='|'.join(by_title), prop='imageinfo', iiprop='sha1|size|user|timestamp|url')
         for answer in answers(wiki, **params):
             for page in answer.get('pages', []):
                 name = by_title.get(page.get('title', ''))
@@ -79,8 +83,11 @@ def file_pages(wiki: Querier, filenames: Iterable[str], *, per_query: int = TITL
 
 def current_versions(wiki: Querier, filenames: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The current version (sha1, size, user, timestamp, url) of each named file that exists."""
-    return {name: page['imageinfo'][0]
-            for name, page in file_pages(wiki, filenames).items() if page.get('imageinfo')}
+    return {
+        name: page['imageinfo'][0]
+        for name, page in file_pages(wiki, filenames).items()
+        if page.get('imageinfo')
+    }
 
 
 def content_warnings(filename: str, holders: Iterable[str]) -> dict[str, Any]:
@@ -116,8 +123,7 @@ def stashed_file(wiki: Querier, filekey: str) -> dict[str, Any] | None:
     return infos[0] if infos else None
 
 
-def numbered_names(filename: str, start: int = 2,
-                   count: int = CANDIDATES_PER_QUERY) -> list[str]:
+def numbered_names(filename: str, start: int = 2, count: int = CANDIDATES_PER_QUERY) -> list[str]:
     """``Name (2).jpg``, ``Name (3).jpg``, ...; a name already numbered goes on from its number."""
     stem, dot, extension = filename.rpartition('.')
     if not dot:
@@ -140,8 +146,9 @@ def next_free_name(wiki: Querier, filename: str, *, taken: Iterable[str] = ()) -
     while True:
         names = numbered_names(filename, start)
         answer = wiki.query(titles='|'.join(f'File:{name}' for name in names))
-        missing = {page['title'].removeprefix('File:') for page in answer.get('pages', [])
-                   if page.get('missing')}
+        missing = {
+            page['title'].removeprefix('File:') for page in answer.get('pages', []) if page.get('missing')
+        }
         for name in names:
             normal = normalize_title(name)
             if normal in missing and normal not in claimed:

@@ -18,11 +18,9 @@ from collections.abc import Iterator, Mapping
 class MultipartBody:
     """Form fields plus one file, iterable as (head, content, tail)."""
 
-    def __init__(self, fields: Mapping[str, str], file_field: str, filename: str,
-                 content: bytes) -> None:
+    def __init__(self, fields: Mapping[str, str], file_field: str, filename: str, content: bytes) -> None:
         self.boundary = f'uploadbot-{secrets.token_hex(16)}'
-        head = [_part_header(self.boundary, name) + _text(value) + b'\r\n'
-                for name, value in fields.items()]
+        head = [_part_header(self.boundary, name) + _text(value) + b'\r\n' for name, value in fields.items()]
         head.append(_part_header(self.boundary, file_field, filename))
         self._head = b''.join(head)
         self._content = content
@@ -45,15 +43,16 @@ def _part_header(boundary: str, name: str, filename: str | None = None) -> bytes
     disposition = f'form-data; name="{_quoted(name)}"'
     if filename is None:
         return f'--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n'.encode()
-    return (f'--{boundary}\r\nContent-Disposition: {disposition}; '
-            f'filename="{_quoted(filename)}"\r\n'
-            'Content-Type: application/octet-stream\r\n\r\n').encode()
+    return (
+        f'--{boundary}\r\nContent-Disposition: {disposition}; '
+        f'filename="{_quoted(filename)}"\r\n'
+        'Content-Type: application/octet-stream\r\n\r\n'
+    ).encode()
 
 
 def _quoted(text: str) -> str:
     """A name inside a quoted header parameter (as browsers send form names)."""
-    return text.replace('\\', '\\\\').replace('"', '%22').replace('\r', '%0D').replace(
-        '\n', '%0A')
+    return text.replace('\\', '\\\\').replace('"', '%22').replace('\r', '%0D').replace('\n', '%0A')
 
 
 def _text(value: str) -> bytes:

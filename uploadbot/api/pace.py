@@ -18,8 +18,13 @@ from collections.abc import Callable
 class Pacer:
     """Hands out send times ``interval`` seconds apart to any number of threads."""
 
-    def __init__(self, per_second: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if per_second <= 0:
             raise ValueError('a rate must be positive')
         self.interval = 1.0 / per_second

@@ -26,15 +26,31 @@ class Transfer(Protocol):
     def upload(self, filename: str, content: bytes, *, text: str, comment: str) -> Reply:
         """A direct upload of a whole small file."""
 
-    def upload_chunk(self, filename: str, filesize: int, offset: int, chunk: bytes,
-                     filekey: str | None = None, *, asynchronous: bool = False) -> Reply:
+    def upload_chunk(
+        self,
+        filename: str,
+        filesize: int,
+        offset: int,
+        chunk: bytes,
+        filekey: str | None = None,
+        *,
+        asynchronous: bool = False,
+    ) -> Reply:
         """One chunk into the stash at ``offset``."""
 
     def stash_url(self, filename: str, url: str) -> Reply:
         """A copy upload of ``url`` into the stash."""
 
-    def commit(self, filekey: str, filename: str, *, text: str, comment: str,
-               ignorewarnings: bool = False, asynchronous: bool = False) -> Reply:
+    def commit(
+        self,
+        filekey: str,
+        filename: str,
+        *,
+        text: str,
+        comment: str,
+        ignorewarnings: bool = False,
+        asynchronous: bool = False,
+    ) -> Reply:
         """Publish a stashed file."""
 
     def check_status(self, filekey: str) -> Reply:

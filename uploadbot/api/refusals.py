@@ -22,25 +22,44 @@ request through when it is sent again, once, after the warning.
 from __future__ import annotations
 
 #: Refusals a later run cannot get past without a person, by API error code.
-PERMANENT = frozenset({
-    # the file itself (UploadBase::verifyUpload, ApiUpload::checkVerification)
-    'filetype-banned',          # extension not allowed / prohibited ($wgFileExtensions ...)
-    'filetype-missing',         # the name has no extension
-    'verification-error',       # content does not match the type, scripts in SVG, ...
-    'empty-file', 'file-too-large',
-    'hookaborted',              # an extension's UploadVerifyFile hook said no
-    # the name (ApiUpload::checkVerification, UploadBase::verifyTitlePermissions)
-    'illegal-filename', 'filename-tooshort', 'filename-toolong',
-    'windows-nonascii-filename', 'invalidtitle',
-    'fileexists-forbidden', 'fileexists-shared-forbidden',
-    'protectedpage', 'protectedtitle', 'cascadeprotected', 'protectednamespace',
-    'cantcreate', 'cantedit',
-    # extensions (TitleBlacklist, SpamBlacklist, AbuseFilter)
-    'titleblacklist-forbidden', 'spamblacklist', 'abusefilter-disallowed',
-    # the account and the wiki's settings
-    'permissiondenied', 'blocked', 'autoblocked', 'confirmemail',
-    'uploaddisabled', 'copyuploaddisabled', 'copyuploadbaddomain', 'copyuploadbadurl',
-})
+PERMANENT = frozenset(
+    {
+        # the file itself (UploadBase::verifyUpload, ApiUpload::checkVerification)
+        'filetype-banned',  # extension not allowed / prohibited ($wgFileExtensions ...)
+        'filetype-missing',  # the name has no extension
+        'verification-error',  # content does not match the type, scripts in SVG, ...
+        'empty-file',
+        'file-too-large',
+        'hookaborted',  # an extension's UploadVerifyFile hook said no
+        # the name (ApiUpload::checkVerification, UploadBase::verifyTitlePermissions)
+        'illegal-filename',
+        'filename-tooshort',
+        'filename-toolong',
+        'windows-nonascii-filename',
+        'invalidtitle',
+        'fileexists-forbidden',
+        'fileexists-shared-forbidden',
+        'protectedpage',
+        'protectedtitle',
+        'cascadeprotected',
+        'protectednamespace',
+        'cantcreate',
+        'cantedit',
+        # extensions (TitleBlacklist, SpamBlacklist, AbuseFilter)
+        'titleblacklist-forbidden',
+        'spamblacklist',
+        'abusefilter-disallowed',
+        # the account and the wiki's settings
+        'permissiondenied',
+        'blocked',
+        'autoblocked',
+        'confirmemail',
+        'uploaddisabled',
+        'copyuploaddisabled',
+        'copyuploadbaddomain',
+        'copyuploadbadurl',
+    }
+)
 
 #: Prefixes of permanent codes whose tail varies (a blacklist's or filter's own message key).
 PERMANENT_PREFIXES = ('titleblacklist-forbidden', 'abusefilter-disallowed')

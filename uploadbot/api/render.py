@@ -44,19 +44,29 @@ class Rendered:
 
 def parse(wiki: Wiki, title: str, text: str) -> Rendered:
     """The wiki's HTML of ``text`` as the page ``title`` (one request)."""
-    data = wiki.api('parse', title=title, text=text, pst=True, contentmodel='wikitext',
-                    prop='text|categories|modulestyles', disablelimitreport=True,
-                    disableeditsection=True)
+    data = wiki.api(
+        'parse',
+        title=title,
+        text=text,
+        pst=True,
+        contentmodel='wikitext',
+        prop='text|categories|modulestyles',
+        disablelimitreport=True,
+        disableeditsection=True,
+    )
     parsed = data.get('parse') or {}
-    categories = tuple(Category(entry['category'].replace('_', ' '),
-                                missing=bool(entry.get('missing')),
-                                hidden=bool(entry.get('hidden')))
-                       for entry in parsed.get('categories') or [])
+    categories = tuple(
+        Category(
+            entry['category'].replace('_', ' '),
+            missing=bool(entry.get('missing')),
+            hidden=bool(entry.get('hidden')),
+        )
+        for entry in parsed.get('categories') or []
+    )
     html = parsed.get('text') or ''
     if isinstance(html, dict):  # formatversion=1
         html = html.get('*', '')
-    return Rendered(parsed.get('title', title), html, categories,
-                    tuple(parsed.get('modulestyles') or ()))
+    return Rendered(parsed.get('title', title), html, categories, tuple(parsed.get('modulestyles') or ()))
 
 
 _ATTRIBUTE = re.compile(r'\b(href|src)="(/[^"]*|\./[^"]*)"')
@@ -68,9 +78,11 @@ _SRCSET = re.compile(r'\s+srcset="[^"]*"')
 def absolute_links(html: str, article_url: str) -> str:
     """Links made absolute on the wiki (``article_url`` is a page's URL there), and images
     the wiki would serve shown as their alternative text: the page loads nothing."""
+
     def image(match: re.Match[str]) -> str:
         alt = _ALT.search(match[0])
         return f'<span class="wiki-image">[{alt[1] if alt else "image"}]</span>'
+
     html = _IMAGE.sub(image, html)
     html = _SRCSET.sub('', html)
     return _ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(article_url, m[2])}"', html)
@@ -100,8 +112,12 @@ def labels(repo: Wiki, ids: Iterable[str], languages: Iterable[str]) -> dict[str
     order = [*dict.fromkeys([*languages, 'en'])]
     found: dict[str, str] = {}
     for start in range(0, len(wanted), BATCH):
-        data = repo.api('wbgetentities', ids='|'.join(wanted[start:start + BATCH]),
-                        props='labels', languages='|'.join(order))
+        data = repo.api(
+            'wbgetentities',
+            ids='|'.join(wanted[start : start + BATCH]),
+            props='labels',
+            languages='|'.join(order),
+        )
         for key, entity in (data.get('entities') or {}).items():
             names = entity.get('labels') or {}
             for language in order:
@@ -143,7 +159,9 @@ def site_styles(site: Any) -> Any:
         try:
             return styles(fetch, load, wanted, skin)
         except (OSError, pywikibot.exceptions.Error) as error:  # requests' errors are OSErrors
-            pywikibot.warning(f"the wiki's styles could not be fetched ({error}); the preview "
-                              'shows its pages without them')
+            pywikibot.warning(
+                f"the wiki's styles could not be fetched ({error}); the preview shows its pages without them"
+            )
             return ''
+
     return fetch_styles

@@ -60,12 +60,17 @@ def _wait(state: tenacity.RetryCallState) -> float:
     return backoff(state)
 
 
-def retrying(send: Callable[[], T], *, deadline: float | None = None,
-             on_retry: Callable[[Retryable, float], None] | None = None) -> T:
+def retrying(
+    send: Callable[[], T],
+    *,
+    deadline: float | None = None,
+    on_retry: Callable[[Retryable, float], None] | None = None,
+) -> T:
     """Call ``send`` until it returns, retrying :class:`Retryable` failures.
 
     Raises :class:`GaveUp` (with the last reason) when attempts or time run out.
     """
+
     def out_of_time(state: tenacity.RetryCallState) -> bool:
         if deadline is None:
             return False

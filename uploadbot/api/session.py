@@ -52,8 +52,16 @@ from . import pwbdir
 from .retry import GaveUp, Retryable, retry_after_seconds, retrying
 
 #: API error codes of pywikibot's requests that pass with time.
-PASSING_CODES = frozenset({'maxlag', 'readonly', 'ratelimited', 'internal_api_error_DBQueryError',
-                           'internal_api_error_DBConnectionError', 'apierror-timeout'})
+PASSING_CODES = frozenset(
+    {
+        'maxlag',
+        'readonly',
+        'ratelimited',
+        'internal_api_error_DBQueryError',
+        'internal_api_error_DBConnectionError',
+        'apierror-timeout',
+    }
+)
 
 T = TypeVar('T')
 
@@ -70,7 +78,7 @@ class SetUpFailed(pywikibot.exceptions.Error):
 
     @classmethod
     def of(cls, error: Exception) -> SetUpFailed:
-        pywikibot.log(f'uploadbot: pywikibot\'s set-up failed: {error!r}', exc_info=error)
+        pywikibot.log(f"uploadbot: pywikibot's set-up failed: {error!r}", exc_info=error)
         return cls(f'{type(error).__name__}: {error}')
 
 
@@ -112,13 +120,17 @@ class PassingTroubleAdapter(HTTPAdapter):
             try:
                 response = HTTPAdapter.send(self, request, **kwargs)
                 response.content  # noqa: B018 (read it here, where a reset can be retried)
-            except (requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as error:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as error:
                 raise Retryable(f'{type(error).__name__} talking to {host}') from None
             problem = passing_trouble(response)
             if problem is not None:
-                raise Retryable(f'{problem} from {host}',
-                                retry_after_seconds(response.headers.get('Retry-After')))
+                raise Retryable(
+                    f'{problem} from {host}', retry_after_seconds(response.headers.get('Retry-After'))
+                )
             return response
 
         try:
@@ -198,6 +210,7 @@ def logged_in(make_site: Callable[[], Any]) -> Any:
     pywikibot's own error (a wrong password, say) when it cannot; anything else
     pywikibot raises becomes :class:`SetUpFailed`, so it ends the run in one line.
     """
+
     def set_up() -> Any:
         try:
             site = make_site()

@@ -1,7 +1,8 @@
 """The Upload API over HTTP: direct uploads, chunks into the stash, commits.
 
-It sends the Upload API's requests (and Wikibase's ``wb*``) over HTTP; the
-upload layer sees only the seam of :mod:`uploadbot.api.protocol` and the plain
+It sends the Upload API's requests (and Wikibase's ``wb*``) over HTTP, and
+:mod:`uploadbot.api.response` tells what each answer means; the upload
+layer sees only the seam of :mod:`uploadbot.api.protocol` and the plain
 answers of :mod:`uploadbot.api.answers`, never this module. (HTTP is spoken
 also by :mod:`uploadbot.api.session`, pywikibot's own requests under the same
 retries, and :mod:`uploadbot.api.download`, a URL row fetched from its host.)
@@ -23,10 +24,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pywikibot
-import requests
 from pywikibot import config
 from pywikibot.comms import http
-from urllib3.exceptions import NewConnectionError
 
 from uploadbot.option_table import default
 
@@ -34,7 +33,8 @@ from .answers import Counters, Reply, RetryBudget, WikiError
 from .multipart import MultipartBody
 from .pace import Pacer
 from .refusals import is_abusefilter_warning
-from .retry import GaveUp, Retryable, Uncertain, retry_after_seconds, retrying
+from .response import TRANSPORT_FAILURES, read_answer, transport_failure
+from .retry import GaveUp, Retryable, retrying
 from .session import own_requests
 
 #: Connect and read timeouts in seconds (the read timeouts are the options'
@@ -58,11 +58,16 @@ class SiteTransfer:
     upload layer depends on.
     """
 
-    def __init__(self, site: pywikibot.site.APISite, *,
-                 query_timeout: tuple[float, float] = QUERY_TIMEOUT,
-                 write_timeout: tuple[float, float] = WRITE_TIMEOUT,
-                 assert_user: bool = True, tags: tuple[str, ...] = (),
-                 pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        site: pywikibot.site.APISite,
+        *,
+        query_timeout: tuple[float, float] = QUERY_TIMEOUT,
+        write_timeout: tuple[float, float] = WRITE_TIMEOUT,
+        assert_user: bool = True,
+        tags: tuple[str, ...] = (),
+        pacer: Pacer | None = None,
+    ) -> None:
         self.site = site
         #: Whether requests assert a logged-in user (not for reads on another
         #: wiki, such as the item repository, where the account may have no session).
@@ -99,24 +104,40 @@ class SiteTransfer:
         ``filekey``, so a clean upload costs one request and a warned one goes
         on as a commit out of the stash.
         """
-        return self._upload({'filename': filename, 'text': text, 'comment': comment},
-                            upload=('file', filename, content),
-                            size=len(content), publishes=True)
+        return self._upload(
+            {'filename': filename, 'text': text, 'comment': comment},
+            upload=('file', filename, content),
+            size=len(content),
+            publishes=True,
+        )
 
-    def upload_chunk(self, filename: str, filesize: int, offset: int, chunk: bytes,
-                     filekey: str | None = None, *, asynchronous: bool = False) -> Reply:
+    def upload_chunk(
+        self,
+        filename: str,
+        filesize: int,
+        offset: int,
+        chunk: bytes,
+        filekey: str | None = None,
+        *,
+        asynchronous: bool = False,
+    ) -> Reply:
         """Append one chunk to the stash at ``offset`` (``Continue`` or, last, ``Success``).
 
         Chunks go with ``ignorewarnings``: the wiki checks warnings on every
         request and, on a chunk, returns them before appending the bytes. The
         warnings are asked for at the commit instead, where the policy acts.
         """
-        params = {'filename': filename, 'filesize': filesize, 'offset': offset,
-                  'stash': True, 'ignorewarnings': True, 'async': asynchronous}
+        params = {
+            'filename': filename,
+            'filesize': filesize,
+            'offset': offset,
+            'stash': True,
+            'ignorewarnings': True,
+            'async': asynchronous,
+        }
         if filekey:
             params['filekey'] = filekey
-        return self._upload(params, upload=('chunk', filename, chunk),
-                            size=len(chunk))
+        return self._upload(params, upload=('chunk', filename, chunk), size=len(chunk))
 
     def stash_url(self, filename: str, url: str) -> Reply:
         """Have the wiki fetch ``url`` into the stash (a copy upload); ``Success`` and a filekey.
@@ -126,11 +147,18 @@ class SiteTransfer:
         waits in the stash, so the commit by filekey and its warnings are the
         same as for a file the bot sent itself.
         """
-        return self._upload({'filename': filename, 'url': url, 'stash': True,
-                             'ignorewarnings': True})
+        return self._upload({'filename': filename, 'url': url, 'stash': True, 'ignorewarnings': True})
 
-    def commit(self, filekey: str, filename: str, *, text: str, comment: str,
-               ignorewarnings: bool = False, asynchronous: bool = False) -> Reply:
+    def commit(
+        self,
+        filekey: str,
+        filename: str,
+        *,
+        text: str,
+        comment: str,
+        ignorewarnings: bool = False,
+        asynchronous: bool = False,
+    ) -> Reply:
         """Publish a stashed file under ``filename``.
 
         Without ``ignorewarnings`` the wiki answers ``Warning`` with the
@@ -138,9 +166,17 @@ class SiteTransfer:
         ``asynchronous`` a wiki that runs upload jobs answers ``Poll`` and
         publishes in the background (see :meth:`check_status`).
         """
-        return self._upload({'filekey': filekey, 'filename': filename, 'text': text,
-                             'comment': comment, 'ignorewarnings': ignorewarnings,
-                             'async': asynchronous}, publishes=True)
+        return self._upload(
+            {
+                'filekey': filekey,
+                'filename': filename,
+                'text': text,
+                'comment': comment,
+                'ignorewarnings': ignorewarnings,
+                'async': asynchronous,
+            },
+            publishes=True,
+        )
 
     def check_status(self, filekey: str) -> Reply:
         """Where an upload behind ``filekey`` stands (``checkstatus``)."""
@@ -159,8 +195,10 @@ class SiteTransfer:
             if reply.result != 'Poll':
                 return reply
             if time.monotonic() + wait > deadline:
-                raise GaveUp(f'the wiki\'s upload job for {filekey} was still '
-                             f'{reply.stage or "queued"} after {timeout:.0f} s')
+                raise GaveUp(
+                    f"the wiki's upload job for {filekey} was still "
+                    f'{reply.stage or "queued"} after {timeout:.0f} s'
+                )
             time.sleep(wait)
             wait = min(wait * 1.5, 10.0)
 
@@ -193,19 +231,25 @@ class SiteTransfer:
 
     # -- HTTP ----------------------------------------------------------------
 
-    def _upload(self, params: dict[str, Any], *, upload: Upload | None = None,
-                size: int = 0, publishes: bool = False) -> Reply:
+    def _upload(
+        self, params: dict[str, Any], *, upload: Upload | None = None, size: int = 0, publishes: bool = False
+    ) -> Reply:
         params = {'action': 'upload', 'maxlag': config.write_maxlag, **params}
         if publishes and self.tags:
             params['tags'] = '|'.join(self.tags)
-        data = self._send(params, upload=upload, timeout=self.write_timeout,
-                          publishes=publishes, token=True)
+        data = self._send(params, upload=upload, timeout=self.write_timeout, publishes=publishes, token=True)
         self.counters.bytes_sent += size
         return Reply.from_json(data)
 
-    def _send(self, params: Mapping[str, Any], *, upload: Upload | None = None,
-              timeout: tuple[float, float], publishes: bool = False,
-              token: bool = False) -> dict[str, Any]:
+    def _send(
+        self,
+        params: Mapping[str, Any],
+        *,
+        upload: Upload | None = None,
+        timeout: tuple[float, float],
+        publishes: bool = False,
+        token: bool = False,
+    ) -> dict[str, Any]:
         """POST one API request, retried while its failures are passing ones.
 
         An ``error`` answer becomes :class:`WikiError`. A request that
@@ -215,10 +259,16 @@ class SiteTransfer:
         retries_before = self.counters.retries
 
         def once() -> dict[str, Any]:
-            form = {'format': 'json', 'formatversion': '2',
-                    **({'assert': 'user'} if self.assert_user else {}),
-                    **{key: _form_value(value) for key, value in params.items()
-                       if value is not None and value is not False}}
+            form = {
+                'format': 'json',
+                'formatversion': '2',
+                **({'assert': 'user'} if self.assert_user else {}),
+                **{
+                    key: _form_value(value)
+                    for key, value in params.items()
+                    if value is not None and value is not False
+                },
+            }
             if token:
                 form['token'] = self._csrf_token()
             if publishes and self.pacer is not None:
@@ -242,8 +292,9 @@ class SiteTransfer:
             if budget is not None and self.counters.retries > retries_before:
                 budget.seconds -= time.monotonic() - started
 
-    def _once(self, form: dict[str, str], upload: Upload | None, timeout: tuple[float, float],
-              publishes: bool) -> dict[str, Any]:
+    def _once(
+        self, form: dict[str, str], upload: Upload | None, timeout: tuple[float, float], publishes: bool
+    ) -> dict[str, Any]:
         self.counters.requests += 1
         body: Any = form
         headers = self._headers
@@ -253,40 +304,17 @@ class SiteTransfer:
         try:
             with own_requests():
                 response = http.session.post(
-                    self.api_url, data=body, headers=headers, timeout=timeout,
-                    auth=http.get_authentication(self.api_url))
-        except (requests.ConnectionError, requests.Timeout,
-                requests.exceptions.ChunkedEncodingError, ConnectionError) as error:
-            if publishes and not _never_sent(error):
-                raise Uncertain(http_error_message(error)) from None
-            raise Retryable(http_error_message(error)) from None
-        retry_after = retry_after_seconds(response.headers.get('Retry-After'))
-        if response.status_code == 429:
-            raise Retryable('HTTP 429 Too Many Requests', retry_after)
-        if response.status_code >= 500:
-            if publishes:
-                raise Uncertain(f'HTTP {response.status_code}')
-            raise Retryable(f'HTTP {response.status_code}', retry_after)
-        if response.status_code >= 400:  # refused by the wiki or something before it
-            raise WikiError(f'http-{response.status_code}', response.reason or 'HTTP error')
-        try:
-            data = response.json()
-        except ValueError:
-            if publishes:
-                raise Uncertain('the answer was not JSON') from None
-            raise Retryable('the answer was not JSON') from None
-        error = data.get('error') if isinstance(data, dict) else None
-        if error is not None and not (isinstance(error, dict) and error.get('code')):
-            # Not MediaWiki's error format: something in front of the wiki answered.
-            problem = f'an error without a code: {str(error)[:120]!r}'
-            if publishes:
-                raise Uncertain(problem)
-            raise Retryable(problem, retry_after)
+                    self.api_url,
+                    data=body,
+                    headers=headers,
+                    timeout=timeout,
+                    auth=http.get_authentication(self.api_url),
+                )
+        except TRANSPORT_FAILURES as error:
+            raise transport_failure(error, publishes) from None
+        data, error, retry_after = read_answer(response, publishes)
         if error is not None:
-            self._raise_for_error(dict(error), retry_after)
-        if not isinstance(data, dict):
-            raise Uncertain('the answer was not an API answer') if publishes else \
-                Retryable('the answer was not an API answer')
+            self._raise_for_error(error, retry_after)
         return data
 
     def _raise_for_error(self, error: dict[str, Any], retry_after: float | None) -> None:
@@ -351,16 +379,3 @@ class SiteTransfer:
 def _form_value(value: Any) -> str:
     """API booleans are present-or-absent; everything else is sent as text."""
     return '1' if value is True else str(value)
-
-
-def _never_sent(error: Exception) -> bool:
-    """Whether the request surely never reached the wiki (no connection was made)."""
-    if isinstance(error, (requests.ConnectTimeout, ConnectionRefusedError)):
-        return True
-    reason = getattr(error.args[0], 'reason', None) if error.args else None
-    return isinstance(reason, NewConnectionError)
-
-
-def http_error_message(error: Exception) -> str:
-    """A one-line description of a transport failure, with no request data in it."""
-    return f'{type(error).__name__}: {error}'.splitlines()[0]

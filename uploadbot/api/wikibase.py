@@ -47,11 +47,22 @@ def entity(wiki: WikibaseAPI, entity_id: str) -> dict[str, Any]:
     return dict((data.get('entities') or {}).get(entity_id) or {'id': entity_id, 'missing': ''})
 
 
-def edit(wiki: WikibaseAPI, entity_id: str, data: Mapping[str, Any], *, baserevid: int,
-         summary: str, tags: Sequence[str] = ()) -> dict[str, Any]:
+def edit(
+    wiki: WikibaseAPI,
+    entity_id: str,
+    data: Mapping[str, Any],
+    *,
+    baserevid: int,
+    summary: str,
+    tags: Sequence[str] = (),
+) -> dict[str, Any]:
     """One ``wbeditentity`` on ``entity_id``; the wiki's answer (``entity`` and ``success``)."""
-    params: dict[str, Any] = {'id': entity_id, 'data': json.dumps(data, ensure_ascii=False),
-                              'bot': True, 'summary': summary}
+    params: dict[str, Any] = {
+        'id': entity_id,
+        'data': json.dumps(data, ensure_ascii=False),
+        'bot': True,
+        'summary': summary,
+    }
     if baserevid:
         params['baserevid'] = baserevid
     if tags:
@@ -64,7 +75,7 @@ def repository_entities(repo: WikibaseAPI, ids: Iterable[str]) -> dict[str, dict
     wanted = sorted(set(ids), key=lambda name: (name[0], int(name[1:])))
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), BATCH):
-        chunk = wanted[start:start + BATCH]
+        chunk = wanted[start : start + BATCH]
         data = repo.api('wbgetentities', ids='|'.join(chunk), props='datatype')
         for key, value in (data.get('entities') or {}).items():
             if 'missing' in value:
@@ -77,6 +88,5 @@ def repository_entities(repo: WikibaseAPI, ids: Iterable[str]) -> dict[str, dict
 
 def is_conflict(code: str, data: Mapping[str, Any]) -> bool:
     """Whether a ``wbeditentity`` error (its code and extra data) is an edit conflict."""
-    names = {message.get('name') for message in data.get('messages') or []
-             if isinstance(message, Mapping)}
+    names = {message.get('name') for message in data.get('messages') or [] if isinstance(message, Mapping)}
     return code == 'editconflict' or (code == 'failed-save' and bool(names & CONFLICT_MESSAGES))

@@ -39,6 +39,7 @@ def cell_text(value: Any, path: Path, row: int | None, field: str) -> str | None
         return '; '.join(name for name in names if name) or None
     if isinstance(value, (list, tuple, dict)):
         kind = 'a list' if isinstance(value, (list, tuple)) else 'a mapping'
-        raise InputError(f'the value is {kind}, but only text is allowed here',
-                         path=path, row=row, field=field)
+        raise InputError(
+            f'the value is {kind}, but only text is allowed here', path=path, row=row, field=field
+        )
     return str(value).strip() or None

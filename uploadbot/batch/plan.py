@@ -30,7 +30,8 @@ from uploadbot.errors import InputError, Refusal
 from uploadbot.item import UploadItem
 from uploadbot.policy import Policy
 
-from .manifest import KNOWN_COLUMNS, TABULAR, Manifest, Row
+from .formats import KNOWN_COLUMNS, TABULAR
+from .manifest import Manifest, Row
 
 
 @dataclass
@@ -49,10 +50,17 @@ class Plan:
 class Planner:
     """Builds upload items from rows with one template, policy and summary."""
 
-    def __init__(self, manifest: Manifest, *, policy: Policy, summary: str,
-                 template: Path | None = None, exif: bool = False,
-                 depicts_property: str = DEPICTS,
-                 tracking_categories: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        *,
+        policy: Policy,
+        summary: str,
+        template: Path | None = None,
+        exif: bool = False,
+        depicts_property: str = DEPICTS,
+        tracking_categories: tuple[str, ...] = (),
+    ) -> None:
         self.manifest = manifest
         self.depicts_property = depicts_property
         self.tracking_categories = tuple(tracking_categories)
@@ -72,20 +80,19 @@ class Planner:
         """
         if self.default_template is not None:
             self._load(self.default_template)
-        plan = Plan(manifest_path=self.manifest.path,
-                    rows={row.number: row for row in self.manifest.rows})
+        plan = Plan(manifest_path=self.manifest.path, rows={row.number: row for row in self.manifest.rows})
         targets: dict[str, int] = {}
         # Rows have structured-data cells only if some column holds them: without
         # one, no row's cells need reading (most batches).
-        structured_columns = any(is_structured_column(column) for column in
-                                 {*self.manifest.columns, *self.manifest.defaults})
+        structured_columns = any(
+            is_structured_column(column) for column in {*self.manifest.columns, *self.manifest.defaults}
+        )
         structured, problems = StructuredData(), []
         for row in self.manifest.rows:
             if on_row is not None:
                 on_row()
             if structured_columns or any(map(is_structured_column, row.fields)):
-                structured, problems = read_cells(row.fields,
-                                                  depicts_property=self.depicts_property)
+                structured, problems = read_cells(row.fields, depicts_property=self.depicts_property)
                 plan.problems += [self._error(row, column, text) for column, text in problems]
             try:
                 item, key = self._item(row, structured)
@@ -96,9 +103,13 @@ class Planner:
                 plan.refused.append(item)
                 continue
             if key in targets:
-                plan.problems.append(self._error(
-                    row, 'filename', f'the target {item.filename!r} is also the target of '
-                    f'row {targets[key]}'))
+                plan.problems.append(
+                    self._error(
+                        row,
+                        'filename',
+                        f'the target {item.filename!r} is also the target of row {targets[key]}',
+                    )
+                )
                 continue
             targets[key] = row.number
             plan.items.append(item)
@@ -110,13 +121,17 @@ class Planner:
         if not self._templates:
             return []
         used = set(KNOWN_COLUMNS).union(*(t.fields for t in self._templates.values()))
-        return [InputError(f'no template has a field {column!r} (fields: '
-                           f'{", ".join(sorted(used - set(KNOWN_COLUMNS)))})',
-                           path=self.manifest.path, row=1 if self._tabular() else None,
-                           field=column)
-                for column in self.manifest.columns
-                if column not in used and not is_structured_column(column)
-                and not self._generated(column)]
+        return [
+            InputError(
+                f'no template has a field {column!r} (fields: '
+                f'{", ".join(sorted(used - set(KNOWN_COLUMNS)))})',
+                path=self.manifest.path,
+                row=1 if self._tabular() else None,
+                field=column,
+            )
+            for column in self.manifest.columns
+            if column not in used and not is_structured_column(column) and not self._generated(column)
+        ]
 
     def _generated(self, column: str) -> bool:
         """A column the bot made itself (a folder's ``folder``), not the operator."""
@@ -133,7 +148,7 @@ class Planner:
     def _item(self, row: Row, structured: StructuredData) -> tuple[UploadItem, str]:
         """The row's item, and its target's title as the wiki compares titles."""
         url = self._url(row)
-        path = None if url else self._source(row)
+        path, size = (None, 0) if url else self._source(row)
         head = None if path is None else self._head(row, path)
         filename = (row.filename or names.derive_filename(row.file)).strip()
         column = 'filename' if row.filename else 'file'
@@ -148,14 +163,22 @@ class Planner:
             facts = read_exif(path)
             if not values.get('date') and facts.date:
                 values['date'] = facts.date
-        text = template.build(values, [*row.categories, *self.tracking_categories],
-                              row=row.number)
+        text = template.build(values, [*row.categories, *self.tracking_categories], row=row.number)
         if facts.has_place:
             text = add_location(text, facts.latitude, facts.longitude)
         policy = self.policy.for_row(row.policy, row=row.number) if row.policy else self.policy
-        return UploadItem(row=row.number, path=path, filename=filename, text=text,
-                          comment=row.summary or self.summary, policy=policy, source=row.file,
-                          url=url, structured=structured), key
+        return UploadItem(
+            row=row.number,
+            path=path,
+            filename=filename,
+            text=text,
+            comment=row.summary or self.summary,
+            policy=policy,
+            source=row.file,
+            url=url,
+            structured=structured,
+            size=size,
+        ), key
 
     def _url(self, row: Row) -> str:
         """The row's URL when its file is one ('' for a local file); malformed ones refused."""
@@ -172,8 +195,8 @@ class Planner:
             raise self._error(row, 'filename', 'the URL names no file: give a filename')
         return row.file
 
-    def _source(self, row: Row) -> str:
-        """The row's file, which must stay inside the manifest's folder.
+    def _source(self, row: Row) -> tuple[str, int]:
+        """The row's file and its size; the file must stay inside the manifest's folder.
 
         A manifest names files relative to its own folder. Absolute paths,
         ``..`` and symbolic links that lead outside it are refused, so a
@@ -182,15 +205,19 @@ class Planner:
         folder = self._folder
         path = self._resolve(os.path.join(folder, row.file))
         if not path.startswith(folder.rstrip(os.sep) + os.sep):
-            raise self._error(row, 'file', f'{row.file!r} leads outside the manifest\'s '
-                              f'folder {folder}; only files inside it are uploaded')
+            raise self._error(
+                row,
+                'file',
+                f"{row.file!r} leads outside the manifest's "
+                f'folder {folder}; only files inside it are uploaded',
+            )
         try:
-            found = stat.S_ISREG(os.stat(path).st_mode)
+            found = os.stat(path)
         except OSError:
-            found = False
-        if not found:
+            found = None
+        if found is None or not stat.S_ISREG(found.st_mode):
             raise self._error(row, 'file', f'no such file: {path}')
-        return path
+        return path, found.st_size
 
     def _resolve(self, joined: str) -> str:
         """``os.path.realpath``, with each folder resolved once rather than once per row."""
@@ -216,15 +243,20 @@ class Planner:
         extension = names.extension(filename)
         if names.content_matches_extension(extension, head) is False:
             found = names.detect_content_type(head)
-            raise Refusal(f'the name ends in .{extension} but the file is '
-                          f'{found or "something else"}; MediaWiki would refuse it',
-                          path=self.manifest.path, row=row.number, field='filename')
+            raise Refusal(
+                f'the name ends in .{extension} but the file is '
+                f'{found or "something else"}; MediaWiki would refuse it',
+                path=self.manifest.path,
+                row=row.number,
+                field='filename',
+            )
 
     def _template(self, row: Row) -> DescriptionTemplate:
         if not row.template:
             if self.default_template is None:
-                raise self._error(row, 'template', 'no description template: give '
-                                  '-template:FILE or a template column')
+                raise self._error(
+                    row, 'template', 'no description template: give -template:FILE or a template column'
+                )
             return self._load(self.default_template)
         path = self.manifest.folder / row.template
         try:
@@ -243,4 +275,3 @@ class Planner:
 
     def _error(self, row: Row, column: str, message: str) -> InputError:
         return InputError(message, path=self.manifest.path, row=row.number, field=column)
-

@@ -129,8 +129,10 @@ class PreChecks:
             licences = facts.licence_templates(self.wiki)
             origin = f'Category:{facts.LICENCE_CATEGORY}'
         if not licences:
-            findings.notes.append(f'licence check skipped: {origin} on this wiki holds no '
-                                  'templates; name them with -licence-templates:')
+            findings.notes.append(
+                f'licence check skipped: {origin} on this wiki holds no '
+                'templates; name them with -licence-templates:'
+            )
             return
         used = {item.row: templates_in(item.text) for item in self.plan.items}
         unsure = [names for names in used.values() if not names & licences]
@@ -139,11 +141,18 @@ class PreChecks:
         for item in self.plan.items:
             if not used[item.row] & licences:
                 row = self.plan.rows.get(item.row)
-                column = next((name for name in ('license', 'licence')
-                               if row is not None and name in row.fields), 'template')
-                findings.problems.append(self._error(
-                    item, column, f'the page would carry no licence: it uses no template '
-                    f'from {origin}; Commons deletes files without one'))
+                column = next(
+                    (name for name in ('license', 'licence') if row is not None and name in row.fields),
+                    'template',
+                )
+                findings.problems.append(
+                    self._error(
+                        item,
+                        column,
+                        f'the page would carry no licence: it uses no template '
+                        f'from {origin}; Commons deletes files without one',
+                    )
+                )
 
     def _redirects_to(self, licences: set[str], names: set[str]) -> set[str]:
         """Those of ``names`` that are redirects to a licence template."""
@@ -151,9 +160,8 @@ class PreChecks:
         found = set()
         per_query = self.settings.titles_per_query
         for start in range(0, len(names), per_query):
-            group = names[start:start + per_query]
-            answer = self.wiki.query(titles='|'.join(f'Template:{name}' for name in group),
-                                     redirects=True)
+            group = names[start : start + per_query]
+            answer = self.wiki.query(titles='|'.join(f'Template:{name}' for name in group), redirects=True)
             for entry in answer.get('redirects', []):
                 if _template_name(entry.get('to', '')) in licences:
                     found.add(_template_name(entry.get('from', '')))
@@ -164,14 +172,18 @@ class PreChecks:
     def _categories(self, findings: Findings) -> None:
         per_row = {item.row: categories_in(item.text) for item in self.plan.items}
         tracking = {normalize_title(name) for name in self.settings.tracking_categories}
-        states = facts.category_states(self.wiki, [*sorted(tracking), *(
-            name for names in per_row.values() for name in names)],
-            per_query=self.settings.titles_per_query)
+        states = facts.category_states(
+            self.wiki,
+            [*sorted(tracking), *(name for names in per_row.values() for name in names)],
+            per_query=self.settings.titles_per_query,
+        )
         bare = [str(item.row) for item in self.plan.items if not per_row[item.row]]
         if bare:
             more = f' and {len(bare) - 10} more' if len(bare) > 10 else ''
-            findings.notes.append(f'{len(bare)} row(s) add no category (rows '
-                                  f'{", ".join(bare[:10])}{more}); Commons asks for at least one')
+            findings.notes.append(
+                f'{len(bare)} row(s) add no category (rows '
+                f'{", ".join(bare[:10])}{more}); Commons asks for at least one'
+            )
         for name in sorted(tracking):
             problem = _category_problem(name, states.get(name))
             if problem:
@@ -195,8 +207,9 @@ class PreChecks:
             if refusal:
                 row = self.plan.rows.get(item.row)
                 column = 'filename' if row is not None and row.filename else 'file'
-                findings.problems.append(Refusal(refusal, path=self.plan.manifest_path,
-                                                 row=item.row, field=column))
+                findings.problems.append(
+                    Refusal(refusal, path=self.plan.manifest_path, row=item.row, field=column)
+                )
 
     # -- URL rows ------------------------------------------------------------
 
@@ -205,8 +218,10 @@ class PreChecks:
         if not urls:
             return
         if not copy_uploads:
-            findings.notes.append(f'{len(urls)} URL row(s): the account may not upload by URL, '
-                                  'so the bot downloads each file and uploads it itself')
+            findings.notes.append(
+                f'{len(urls)} URL row(s): the account may not upload by URL, '
+                'so the bot downloads each file and uploads it itself'
+            )
             return
         domains = facts.copy_domains(self.wiki)
         if domains is None:
@@ -214,6 +229,8 @@ class PreChecks:
         for item in urls:
             host = urlsplit(item.url).hostname or ''
             if not facts.domain_allowed(host, domains):
-                findings.notes.append(f'row {item.row}: the wiki does not copy from {host} '
-                                      f'({facts.COPY_DOMAINS_PAGE}); the bot downloads the '
-                                      'file and uploads it itself')
+                findings.notes.append(
+                    f'row {item.row}: the wiki does not copy from {host} '
+                    f'({facts.COPY_DOMAINS_PAGE}); the bot downloads the '
+                    'file and uploads it itself'
+                )

@@ -86,8 +86,11 @@ def _ods_rows(element: Any) -> Iterator[Any]:
     for child in element.childNodes:
         if child.qname == (TABLENS, 'table-row'):
             yield child
-        elif child.qname in ((TABLENS, 'table-header-rows'), (TABLENS, 'table-rows'),
-                             (TABLENS, 'table-row-group')):
+        elif child.qname in (
+            (TABLENS, 'table-header-rows'),
+            (TABLENS, 'table-rows'),
+            (TABLENS, 'table-row-group'),
+        ):
             yield from _ods_rows(child)
 
 

@@ -63,8 +63,7 @@ def add_location(text: str, latitude: float, longitude: float) -> str:
     if code.filter_templates(matches=lambda t: t.name.matches('Location')):
         return text
     location = f'\n{{{{Location|{latitude:.6f}|{longitude:.6f}}}}}'
-    information = code.filter_templates(recursive=False,
-                                        matches=lambda t: t.name.matches('Information'))
+    information = code.filter_templates(recursive=False, matches=lambda t: t.name.matches('Information'))
     if information:
         code.insert_after(information[0], location)
         return str(code)

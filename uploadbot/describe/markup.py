@@ -68,12 +68,38 @@ from mwparserfromhell.wikicode import Wikicode
 from uploadbot.errors import InputError
 
 # Tags whose content MediaWiki's preprocessor takes out whole (core and common extensions).
-PARSER_TAGS = frozenset({
-    'nowiki', 'pre', 'ref', 'references', 'gallery', 'math', 'chem', 'ce', 'syntaxhighlight',
-    'source', 'poem', 'timeline', 'graph', 'score', 'templatedata', 'templatestyles', 'hiero',
-    'imagemap', 'inputbox', 'categorytree', 'section', 'indicator', 'mapframe', 'maplink',
-    'charinsert', 'includeonly', 'noinclude', 'onlyinclude',
-})
+PARSER_TAGS = frozenset(
+    {
+        'nowiki',
+        'pre',
+        'ref',
+        'references',
+        'gallery',
+        'math',
+        'chem',
+        'ce',
+        'syntaxhighlight',
+        'source',
+        'poem',
+        'timeline',
+        'graph',
+        'score',
+        'templatedata',
+        'templatestyles',
+        'hiero',
+        'imagemap',
+        'inputbox',
+        'categorytree',
+        'section',
+        'indicator',
+        'mapframe',
+        'maplink',
+        'charinsert',
+        'includeonly',
+        'noinclude',
+        'onlyinclude',
+    }
+)
 TABLE_TAGS = frozenset({'table', 'tr', 'td', 'th', 'caption'})
 _STRAY_TAG = re.compile(
     r'<\s*/?\s*(?:' + '|'.join(sorted(PARSER_TAGS)) + r')(?![\w-])[^<>\n]*>?'
@@ -141,8 +167,10 @@ class _Escaper:
             bad = _STRICT_CHARS.search(value)
             if bad:
                 shown = 'a line break' if bad.group(0) == '\n' else repr(bad.group(0))
-                raise self._refuse(f'the value has {shown}, but it is used where only plain '
-                                   'text can stand (a name or a link target)')
+                raise self._refuse(
+                    f'the value has {shown}, but it is used where only plain '
+                    'text can stand (a name or a link target)'
+                )
             return value
         if (ctx.heading or ctx.table or ctx.link) and '\n' in value:
             where = 'a heading' if ctx.heading else 'a table cell' if ctx.table else 'a link'
@@ -162,8 +190,7 @@ class _Escaper:
                 # A brace next to markup may pair with braces beyond it ("{" + "{{!}}" + "}}").
                 after_markup = index > 0 and not isinstance(code.nodes[index - 1], Text)
                 before_markup = index < end and not isinstance(code.nodes[index + 1], Text)
-                node.value = self._text(
-                    node.value, at_first or after_markup, at_last or before_markup)
+                node.value = self._text(node.value, at_first or after_markup, at_last or before_markup)
             elif isinstance(node, Tag) and tag_name(node) not in PARSER_TAGS:
                 for attr in node.attributes:
                     if attr.value is not None:
@@ -180,12 +207,13 @@ class _Escaper:
 
     def _text(self, text: str, first: bool, last: bool) -> str:
         if '<!--' in text:
-            raise self._refuse("the value has '<!--' without '-->': "
-                               "it would hide the rest of the page")
+            raise self._refuse("the value has '<!--' without '-->': it would hide the rest of the page")
         stray = _STRAY_TAG.search(text)
         if stray:
-            raise self._refuse(f"the value has {stray.group(0)!r} without its partner tag; "
-                               "close it, or write '&lt;' for a literal '<'")
+            raise self._refuse(
+                f'the value has {stray.group(0)!r} without its partner tag; '
+                "close it, or write '&lt;' for a literal '<'"
+            )
         pattern = _ESCAPED + (r'|\A[\[\]{}]' if first else '') + (r'|[\[\]{}]\Z' if last else '')
         if self.ctx.table:
             pattern += r'|!!|(?<=\n)!'
@@ -279,4 +307,3 @@ def _node_shape(node: Node) -> tuple:
 def intact(tree: Wikicode, page: str) -> bool:
     """Whether the built page parses to the same structure as the filled tree."""
     return _shape(tree) == _shape(parse(page))
-

@@ -49,12 +49,15 @@ Problem = tuple[str, str]
 def is_structured_column(column: str) -> bool:
     """Whether the bot itself reads ``column`` (so no template needs to)."""
     lowered = column.lower()
-    return (lowered.startswith((CAPTION_PREFIX, STATEMENT_PREFIX))
-            or lowered in (DEPICTS_COLUMN, CAPTIONS_COLUMN))
+    return lowered.startswith((CAPTION_PREFIX, STATEMENT_PREFIX)) or lowered in (
+        DEPICTS_COLUMN,
+        CAPTIONS_COLUMN,
+    )
 
 
-def read_cells(fields: Mapping[str, str], *, depicts_property: str = DEPICTS,
-               replace_captions: bool = False) -> tuple[StructuredData, list[Problem]]:
+def read_cells(
+    fields: Mapping[str, str], *, depicts_property: str = DEPICTS, replace_captions: bool = False
+) -> tuple[StructuredData, list[Problem]]:
     """The row's structured data, and every cell that is wrong (column, message)."""
     captions: list[Caption] = []
     statements: list[Statement] = []
@@ -65,7 +68,7 @@ def read_cells(fields: Mapping[str, str], *, depicts_property: str = DEPICTS,
         if not text:
             continue
         if lowered.startswith(CAPTION_PREFIX):
-            caption, problem = _caption(column, column[len(CAPTION_PREFIX):], text)
+            caption, problem = _caption(column, column[len(CAPTION_PREFIX) :], text)
             if problem:
                 problems.append((column, problem))
             else:
@@ -77,10 +80,15 @@ def read_cells(fields: Mapping[str, str], *, depicts_property: str = DEPICTS,
                 else:
                     problems.append((column, f'{value!r} is not an item id (like Q42)'))
         elif lowered.startswith(STATEMENT_PREFIX):
-            prop = column[len(STATEMENT_PREFIX):].strip().upper()
+            prop = column[len(STATEMENT_PREFIX) :].strip().upper()
             if not PROPERTY_ID.match(prop):
-                problems.append((column, f'{prop or "(nothing)"!r} after "statement." is not '
-                                 'a property id (like statement.P571)'))
+                problems.append(
+                    (
+                        column,
+                        f'{prop or "(nothing)"!r} after "statement." is not '
+                        'a property id (like statement.P571)',
+                    )
+                )
                 continue
             statements.extend(Statement(prop, value, column) for value in split_values(text))
         elif lowered == CAPTIONS_COLUMN:
@@ -101,8 +109,10 @@ def _caption(column: str, language: str, text: str) -> tuple[Caption | None, str
     language = language.strip().lower()
     text = unicodedata.normalize('NFC', text)  # as Wikibase stores it, so it compares equal
     if not _LANGUAGE.match(language):
-        return None, (f'{language or "(nothing)"!r} after "caption." is not a language code '
-                      '(like caption.en, caption.de, caption.pt-br)')
+        return None, (
+            f'{language or "(nothing)"!r} after "caption." is not a language code '
+            '(like caption.en, caption.de, caption.pt-br)'
+        )
     if '\n' in text or '\t' in text:
         return None, 'a caption is one line of plain text'
     if len(text) > CAPTION_LIMIT:
@@ -112,5 +122,8 @@ def _caption(column: str, language: str, text: str) -> tuple[Caption | None, str
 
 def unknown_languages(data: StructuredData, known: set[str]) -> list[Problem]:
     """Caption cells whose language the wiki does not know."""
-    return [(caption.column, f'the wiki knows no language {caption.language!r}')
-            for caption in data.captions if caption.language not in known]
+    return [
+        (caption.column, f'the wiki knows no language {caption.language!r}')
+        for caption in data.captions
+        if caption.language not in known
+    ]

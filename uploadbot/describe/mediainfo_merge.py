@@ -37,8 +37,9 @@ class TypedStatement:
         return statement(self.property, self.datatype, self.value)
 
 
-def typed(data: StructuredData, datatypes: Mapping[str, str], *,
-          concept_base: str) -> tuple[list[TypedStatement], list[Problem]]:
+def typed(
+    data: StructuredData, datatypes: Mapping[str, str], *, concept_base: str
+) -> tuple[list[TypedStatement], list[Problem]]:
     """The row's statements as Wikibase values, and every cell that does not fit its property.
 
     ``datatypes`` maps each property id the repository knows to its datatype;
@@ -52,8 +53,9 @@ def typed(data: StructuredData, datatypes: Mapping[str, str], *,
             problems.append((item.column, f'the property {item.property} does not exist'))
             continue
         if not supported(datatype):
-            problems.append((item.column, f'{item.property} has datatype {datatype!r}, which '
-                             'the bot cannot write'))
+            problems.append(
+                (item.column, f'{item.property} has datatype {datatype!r}, which the bot cannot write')
+            )
             continue
         try:
             value = datavalue(datatype, item.text, concept_base=concept_base)
@@ -85,8 +87,13 @@ class Edit:
         return ' and '.join(parts)
 
 
-def merge(entity: Mapping[str, Any] | None, data: StructuredData,
-          statements: Sequence[TypedStatement], *, replace_captions: bool = False) -> Edit:
+def merge(
+    entity: Mapping[str, Any] | None,
+    data: StructuredData,
+    statements: Sequence[TypedStatement],
+    *,
+    replace_captions: bool = False,
+) -> Edit:
     """The edit that brings ``entity`` up to ``data``, adding only what is missing."""
     entity = entity or {}
     labels = _mapping(entity.get('labels'))
@@ -100,18 +107,25 @@ def merge(entity: Mapping[str, Any] | None, data: StructuredData,
         if current == caption.text:
             continue
         if current is not None and not replace:
-            kept.append(f'caption {caption.language} kept as "{current}" (the row has '
-                        f'"{caption.text}"; -captions:replace replaces it)')
+            kept.append(
+                f'caption {caption.language} kept as "{current}" (the row has '
+                f'"{caption.text}"; -captions:replace replaces it)'
+            )
             continue
         send_labels[caption.language] = {'language': caption.language, 'value': caption.text}
         added.append(f'caption {caption.language} "{caption.text}"')
     claims: list[dict[str, Any]] = []
     for item in statements:
-        present = [claim['mainsnak']['datavalue'] for claim in existing.get(item.property, [])
-                   if claim.get('mainsnak', {}).get('snaktype') == 'value'
-                   and 'datavalue' in claim['mainsnak']]
-        present += [claim['mainsnak']['datavalue'] for claim in claims
-                    if claim['mainsnak']['property'] == item.property]
+        present = [
+            claim['mainsnak']['datavalue']
+            for claim in existing.get(item.property, [])
+            if claim.get('mainsnak', {}).get('snaktype') == 'value' and 'datavalue' in claim['mainsnak']
+        ]
+        present += [
+            claim['mainsnak']['datavalue']
+            for claim in claims
+            if claim['mainsnak']['property'] == item.property
+        ]
         if not any(same_value(item.value, other) for other in present):
             claims.append(item.json())
             added.append(f'{item.property} {item.text}')
@@ -128,9 +142,11 @@ def same_value(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
     if one.get('type') == other.get('type') == 'globecoordinate':
         a, b = one['value'], other['value']
         tolerance = max(float(a.get('precision') or 0), float(b.get('precision') or 0)) / 2
-        return (a.get('globe') == b.get('globe')
-                and abs(float(a['latitude']) - float(b['latitude'])) <= tolerance + 1e-12
-                and abs(float(a['longitude']) - float(b['longitude'])) <= tolerance + 1e-12)
+        return (
+            a.get('globe') == b.get('globe')
+            and abs(float(a['latitude']) - float(b['latitude'])) <= tolerance + 1e-12
+            and abs(float(a['longitude']) - float(b['longitude'])) <= tolerance + 1e-12
+        )
     try:
         return value_key(dict(one)) == value_key(dict(other))
     except (KeyError, TypeError, ValueError, ArithmeticError):

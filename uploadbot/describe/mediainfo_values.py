@@ -42,8 +42,9 @@ EARTH = WIKIDATA_ENTITY + 'Q2'
 STRING_LIMIT = 400
 
 #: Datatypes whose values are plain strings in the JSON.
-STRING_TYPES = frozenset({'string', 'external-id', 'url', 'commonsMedia', 'math',
-                          'musical-notation', 'geo-shape', 'tabular-data'})
+STRING_TYPES = frozenset(
+    {'string', 'external-id', 'url', 'commonsMedia', 'math', 'musical-notation', 'geo-shape', 'tabular-data'}
+)
 
 ENTITY_TYPES = {'wikibase-item': ('item', ITEM_ID), 'wikibase-property': ('property', PROPERTY_ID)}
 
@@ -68,8 +69,10 @@ def datavalue(datatype: str, text: str, *, concept_base: str = WIKIDATA_ENTITY) 
         if not pattern.match(entity):
             example = 'Q42' if kind == 'item' else 'P31'
             raise ValueError(f'{text!r} is not an {kind} id (like {example})')
-        return {'value': {'entity-type': kind, 'numeric-id': int(entity[1:]), 'id': entity},
-                'type': 'wikibase-entityid'}
+        return {
+            'value': {'entity-type': kind, 'numeric-id': int(entity[1:]), 'id': entity},
+            'type': 'wikibase-entityid',
+        }
     builder = _BUILDERS.get(datatype)
     if builder is None:
         raise ValueError(f'the bot cannot write values of datatype {datatype!r}')
@@ -78,19 +81,23 @@ def datavalue(datatype: str, text: str, *, concept_base: str = WIKIDATA_ENTITY) 
 
 def statement(prop: str, datatype: str, value: dict[str, Any]) -> dict[str, Any]:
     """A new statement (no id: the wiki gives it one) with ``value`` as its main snak."""
-    return {'mainsnak': {'snaktype': 'value', 'property': prop, 'datavalue': value,
-                         'datatype': datatype},
-            'type': 'statement', 'rank': 'normal'}
+    return {
+        'mainsnak': {'snaktype': 'value', 'property': prop, 'datavalue': value, 'datatype': datatype},
+        'type': 'statement',
+        'rank': 'normal',
+    }
 
 
 def _string(datatype: str, text: str) -> str:
     if len(text) > STRING_LIMIT:
-        raise ValueError(f'the value has {len(text)} characters; at most {STRING_LIMIT} '
-                         'are stored')
+        raise ValueError(f'the value has {len(text)} characters; at most {STRING_LIMIT} are stored')
     if datatype == 'url':
         parts = urlsplit(text)
-        if parts.scheme.lower() not in ('http', 'https', 'ftp', 'ftps') or not parts.netloc \
-                or any(char.isspace() for char in text):
+        if (
+            parts.scheme.lower() not in ('http', 'https', 'ftp', 'ftps')
+            or not parts.netloc
+            or any(char.isspace() for char in text)
+        ):
             raise ValueError(f'{text!r} is not a URL (like https://example.org/page)')
     return text
 
@@ -102,27 +109,32 @@ def _time(text: str, concept_base: str) -> dict[str, Any]:
     else:
         match = _DATE.match(text)
         if not match:
-            raise ValueError(f'{text!r} is not a date (like 2019-05-01, 2019-05, 1890 or '
-                             '1890s)')
+            raise ValueError(f'{text!r} is not a date (like 2019-05-01, 2019-05, 1890 or 1890s)')
         sign, year, month, day = match.groups()
         precision = 11 if day else 10 if month else 9
     if month or day:
         try:
-            date(2000 if int(year) == 0 else min(int(year), 9999), int(month),
-                 int(day or 1))
+            date(2000 if int(year) == 0 else min(int(year), 9999), int(month), int(day or 1))
         except ValueError:
             raise ValueError(f'{text!r} is not a date: no such day or month') from None
     stamp = f'{sign or "+"}{int(year):04d}-{month or "00"}-{day or "00"}T00:00:00Z'
-    return {'value': {'time': stamp, 'timezone': 0, 'before': 0, 'after': 0,
-                      'precision': precision, 'calendarmodel': GREGORIAN},
-            'type': 'time'}
+    return {
+        'value': {
+            'time': stamp,
+            'timezone': 0,
+            'before': 0,
+            'after': 0,
+            'precision': precision,
+            'calendarmodel': GREGORIAN,
+        },
+        'type': 'time',
+    }
 
 
 def _quantity(text: str, concept_base: str) -> dict[str, Any]:
     match = _QUANTITY.match(text)
     if not match:
-        raise ValueError(f'{text!r} is not a quantity (like 12, -3.5 or 12 Q11573 with a unit '
-                         'item)')
+        raise ValueError(f'{text!r} is not a quantity (like 12, -3.5 or 12 Q11573 with a unit item)')
     try:
         amount = Decimal(match[1])
     except InvalidOperation:  # pragma: no cover (the pattern admits only numbers)
@@ -140,32 +152,42 @@ def _signed(amount: Decimal) -> str:
 def _monolingual(text: str, concept_base: str) -> dict[str, Any]:
     language, colon, words = text.partition(':')
     language = language.strip().lower()
-    if not colon or not re.match(r'^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$', language) \
-            or not words.strip():
+    if not colon or not re.match(r'^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$', language) or not words.strip():
         raise ValueError(f'{text!r} is not text with its language (like en:A title)')
     words = words.strip()
     if len(words) > STRING_LIMIT:
-        raise ValueError(f'the text has {len(words)} characters; at most {STRING_LIMIT} '
-                         'are stored')
+        raise ValueError(f'the text has {len(words)} characters; at most {STRING_LIMIT} are stored')
     return {'value': {'text': words, 'language': language}, 'type': 'monolingualtext'}
 
 
 def _coordinate(text: str, concept_base: str) -> dict[str, Any]:
     parts = [part.strip() for part in text.split(',')]
     if len(parts) != 2 or not all(_NUMBER.match(part) for part in parts):
-        raise ValueError(f'{text!r} is not a coordinate (like 52.5163,13.3777: latitude, '
-                         'longitude in degrees)')
+        raise ValueError(
+            f'{text!r} is not a coordinate (like 52.5163,13.3777: latitude, longitude in degrees)'
+        )
     latitude, longitude = float(parts[0]), float(parts[1])
     if not -90 <= latitude <= 90 or not -360 <= longitude <= 360:
         raise ValueError(f'{text!r}: latitude must be within ±90 and longitude within ±360')
     decimals = max(len(_NUMBER.match(part)[1] or '') for part in parts)
-    return {'value': {'latitude': latitude, 'longitude': longitude, 'altitude': None,
-                      'precision': 10.0 ** -decimals if decimals else 1.0, 'globe': EARTH},
-            'type': 'globecoordinate'}
+    return {
+        'value': {
+            'latitude': latitude,
+            'longitude': longitude,
+            'altitude': None,
+            'precision': 10.0**-decimals if decimals else 1.0,
+            'globe': EARTH,
+        },
+        'type': 'globecoordinate',
+    }
 
 
-_BUILDERS = {'time': _time, 'quantity': _quantity, 'monolingualtext': _monolingual,
-             'globe-coordinate': _coordinate}
+_BUILDERS = {
+    'time': _time,
+    'quantity': _quantity,
+    'monolingualtext': _monolingual,
+    'globe-coordinate': _coordinate,
+}
 
 
 def value_key(value: dict[str, Any]) -> tuple:
@@ -194,6 +216,10 @@ def value_key(value: dict[str, Any]) -> tuple:
         return (kind, inner['language'], inner['text'])
     if kind == 'globecoordinate':
         precision = float(inner.get('precision') or 1e-6)
-        return (kind, round(float(inner['latitude']) / precision),
-                round(float(inner['longitude']) / precision), inner.get('globe', EARTH))
+        return (
+            kind,
+            round(float(inner['latitude']) / precision),
+            round(float(inner['longitude']) / precision),
+            inner.get('globe', EARTH),
+        )
     return (kind, inner if not isinstance(inner, dict) else tuple(sorted(inner.items())))

@@ -111,7 +111,8 @@ class _Filler:
             if node.default is None:
                 raise InputError(
                     f'the template {self.template} needs a value for {{{{{{{name}}}}}}}',
-                    row=self.row, field=name,
+                    row=self.row,
+                    field=name,
                 )
             default = copy.deepcopy(node.default)
             self.fill(default, ctx, line_start)
@@ -136,7 +137,8 @@ def _clean_categories(categories: Iterable[str], row: int | None) -> list[str]:
         if bad:
             raise InputError(
                 f'the category {name!r} has {bad.group(0)!r}, which MediaWiki forbids in titles',
-                row=row, field='categories',
+                row=row,
+                field='categories',
             )
         if name:
             names.append(name)
@@ -151,13 +153,18 @@ def _check_template(tree: Wikicode, name: str) -> list[Argument]:
             raise InputError(f'the field name in {str(argument)!r} must be plain text', path=name)
     for node in tree.filter_text(recursive=True):
         unmatched = re.search(r'\{\{|\}\}|\[\[|\]\]', node.value)
-        if unmatched and not any(isinstance(a, Tag) and tag_name(a) in PARSER_TAGS
-                                 for a in tree.get_ancestors(node)):
-            raise InputError(f'the template does not parse: unmatched {unmatched.group(0)!r} '
-                             f'near {node.value.strip()[:40]!r}', path=name)
+        if unmatched and not any(
+            isinstance(a, Tag) and tag_name(a) in PARSER_TAGS for a in tree.get_ancestors(node)
+        ):
+            raise InputError(
+                f'the template does not parse: unmatched {unmatched.group(0)!r} '
+                f'near {node.value.strip()[:40]!r}',
+                path=name,
+            )
     if not arguments:
-        raise InputError('the template has no fields; write them with three braces, '
-                         'like {{{description}}}', path=name)
+        raise InputError(
+            'the template has no fields; write them with three braces, like {{{description}}}', path=name
+        )
     return arguments
 
 
@@ -173,7 +180,9 @@ class DescriptionTemplate:
         self._tree = parse(text)
         arguments = _check_template(self._tree, name)
         in_defaults = {
-            id(inner) for outer in arguments if outer.default is not None
+            id(inner)
+            for outer in arguments
+            if outer.default is not None
             for inner in outer.default.filter_arguments(recursive=True)
         }
         self.fields = frozenset(str(a.name).strip() for a in arguments)
@@ -195,8 +204,7 @@ class DescriptionTemplate:
         try:
             text = data.decode('utf-8-sig')
         except UnicodeDecodeError as error:
-            raise InputError(f'the template is not UTF-8 (byte {error.start})',
-                             path=path) from error
+            raise InputError(f'the template is not UTF-8 (byte {error.start})', path=path) from error
         return cls(text, os.fspath(path))
 
     def build(
@@ -204,8 +212,7 @@ class DescriptionTemplate:
     ) -> str:
         """The page text for one row: fields filled, categories appended once each."""
         names = _clean_categories(categories, row)
-        present = tuple(sorted(name for name in self.fields
-                               if str(values.get(name) or '').strip()))
+        present = tuple(sorted(name for name in self.fields if str(values.get(name) or '').strip()))
         if all(_PLAIN.fullmatch(str(values[name])) for name in present):
             skeleton = self._skeleton(present)
             if skeleton is not None:
@@ -217,10 +224,15 @@ class DescriptionTemplate:
             trial = {k: ('x' if k in used and k != field else v) for k, v in values.items()}
             trial_page, trial_tree, _ = self._render(trial, names, row)
             if not intact(trial_tree, trial_page):
-                raise InputError("the value would break the page's markup; wrap the "
-                                 "troublesome part in <nowiki>...</nowiki>", row=row, field=field)
-        raise InputError(f"the values of {', '.join(dict.fromkeys(used))} together would "
-                         "break the page's markup", row=row)
+                raise InputError(
+                    "the value would break the page's markup; wrap the "
+                    'troublesome part in <nowiki>...</nowiki>',
+                    row=row,
+                    field=field,
+                )
+        raise InputError(
+            f"the values of {', '.join(dict.fromkeys(used))} together would break the page's markup", row=row
+        )
 
     def _skeleton(self, present: tuple[str, ...]) -> _Skeleton | None:
         """The page for rows that fill exactly ``present``, made once (None: no shortcut)."""

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
-from typing import Protocol
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Protocol
 
-from uploadbot.state import Finding, State, not_sent_again
+from uploadbot.state import DataStep, Finding, Outcome, State, not_sent_again
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class Record:
     filekey: str = ''
     offset: int = 0
     title: str = ''
-    warnings: str = ''
+    #: The wiki's warning codes the commit met, in order.
+    warnings: tuple[str, ...] = ()
     message: str = ''
     url: str = ''
     attempts: int = 0
@@ -59,16 +60,41 @@ class Record:
     logged: str = ''
 
     def __post_init__(self) -> None:
-        # Stores hand back plain text; the record always holds the enum.
+        # Stores hand back their columns' text; the record always holds the enum and the tuple.
         object.__setattr__(self, 'state', State(self.state))
+        if isinstance(self.warnings, str):
+            object.__setattr__(self, 'warnings', tuple(filter(None, self.warnings.split(';'))))
+
+    def columns(self) -> dict[str, Any]:
+        """The record as a store keeps it: one plain value per column of :data:`COLUMNS`."""
+        return {**asdict(self), 'state': str(self.state), 'warnings': ';'.join(self.warnings)}
+
+    def outcome(self, **this_run: Any) -> Outcome:
+        """The row's result as the report shows it: this record, with what this run
+        adds (``chunks``, ``sent``, ``earlier``) or says instead (``message``, ...)."""
+        shown: dict[str, Any] = {
+            'row': self.row,
+            'file': self.source,
+            'filename': self.filename,
+            'outcome': self.state,
+            'title': self.title,
+            'warnings': self.warnings,
+            'sha1': self.sha1,
+            'bytes': max(self.size, 0),
+            'message': self.message,
+            'filekey': self.filekey,
+            'url': self.url,
+            'attempts': self.attempts,
+            'structured': DataStep(self.structured),
+        }
+        return Outcome(**{**shown, **this_run})
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.source, self.filename)
 
 
-def left_alone(record: Record, fingerprint: str, *, commit_held: bool,
-               retry_refused: bool) -> bool:
+def left_alone(record: Record, fingerprint: str, *, commit_held: bool, retry_refused: bool) -> bool:
     """The one rule for a row a run does not send again, given its record of this file.
 
     Settled rows (and held ones, unless ``-commit-held``) are done; a row the
@@ -79,8 +105,12 @@ def left_alone(record: Record, fingerprint: str, *, commit_held: bool,
     """
     if record.state in not_sent_again(commit_held=commit_held):
         return True
-    return (record.state is State.REFUSED and not retry_refused
-            and bool(record.refused_for) and record.refused_for == fingerprint)
+    return (
+        record.state is State.REFUSED
+        and not retry_refused
+        and bool(record.refused_for)
+        and record.refused_for == fingerprint
+    )
 
 
 def same_file(size: int, mtime_ns: int, stat: os.stat_result) -> bool:
@@ -108,8 +138,7 @@ class Journal(Protocol):
     def records(self) -> Iterator[Record]:
         """Every record, in row order."""
 
-    def records_in(self, states: Iterable[str],
-                   data_steps: Iterable[str] = ()) -> Iterator[Record]:
+    def records_in(self, states: Iterable[str], data_steps: Iterable[str] = ()) -> Iterator[Record]:
         """The records in ``states`` or at ``data_steps``, in row order: the database picks
         them, so a batch of a million rows is not read whole to find a few."""
 

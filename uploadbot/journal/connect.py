@@ -1,8 +1,6 @@
-"""Reach a journal kept on a database server: the URL, the credentials, the engine.
+"""Reach a journal kept on a database server: the credentials and the engine.
 
-``-journal:mysql://HOST[:PORT]/DBNAME[?unix_socket=PATH]`` (MariaDB or MySQL,
-as on Toolforge's ToolsDB) and
-``-journal:postgresql://HOST[:PORT]/DBNAME[?host=/socket/folder]``.
+The server is named by a URL (:mod:`uploadbot.journal.server_url`).
 
 The password is never on the command line. For MariaDB it comes from a
 MySQL option file's ``[client]`` section (``-journal-cnf:FILE``, else
@@ -20,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,16 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from uploadbot.errors import BatchStop, InputError
 
+from .server_url import CREDENTIALS_OPTION, JournalURL, parse_journal_url
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
-
-URL_OPTION = '-journal:'
-CREDENTIALS_OPTION = '-journal-cnf:'
-
-DEFAULT_PORTS = {'mysql': 3306, 'postgresql': 5432}
-
-#: The query parameter that names the UNIX socket, per kind.
-SOCKET_PARAMETERS = {'mysql': 'unix_socket', 'postgresql': 'host'}
 
 #: Where libpq looks for a socket when ``host`` is not given, on Debian.
 DEFAULT_PG_SOCKET_DIR = '/var/run/postgresql'
@@ -50,8 +41,6 @@ CONNECT_TIMEOUT = 10
 #: not even a refusal; the statement is then tried again (see outage.py).
 SILENCE_TIMEOUT = 120
 
-_FORMS = 'mysql://HOST[:PORT]/DBNAME or postgresql://HOST[:PORT]/DBNAME'
-
 
 class JournalConnectionError(BatchStop):
     """The journal's database server could not be reached or refused the login.
@@ -62,23 +51,6 @@ class JournalConnectionError(BatchStop):
 
 
 @dataclass(frozen=True)
-class JournalURL:
-    """A parsed journal URL. It never holds a password."""
-
-    kind: str
-    host: str
-    port: int
-    database: str
-    user: str | None = None
-    #: The socket file (MariaDB) or the socket folder (PostgreSQL), when given.
-    socket: str | None = None
-
-    def where(self) -> str:
-        """Where the server is, for messages: ``host:port`` or the socket."""
-        return f'socket {self.socket}' if self.socket else f'{self.host}:{self.port}'
-
-
-@dataclass(frozen=True)
 class OptionFileLogin:
     """``[client] user`` and ``password`` from a MySQL option file."""
 
@@ -86,62 +58,12 @@ class OptionFileLogin:
     password: str = field(repr=False)
 
 
-def is_server_url(text: str) -> bool:
-    """Whether a ``-journal:`` value names a database server rather than a file."""
-    return text.lower().startswith(('mysql://', 'postgresql://'))
-
-
-def parse_journal_url(text: str) -> JournalURL:
-    """The parts of a journal URL; :class:`InputError` naming ``-journal:`` when it is wrong."""
-    def bad(reason: str) -> InputError:
-        return InputError(f'{URL_OPTION} {reason}')
-
-    try:
-        parts = urllib.parse.urlsplit(text.strip())
-        port = parts.port
-    except ValueError as error:
-        raise bad(f'not a journal URL ({error}); use {_FORMS}') from None
-    kind = parts.scheme.lower()
-    if kind not in DEFAULT_PORTS:
-        raise bad(f'{parts.scheme or "(none)"!r} is not a journal server kind; use {_FORMS}')
-    if parts.password is not None:
-        # Never echo the URL: it holds the password.
-        raise bad('the URL holds a password: put it in the credentials file '
-                  f'({CREDENTIALS_OPTION}), never on the command line')
-    database = urllib.parse.unquote(parts.path[1:] if parts.path.startswith('/') else '')
-    if not database or '/' in database:
-        raise bad(f'{text!r} names no database: use {_FORMS}')
-    if parts.fragment:
-        raise bad(f'{text!r}: a journal URL has no #fragment')
-    socket = _socket(kind, parts.query, bad)
-    host = parts.hostname or ''
-    if not host and not socket:
-        raise bad(f'{text!r} names no host: use {_FORMS}')
-    user = urllib.parse.unquote(parts.username) if parts.username else None
-    return JournalURL(kind=kind, host=host or 'localhost', port=port or DEFAULT_PORTS[kind],
-                      database=database, user=user, socket=socket)
-
-
-def _socket(kind: str, query: str, bad) -> str | None:
-    allowed = SOCKET_PARAMETERS[kind]
-    try:
-        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
-    except ValueError:
-        raise bad(f'cannot read the parameters {query!r}') from None
-    socket = None
-    for key, value in pairs:
-        if key != allowed:
-            raise bad(f'unknown parameter {key!r} (a {kind} URL takes only ?{allowed}=PATH)')
-        if not value.startswith('/'):
-            raise bad(f'{allowed}={value!r}: give the absolute path of the socket')
-        socket = value
-    return socket
-
-
 # -- credentials -------------------------------------------------------------
 
-def find_credentials(url: JournalURL, given: str | os.PathLike[str] | None = None,
-                     *, env: Mapping[str, str] | None = None) -> Path:
+
+def find_credentials(
+    url: JournalURL, given: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None
+) -> Path:
     """The credentials file for ``url``: the one given, else the usual places.
 
     MariaDB: ``~/replica.my.cnf`` (Toolforge's), then ``~/.my.cnf``.
@@ -163,8 +85,10 @@ def find_credentials(url: JournalURL, given: str | os.PathLike[str] | None = Non
         if path.is_file():
             return path
     tried = ' or '.join(str(path) for path in candidates)
-    raise InputError(f'{CREDENTIALS_OPTION} no credentials for the journal server: '
-                     f'{tried} does not exist; give {CREDENTIALS_OPTION}FILE')
+    raise InputError(
+        f'{CREDENTIALS_OPTION} no credentials for the journal server: '
+        f'{tried} does not exist; give {CREDENTIALS_OPTION}FILE'
+    )
 
 
 def read_option_file(path: str | os.PathLike[str]) -> OptionFileLogin:
@@ -177,22 +101,25 @@ def read_option_file(path: str | os.PathLike[str]) -> OptionFileLogin:
     import configparser
 
     path = Path(path)
-    parser = configparser.ConfigParser(delimiters=('=',), allow_no_value=True, strict=False,
-                                       interpolation=None, comment_prefixes=('#', ';'))
+    parser = configparser.ConfigParser(
+        delimiters=('=',), allow_no_value=True, strict=False, interpolation=None, comment_prefixes=('#', ';')
+    )
     try:
         lines = path.read_text(encoding='utf-8').splitlines()
         # !include and !includedir are not followed: blank them, keeping line numbers.
-        parser.read_string('\n'.join('' if line.lstrip().startswith('!') else line
-                                     for line in lines), source=str(path))
+        parser.read_string(
+            '\n'.join('' if line.lstrip().startswith('!') else line for line in lines), source=str(path)
+        )
     except OSError as error:
         raise InputError(f'{CREDENTIALS_OPTION} cannot read {path}: {error.strerror}') from None
     except UnicodeDecodeError:
         raise InputError(f'{CREDENTIALS_OPTION} {path} is not a text file') from None
     except configparser.Error as error:
         line = getattr(error, 'lineno', None) or _first_bad_line(error)
-        raise InputError(f'{CREDENTIALS_OPTION} {path} is not a MySQL option file '
-                         f'(line {line}: expected [client] and then key = value lines)'
-                         ) from None
+        raise InputError(
+            f'{CREDENTIALS_OPTION} {path} is not a MySQL option file '
+            f'(line {line}: expected [client] and then key = value lines)'
+        ) from None
     if not parser.has_section('client'):
         raise InputError(f'{CREDENTIALS_OPTION} {path} has no [client] section')
     values = {}
@@ -210,27 +137,26 @@ def _first_bad_line(error: Exception) -> int | str:
     return errors[0][0] if errors else '?'
 
 
-_ESCAPES = {'b': '\b', 't': '\t', 'n': '\n', 'r': '\r', 's': ' ', '\\': '\\',
-            '"': '"', "'": "'"}
+_ESCAPES = {'b': '\b', 't': '\t', 'n': '\n', 'r': '\r', 's': ' ', '\\': '\\', '"': '"', "'": "'"}
 
 
 def _option_value(raw: str) -> str:
     """A value as the MySQL clients read it: quotes removed, escapes applied, comments cut."""
     raw = raw.strip()
     if len(raw) >= 2 and raw[0] in '"\'' and raw[0] in raw[1:]:
-        raw = raw[1:raw.index(raw[0], 1)]
+        raw = raw[1 : raw.index(raw[0], 1)]
     else:
         raw = raw.split('#', 1)[0].rstrip()
-    return re.sub(r'\\(.)', lambda match: _ESCAPES.get(match.group(1), '\\' + match.group(1)),
-                  raw)
+    return re.sub(r'\\(.)', lambda match: _ESCAPES.get(match.group(1), '\\' + match.group(1)), raw)
 
 
 def check_pgpass_mode(path: Path) -> None:
     """libpq ignores a pgpass file others may read; say so before it silently does."""
     mode = path.stat().st_mode
     if stat.S_ISREG(mode) and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise InputError(f'{CREDENTIALS_OPTION} {path} may be read by others, so libpq ignores '
-                         f'it: chmod 600 {path}')
+        raise InputError(
+            f'{CREDENTIALS_OPTION} {path} may be read by others, so libpq ignores it: chmod 600 {path}'
+        )
 
 
 def pgpass_user(path: str | os.PathLike[str], url: JournalURL) -> str:
@@ -263,8 +189,10 @@ def pgpass_user(path: str | os.PathLike[str], url: JournalURL) -> str:
                 return fields[3]
     who = f'{url.user}@' if url.user else ''
     hint = '' if url.user else '; or name the user in the URL (postgresql://USER@...)'
-    raise InputError(f'{CREDENTIALS_OPTION} {path} has no line for {who}{host}:{url.port}/'
-                     f'{url.database} (host:port:database:username:password){hint}')
+    raise InputError(
+        f'{CREDENTIALS_OPTION} {path} has no line for {who}{host}:{url.port}/'
+        f'{url.database} (host:port:database:username:password){hint}'
+    )
 
 
 def _pgpass_fields(line: str) -> list[str]:
@@ -288,10 +216,14 @@ def _pgpass_fields(line: str) -> list[str]:
 
 # -- the engine ----------------------------------------------------------------
 
-def create_journal_engine(url: str | JournalURL,
-                          credentials: str | os.PathLike[str] | None = None, *,
-                          env: Mapping[str, str] | None = None,
-                          **engine_options: Any) -> Engine:
+
+def create_journal_engine(
+    url: str | JournalURL,
+    credentials: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    **engine_options: Any,
+) -> Engine:
     """A SQLAlchemy engine for the journal server; connects lazily (see :func:`check_connection`).
 
     ``credentials`` is the ``-journal-cnf:`` file, if given; ``env`` stands in
@@ -305,27 +237,48 @@ def create_journal_engine(url: str | JournalURL,
 
     url = parse_journal_url(url) if isinstance(url, str) else url
     path = find_credentials(url, credentials, env=env)
-    options: dict[str, Any] = {'pool_pre_ping': True, 'pool_recycle': 3600,
-                               'hide_parameters': True, **engine_options}
+    options: dict[str, Any] = {
+        'pool_pre_ping': True,
+        'pool_recycle': 3600,
+        'hide_parameters': True,
+        **engine_options,
+    }
     if url.kind == 'mysql':
         login = read_option_file(path)
         query = {'charset': 'utf8mb4', **({'unix_socket': url.socket} if url.socket else {})}
         engine_url = sqlalchemy.URL.create(
-            'mysql+pymysql', username=url.user or login.user, host=url.host, port=url.port,
-            database=url.database, query=query)
-        connect_args = {'password': login.password, 'connect_timeout': CONNECT_TIMEOUT,
-                        'read_timeout': SILENCE_TIMEOUT, 'write_timeout': SILENCE_TIMEOUT}
+            'mysql+pymysql',
+            username=url.user or login.user,
+            host=url.host,
+            port=url.port,
+            database=url.database,
+            query=query,
+        )
+        connect_args = {
+            'password': login.password,
+            'connect_timeout': CONNECT_TIMEOUT,
+            'read_timeout': SILENCE_TIMEOUT,
+            'write_timeout': SILENCE_TIMEOUT,
+        }
     else:
         user = pgpass_user(path, url)
         engine_url = sqlalchemy.URL.create(
-            'postgresql+psycopg', username=user, host=None if url.socket else url.host,
-            port=url.port, database=url.database,
-            query={'host': url.socket} if url.socket else {})
+            'postgresql+psycopg',
+            username=user,
+            host=None if url.socket else url.host,
+            port=url.port,
+            database=url.database,
+            query={'host': url.socket} if url.socket else {},
+        )
         # libpq has no read timeout: TCP keepalives and tcp_user_timeout (ms) find a dead peer.
-        connect_args = {'passfile': str(path), 'connect_timeout': CONNECT_TIMEOUT,
-                        'keepalives_idle': 30, 'keepalives_interval': 10,
-                        'keepalives_count': (SILENCE_TIMEOUT - 30) // 10,
-                        'tcp_user_timeout': SILENCE_TIMEOUT * 1000}
+        connect_args = {
+            'passfile': str(path),
+            'connect_timeout': CONNECT_TIMEOUT,
+            'keepalives_idle': 30,
+            'keepalives_interval': 10,
+            'keepalives_count': (SILENCE_TIMEOUT - 30) // 10,
+            'tcp_user_timeout': SILENCE_TIMEOUT * 1000,
+        }
     connect_args.update(options.pop('connect_args', {}))
     return sqlalchemy.create_engine(engine_url, connect_args=connect_args, **options)
 
@@ -341,8 +294,9 @@ def check_connection(engine: Engine) -> None:
         raise connection_failure(error, engine) from None
 
 
-def connection_failure(error: BaseException, engine: Engine, *,
-                       doing: str = 'cannot connect to') -> JournalConnectionError:
+def connection_failure(
+    error: BaseException, engine: Engine, *, doing: str = 'cannot connect to'
+) -> JournalConnectionError:
     """A one-line error naming the server, database and user (never the password)."""
     url = engine.url
     socket = url.query.get('unix_socket') or url.query.get('host')
@@ -353,5 +307,6 @@ def connection_failure(error: BaseException, engine: Engine, *,
     else:
         detail = str(cause)
     detail = ' '.join(detail.split())
-    return JournalConnectionError(f'{doing} the journal database {url.database!r} '
-                                  f'at {where} as user {url.username!r}: {detail}')
+    return JournalConnectionError(
+        f'{doing} the journal database {url.database!r} at {where} as user {url.username!r}: {detail}'
+    )

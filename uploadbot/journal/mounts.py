@@ -16,9 +16,27 @@ from pathlib import Path
 
 #: Filesystem types whose files live on another machine (or behind FUSE,
 #: which may be anything, sshfs and s3 among them).
-NETWORK_TYPES = frozenset({
-    'nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'ncpfs', 'afs', 'ceph', 'glusterfs',
-    'lustre', 'gpfs', 'beegfs', '9p', 'virtiofs', 'davfs', 'ocfs2', 'gfs2'})
+NETWORK_TYPES = frozenset(
+    {
+        'nfs',
+        'nfs4',
+        'cifs',
+        'smb3',
+        'smbfs',
+        'ncpfs',
+        'afs',
+        'ceph',
+        'glusterfs',
+        'lustre',
+        'gpfs',
+        'beegfs',
+        '9p',
+        'virtiofs',
+        'davfs',
+        'ocfs2',
+        'gfs2',
+    }
+)
 
 MOUNT_TABLE = Path('/proc/mounts')
 
@@ -35,8 +53,7 @@ class Mount:
     def networked(self) -> bool:
         """Whether the files live elsewhere (NFS, CIFS, FUSE and the like)."""
         base = self.fstype.split('.')[0]
-        return base in NETWORK_TYPES or base in ('fuse', 'fuseblk') or \
-            self.fstype.startswith('fuse.')
+        return base in NETWORK_TYPES or base in ('fuse', 'fuseblk') or self.fstype.startswith('fuse.')
 
 
 def _unescape(field: str) -> str:

@@ -48,8 +48,9 @@ OUTAGE_SECONDS = 300.0
 FIRST_WAIT = 0.2
 LONGEST_WAIT = 5.0
 
-_BACKOFF = (tenacity.wait_exponential(multiplier=FIRST_WAIT, max=LONGEST_WAIT)
-            + tenacity.wait_random(0, FIRST_WAIT))
+_BACKOFF = tenacity.wait_exponential(multiplier=FIRST_WAIT, max=LONGEST_WAIT) + tenacity.wait_random(
+    0, FIRST_WAIT
+)
 
 
 def guarded(method: Callable[..., T]) -> Callable[..., T]:
@@ -62,9 +63,11 @@ def guarded(method: Callable[..., T]) -> Callable[..., T]:
     commit landed but the answer was lost: an update to the same values, an
     insert that ignores duplicates, a claim that takes back what it took.
     """
+
     @functools.wraps(method)
     def waiting(self: Any, *args: Any, **kwargs: Any) -> T:
         return self.outage.call(lambda: method(self, *args, **kwargs))
+
     return waiting
 
 
@@ -75,8 +78,9 @@ def is_passing(error: BaseException) -> bool:
     A statement the server refuses (bad SQL, a missing table, a value too long)
     is not: it would be refused again.
     """
-    return isinstance(error, DBAPIError) and (isinstance(error, OperationalError)
-                                              or error.connection_invalidated)
+    return isinstance(error, DBAPIError) and (
+        isinstance(error, OperationalError) or error.connection_invalidated
+    )
 
 
 class Outage:
@@ -87,20 +91,26 @@ class Outage:
     in; ``sleep`` waits. Tests give fakes.
     """
 
-    def __init__(self, engine: Engine, lease: float, budget: float | None = None, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        lease: float,
+        budget: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.engine = engine
         self.lease = lease
         self.budget = OUTAGE_SECONDS if budget is None else budget
         self.clock, self.wall, self.sleep = clock, wall, sleep
         #: The error the run stopped with, once the budget is spent.
         self.gave_up: JournalConnectionError | None = None
-        self._since: float | None = None          # clock time the current outage began
-        self._began: float | None = None          # its wall time (kept through the shelter)
-        self._back: float | None = None           # wall time the server answered again
-        self._warned = False                      # whether the operator was told of it
+        self._since: float | None = None  # clock time the current outage began
+        self._began: float | None = None  # its wall time (kept through the shelter)
+        self._back: float | None = None  # wall time the server answered again
+        self._warned = False  # whether the operator was told of it
         self._lock = threading.Lock()
 
     def call(self, operation: Callable[[], T]) -> T:
@@ -110,15 +120,17 @@ class Outage:
         commit whose answer was lost. A refused statement stops the run at once.
         """
         controller = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(is_passing), wait=self._wait,
+            retry=tenacity.retry_if_exception(is_passing),
+            wait=self._wait,
             stop=lambda state: self.gave_up is not None or self.remaining() <= 0,
-            sleep=self.sleep, reraise=True)
+            sleep=self.sleep,
+            reraise=True,
+        )
         try:
             return controller(self._attempt, operation)
         except DBAPIError as error:
             if not is_passing(error):
-                raise connection_failure(error, self.engine,
-                                         doing='a statement was refused by') from None
+                raise connection_failure(error, self.engine, doing='a statement was refused by') from None
             raise self._give_up(error) from None
 
     def _attempt(self, operation: Callable[[], T]) -> T:
@@ -160,8 +172,10 @@ class Outage:
             if self._warned:
                 return
             self._warned = True
-        pywikibot.warning(f'{connection_failure(error, self.engine, doing="cannot reach")}; '
-                          f'waiting up to {self.budget:.0f} s for it to come back')
+        pywikibot.warning(
+            f'{connection_failure(error, self.engine, doing="cannot reach")}; '
+            f'waiting up to {self.budget:.0f} s for it to come back'
+        )
 
     def reached(self) -> None:
         """The server answered: an outage, if there was one, is over."""
@@ -173,8 +187,7 @@ class Outage:
         if warned:
             pywikibot.info(f'the journal database answers again, after {lasted:.0f} s')
 
-    def keep_alive(self, renew: Callable[[], None], *, every: float,
-                   until: threading.Event) -> None:
+    def keep_alive(self, renew: Callable[[], None], *, every: float, until: threading.Event) -> None:
         """Call ``renew`` (a heartbeat's) every ``every`` seconds until ``until`` is set.
 
         A beat the server does not answer counts to the outage and is tried
@@ -211,6 +224,6 @@ class Outage:
         with self._lock:
             if self.gave_up is None:
                 self.gave_up = connection_failure(
-                    error, self.engine,
-                    doing=f'gave up after waiting {self.budget:.0f} s for')
+                    error, self.engine, doing=f'gave up after waiting {self.budget:.0f} s for'
+                )
             return self.gave_up

@@ -39,7 +39,8 @@ SCHEMA_VERSION = 1
 metadata = MetaData()
 
 rows = Table(
-    'uploadbot_rows', metadata,
+    'uploadbot_rows',
+    metadata,
     Column('key', String(40), primary_key=True),
     Column('batch', String(190), nullable=False, index=True),
     Column('source', Text, nullable=False),
@@ -72,7 +73,8 @@ rows = Table(
 )
 
 names = Table(
-    'uploadbot_names', metadata,
+    'uploadbot_names',
+    metadata,
     Column('key', String(40), primary_key=True),
     Column('batch', String(190), nullable=False),
     Column('name', Text, nullable=False),
@@ -80,7 +82,8 @@ names = Table(
 
 #: What ``-audit`` found on each published row, and when an audit first saw it.
 findings = Table(
-    'uploadbot_findings', metadata,
+    'uploadbot_findings',
+    metadata,
     Column('key', String(40), primary_key=True),
     Column('batch', String(190), nullable=False, index=True),
     Column('source', Text, nullable=False),
@@ -91,7 +94,8 @@ findings = Table(
 )
 
 meta = Table(
-    'uploadbot_meta', metadata,
+    'uploadbot_meta',
+    metadata,
     Column('name', String(64), primary_key=True),
     Column('value', Text, nullable=False),
 )
@@ -117,14 +121,16 @@ def create(engine: Engine) -> None:
             if attempt == 2:
                 raise
     with engine.begin() as connection:
-        found = connection.execute(
-            select(meta.c.value).where(meta.c.name == 'schema_version')).scalar()
+        found = connection.execute(select(meta.c.value).where(meta.c.name == 'schema_version')).scalar()
         if found is None:
-            insert_ignoring_duplicates(connection, meta, [
-                {'name': 'schema_version', 'value': str(SCHEMA_VERSION)}])
+            insert_ignoring_duplicates(
+                connection, meta, [{'name': 'schema_version', 'value': str(SCHEMA_VERSION)}]
+            )
         elif int(found) > SCHEMA_VERSION:
-            raise InputError(f'the journal database holds schema version {found}, newer than '
-                             f'this uploadbot knows ({SCHEMA_VERSION}): upgrade uploadbot')
+            raise InputError(
+                f'the journal database holds schema version {found}, newer than '
+                f'this uploadbot knows ({SCHEMA_VERSION}): upgrade uploadbot'
+            )
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -138,12 +144,15 @@ def _add_missing_columns(engine: Engine) -> None:
             kind = column.type.compile(dialect=engine.dialect)
             default = column.default.arg if column.default is not None else None
             clause = '' if default is None else f' NOT NULL DEFAULT {default!r}'
-            connection.execute(text(f'ALTER TABLE {preparer.quote(rows.name)} ADD COLUMN '
-                                    f'{preparer.quote(column.name)} {kind}{clause}'))
+            connection.execute(
+                text(
+                    f'ALTER TABLE {preparer.quote(rows.name)} ADD COLUMN '
+                    f'{preparer.quote(column.name)} {kind}{clause}'
+                )
+            )
 
 
-def insert_ignoring_duplicates(connection: Connection, table: Table,
-                               values: list[dict[str, Any]]) -> int:
+def insert_ignoring_duplicates(connection: Connection, table: Table, values: list[dict[str, Any]]) -> int:
     """Insert the rows whose primary key is not there yet; how many went in.
 
     Several runs may load the same manifest at once: whichever comes first
@@ -154,6 +163,7 @@ def insert_ignoring_duplicates(connection: Connection, table: Table,
     dialect = connection.dialect.name
     if dialect in ('mysql', 'mariadb'):
         from sqlalchemy.dialects import mysql
+
         statement = mysql.insert(table).prefix_with('IGNORE')
         return connection.execute(statement, values).rowcount or 0
     if dialect == 'postgresql':

@@ -32,26 +32,24 @@ import json
 import os
 import secrets
 import socket
-import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pywikibot
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
-from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
-from uploadbot.option_table import default
-from uploadbot.state import IN_FLIGHT, PUBLISHED, DataStep, State
+from uploadbot.state import State
 
 from . import schema
 from .base import COLUMNS, Record
 from .connect import connection_failure
 from .findings import ServerFindings
+from .lease import ENDED, LEASE_SECONDS, Heartbeat, LeaseLost, claimable, unheld
 from .outage import Outage
 from .outage import guarded as _guarded
 from .schema import meta, names, row_key, rows
@@ -59,25 +57,20 @@ from .schema import meta, names, row_key, rows
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-class LeaseLost(RowFailure):
-    """Another run took this row over: this run's lease on it ran out."""
-
-
-#: Seconds a claim lasts without a heartbeat (``-lease:``); a dead run's rows wait this long.
-LEASE_SECONDS: float = default('lease')
-
-#: States a run may take up: never started, or left half-way by a run that died.
-_OPEN = (State.PENDING, *IN_FLIGHT)
-
-#: States that end a row's lease: nothing more happens to it in this run.
-_ENDED = frozenset({*State}) - {State.PENDING, *IN_FLIGHT}
 
 class ServerJournal(ServerFindings):
     """The :class:`~uploadbot.journal.base.Journal` of one batch on a database server."""
 
-    def __init__(self, engine: Engine, batch: str, root: Path, *,
-                 lease: float = LEASE_SECONDS, commit_held: bool = False,
-                 retry_refused: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        batch: str,
+        root: Path,
+        *,
+        lease: float = LEASE_SECONDS,
+        commit_held: bool = False,
+        retry_refused: bool = False,
+    ) -> None:
         self.engine = engine
         self.batch = batch
         self.root = Path(root)
@@ -91,9 +84,8 @@ class ServerJournal(ServerFindings):
             schema.create(engine)
         except DBAPIError as error:
             raise connection_failure(error, engine) from None
-        self._stop = threading.Event()
-        self._heartbeat: threading.Thread | None = None
         self.outage = Outage(engine, lease)
+        self.heartbeat = Heartbeat(engine, batch, self.worker, lease, self.outage)
         #: Rows claimed and not yet ended; whether the last claim's commit is unknown.
         self._held: set[str] = set()
         self._claim_unsure = False
@@ -105,7 +97,9 @@ class ServerJournal(ServerFindings):
         with self.engine.connect() as connection:
             found = connection.execute(
                 select(*(rows.c[name] for name in COLUMNS)).where(
-                    rows.c.key == row_key(self.batch, source, filename))).first()
+                    rows.c.key == row_key(self.batch, source, filename)
+                )
+            ).first()
         return Record(*found) if found else None
 
     @_guarded
@@ -119,21 +113,23 @@ class ServerJournal(ServerFindings):
         """
         now = time.time()
         record = replace(record, created=record.created or now, updated=now)
-        values = {**asdict(record), 'state': str(record.state)}
+        values = record.columns()
         key = row_key(self.batch, record.source, record.filename)
         ours = or_(rows.c.owner == self.worker, rows.c.owner.is_(None))
-        if record.state in _ENDED:
+        if record.state in ENDED:
             values.update(owner=None, lease_until=None)
         with self.engine.begin() as connection:
-            changed = connection.execute(update(rows).where(rows.c.key == key, ours)
-                                         .values(values))
+            changed = connection.execute(update(rows).where(rows.c.key == key, ours).values(values))
             if not changed.rowcount:
-                added = schema.insert_ignoring_duplicates(connection, rows, [
-                    {**values, 'key': key, 'batch': self.batch, 'item': '{}'}])
+                added = schema.insert_ignoring_duplicates(
+                    connection, rows, [{**values, 'key': key, 'batch': self.batch, 'item': '{}'}]
+                )
                 if not added:
-                    raise LeaseLost('another run took this row over (this run\'s lease on '
-                                    'it ran out); it leaves the row to that run')
-        if record.state in _ENDED:
+                    raise LeaseLost(
+                        "another run took this row over (this run's lease on "
+                        'it ran out); it leaves the row to that run'
+                    )
+        if record.state in ENDED:
             self._held.discard(key)  # only once it is saved: see _unworked
         return record
 
@@ -157,8 +153,7 @@ class ServerJournal(ServerFindings):
         return self._count_by(rows.c.structured, rows.c.structured != '')
 
     @_guarded
-    def records_in(self, states: Iterable[str],
-                   data_steps: Iterable[str] = ()) -> Iterator[Record]:
+    def records_in(self, states: Iterable[str], data_steps: Iterable[str] = ()) -> Iterator[Record]:
         """The records in the given states or at the given structured-data steps, in row order."""
         wanted = rows.c.state.in_([str(state) for state in states])
         steps = [str(step) for step in data_steps]
@@ -171,14 +166,18 @@ class ServerJournal(ServerFindings):
         with self.engine.connect() as connection:
             found = connection.execute(
                 select(*(rows.c[name] for name in COLUMNS))
-                .where(rows.c.batch == self.batch, *where).order_by(rows.c.row, rows.c.key)).all()
+                .where(rows.c.batch == self.batch, *where)
+                .order_by(rows.c.row, rows.c.key)
+            ).all()
         return iter([Record(*values) for values in found])
 
     def _count_by(self, column: Any, *where: Any) -> dict[str, int]:
         with self.engine.connect() as connection:
-            return dict(connection.execute(
-                select(column, func.count()).where(rows.c.batch == self.batch, *where)
-                .group_by(column)).all())
+            return dict(
+                connection.execute(
+                    select(column, func.count()).where(rows.c.batch == self.batch, *where).group_by(column)
+                ).all()
+            )
 
     def close(self) -> None:
         """Stop the heartbeat and give back the rows this run holds, in one attempt.
@@ -186,15 +185,14 @@ class ServerJournal(ServerFindings):
         Their leases run out anyway: a database away by now costs a warning,
         not a wait, and nothing more when the run already stopped for it.
         """
-        self._stop.set()
-        if self._heartbeat is not None:
-            self._heartbeat.join()
+        self.heartbeat.stop()
         if self.outage.gave_up is None:
             try:
-                self._release_all()
+                self.heartbeat.release()
             except DBAPIError as error:
-                pywikibot.warning(f'{connection_failure(error, self.engine)}; the rows this '
-                                  'run held wait for their leases')
+                pywikibot.warning(
+                    f'{connection_failure(error, self.engine)}; the rows this run held wait for their leases'
+                )
         self.engine.dispose()
 
     def __enter__(self) -> ServerJournal:
@@ -216,17 +214,28 @@ class ServerJournal(ServerFindings):
         values = []
         for item in items:
             source, filename = item.key
-            values.append({
-                'key': row_key(self.batch, source, filename), 'batch': self.batch,
-                'source': source, 'filename': filename, 'row': item.row,
-                'state': str(State.PENDING), 'title': '', 'warnings': '', 'message': '',
-                'url': '', 'last_error': '', 'created': time.time(), 'updated': time.time(),
-                'item': json.dumps(item.as_data(self.root), ensure_ascii=False)})
+            values.append(
+                {
+                    'key': row_key(self.batch, source, filename),
+                    'batch': self.batch,
+                    'source': source,
+                    'filename': filename,
+                    'row': item.row,
+                    'state': str(State.PENDING),
+                    'title': '',
+                    'warnings': '',
+                    'message': '',
+                    'url': '',
+                    'last_error': '',
+                    'created': time.time(),
+                    'updated': time.time(),
+                    'item': json.dumps(item.as_data(self.root), ensure_ascii=False),
+                }
+            )
         added = 0
         with self.engine.begin() as connection:
             for start in range(0, len(values), 500):
-                added += schema.insert_ignoring_duplicates(connection, rows,
-                                                           values[start:start + 500])
+                added += schema.insert_ignoring_duplicates(connection, rows, values[start : start + 500])
         if added < len(values):
             self._replan([(value['key'], value['item']) for value in values])
         return added
@@ -245,19 +254,19 @@ class ServerJournal(ServerFindings):
         reopened = [str(State.PENDING), str(State.REFUSED), str(State.INVALID)]
         with self.engine.begin() as connection:
             for start in range(0, len(planned), 500):
-                keys = [key for key, _ in planned[start:start + 500]]
+                keys = [key for key, _ in planned[start : start + 500]]
                 found = connection.execute(
                     select(rows.c.key, rows.c.item, rows.c.state, rows.c.refused_for).where(
-                        rows.c.key.in_(keys), rows.c.state.in_(reopened))).all()
+                        rows.c.key.in_(keys), rows.c.state.in_(reopened)
+                    )
+                ).all()
                 for key, item, state, refused_for in found:
-                    checked = state == State.INVALID or (state == State.REFUSED
-                                                         and not refused_for)
+                    checked = state == State.INVALID or (state == State.REFUSED and not refused_for)
                     if item == new_items[key] and not checked:
                         continue
                     values = {'item': new_items[key]}
                     if state != State.PENDING:
-                        if not checked and not _judged_differently(item, new_items[key],
-                                                                   self.root):
+                        if not checked and not _judged_differently(item, new_items[key], self.root):
                             continue
                         values['state'] = str(State.PENDING)
                     connection.execute(update(rows).where(rows.c.key == key).values(values))
@@ -277,33 +286,42 @@ class ServerJournal(ServerFindings):
             if len(found) < limit:
                 found += connection.execute(
                     select(rows.c.key, rows.c.item)
-                    .where(rows.c.batch == self.batch, self._claimable(now))
-                    .order_by(rows.c.row, rows.c.key).limit(limit - len(found))
-                    .with_for_update(skip_locked=True)).all()
+                    .where(
+                        rows.c.batch == self.batch, self._claimable(), unheld(self.outage.lease_cutoff(now))
+                    )
+                    .order_by(rows.c.row, rows.c.key)
+                    .limit(limit - len(found))
+                    .with_for_update(skip_locked=True)
+                ).all()
             if found:
                 connection.execute(
-                    update(rows).where(rows.c.key.in_([key for key, _ in found]))
-                    .values(owner=self.worker, lease_until=now + self.lease))
+                    update(rows)
+                    .where(rows.c.key.in_([key for key, _ in found]))
+                    .values(owner=self.worker, lease_until=now + self.lease)
+                )
         self._claim_unsure = False
         self._held.update(key for key, _ in found)
-        self._start_heartbeat()
+        self.heartbeat.start()
         return [UploadItem.from_data(json.loads(item), self.root) for _, item in found]
 
     def _unworked(self, connection: Any, limit: int) -> list[Any]:
         """Rows this run holds and works on nowhere: taken by a claim whose answer was lost."""
         found = connection.execute(
             select(rows.c.key, rows.c.item)
-            .where(rows.c.batch == self.batch, rows.c.owner == self.worker,
-                   self._claimable(None))
-            .order_by(rows.c.row, rows.c.key)).all()
+            .where(rows.c.batch == self.batch, rows.c.owner == self.worker, self._claimable())
+            .order_by(rows.c.row, rows.c.key)
+        ).all()
         return [row for row in found if row.key not in self._held][:limit]
 
     @_guarded
     def items(self) -> list[UploadItem]:
         """Every row's planned item: what a run that planned nothing checks its settings on."""
         with self.engine.connect() as connection:
-            found = connection.execute(select(rows.c.item).where(
-                rows.c.batch == self.batch, rows.c.item != '{}')).scalars().all()
+            found = (
+                connection.execute(select(rows.c.item).where(rows.c.batch == self.batch, rows.c.item != '{}'))
+                .scalars()
+                .all()
+            )
         return [UploadItem.from_data(json.loads(item), self.root) for item in found]
 
     @_guarded
@@ -311,8 +329,8 @@ class ServerJournal(ServerFindings):
         """Rows this run could still take, now or when a lease runs out."""
         with self.engine.connect() as connection:
             return connection.execute(
-                select(func.count()).select_from(rows).where(
-                    rows.c.batch == self.batch, self._claimable(None))).scalar_one()
+                select(func.count()).select_from(rows).where(rows.c.batch == self.batch, self._claimable())
+            ).scalar_one()
 
     @_guarded
     def stop_batch(self) -> None:
@@ -321,18 +339,19 @@ class ServerJournal(ServerFindings):
         A run started later goes on: that is how an operator resumes the batch.
         """
         with self.engine.begin() as connection:
-            changed = connection.execute(update(meta).where(meta.c.name == self._stop_key)
-                                         .values(value=repr(time.time())))
+            changed = connection.execute(
+                update(meta).where(meta.c.name == self._stop_key).values(value=repr(time.time()))
+            )
             if not changed.rowcount:
-                schema.insert_ignoring_duplicates(connection, meta, [
-                    {'name': self._stop_key, 'value': repr(time.time())}])
+                schema.insert_ignoring_duplicates(
+                    connection, meta, [{'name': self._stop_key, 'value': repr(time.time())}]
+                )
 
     @_guarded
     def stopped(self) -> bool:
         """Whether the batch was stopped after this run began."""
         with self.engine.connect() as connection:
-            when = connection.execute(select(meta.c.value)
-                                      .where(meta.c.name == self._stop_key)).scalar()
+            when = connection.execute(select(meta.c.value).where(meta.c.name == self._stop_key)).scalar()
         return when is not None and float(when) >= self.started
 
     @property
@@ -343,51 +362,18 @@ class ServerJournal(ServerFindings):
     def reserve_name(self, normal: str) -> bool:
         """Reserve a name for ``rename`` across every run; False when another run has it."""
         with self.engine.begin() as connection:
-            return schema.insert_ignoring_duplicates(connection, names, [
-                {'key': row_key(self.batch, '', normal), 'batch': self.batch,
-                 'name': normal}]) == 1
+            return (
+                schema.insert_ignoring_duplicates(
+                    connection,
+                    names,
+                    [{'key': row_key(self.batch, '', normal), 'batch': self.batch, 'name': normal}],
+                )
+                == 1
+            )
 
-    def _claimable(self, now: float | None) -> Any:
-        """Rows a run may take: open ones, and this run's retries of earlier failures.
-
-        With ``now``, only rows nobody holds a live lease on.
-        """
-        states = [str(state) for state in _OPEN]
-        retried = [str(State.FAILED)] + ([str(State.HELD)] if self.commit_held else []) + \
-            ([str(State.REFUSED)] if self.retry_refused else [])
-        data_due = and_(rows.c.state.in_([str(state) for state in PUBLISHED]),
-                        rows.c.structured.in_([str(DataStep.PENDING), str(DataStep.FAILED)]))
-        condition = and_(rows.c.item != '{}',  # a row settled before it was ever planned
-                         or_(rows.c.state.in_(states),
-                             and_(or_(rows.c.state.in_(retried), data_due),
-                                  rows.c.updated < self.started)))
-        if now is None:
-            return condition
-        return and_(condition, or_(rows.c.lease_until.is_(None),
-                                   rows.c.lease_until < self.outage.lease_cutoff(now)))
-
-    def _start_heartbeat(self) -> None:
-        if self._heartbeat is None:
-            self._heartbeat = threading.Thread(target=self._beat, name='journal-heartbeat',
-                                               daemon=True)
-            self._heartbeat.start()
-
-    def _beat(self) -> None:
-        """Renew this run's leases a few times per lease, until the journal closes,
-        through an outage too (:meth:`~uploadbot.journal.outage.Outage.keep_alive`)."""
-        def renew() -> None:
-            with self.engine.begin() as connection:
-                connection.execute(update(rows).where(rows.c.batch == self.batch,
-                                                      rows.c.owner == self.worker)
-                                   .values(lease_until=time.time() + self.lease))
-        self.outage.keep_alive(renew, every=self.lease / 4, until=self._stop)
-
-    def _release_all(self) -> None:
-        """Give back what this run holds, so others need not wait for the leases."""
-        with self.engine.begin() as connection:
-            connection.execute(update(rows).where(rows.c.batch == self.batch,
-                                                  rows.c.owner == self.worker)
-                               .values(owner=None, lease_until=None))
+    def _claimable(self) -> Any:
+        """Rows this run may take (:func:`~uploadbot.journal.lease.claimable`)."""
+        return claimable(self.started, commit_held=self.commit_held, retry_refused=self.retry_refused)
 
 
 def _judged_differently(before: str, after: str, root: Path) -> bool:
@@ -395,5 +381,4 @@ def _judged_differently(before: str, after: str, root: Path) -> bool:
     old, new = json.loads(before), json.loads(after)
     if (old.get('size'), old.get('mtime_ns')) != (new.get('size'), new.get('mtime_ns')):
         return True
-    return (UploadItem.from_data(old, root).fingerprint
-            != UploadItem.from_data(new, root).fingerprint)
+    return UploadItem.from_data(old, root).fingerprint != UploadItem.from_data(new, root).fingerprint

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 from uploadbot.state import Finding
@@ -33,7 +33,7 @@ from .base import COLUMNS, Record
 from .mounts import Mount, mount_of_file
 
 #: Each column's value in a record that never set it (for columns added later).
-_DEFAULTS = {name: value for name, value in asdict(Record('', '')).items()}
+_DEFAULTS = Record('', '').columns()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS rows (
@@ -66,8 +66,7 @@ class SQLiteJournal:
         if mount is None and not in_memory:
             mount = mount_of_file(self.path)
         self.networked = bool(mount and mount.networked)
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         if self.networked:
             # The rollback journal: file locks only, no shared memory (see above).
             self._db.execute('PRAGMA journal_mode=TRUNCATE')
@@ -95,25 +94,26 @@ class SQLiteJournal:
                 kind = {int: 'INTEGER', float: 'REAL'}.get(type(_DEFAULTS[name]), 'TEXT')
                 default = _DEFAULTS[name]
                 literal = repr(str(default)) if kind == 'TEXT' else repr(default)
-                self._db.execute(f'ALTER TABLE rows ADD COLUMN {name} {kind} '
-                                 f'NOT NULL DEFAULT {literal}')
+                self._db.execute(f'ALTER TABLE rows ADD COLUMN {name} {kind} NOT NULL DEFAULT {literal}')
 
     def get(self, source: str, filename: str) -> Record | None:
         with self._lock:
-            row = self._db.execute(f'SELECT {", ".join(COLUMNS)} FROM rows WHERE source = ? '
-                                   'AND filename = ?', (source, filename)).fetchone()
+            row = self._db.execute(
+                f'SELECT {", ".join(COLUMNS)} FROM rows WHERE source = ? AND filename = ?', (source, filename)
+            ).fetchone()
         return Record(*row) if row else None
 
     def save(self, record: Record) -> Record:
         """Store ``record`` (stamped with the time) and commit before returning."""
         now = time.time()
         record = replace(record, created=record.created or now, updated=now)
-        values = {**asdict(record), 'state': str(record.state)}
+        values = record.columns()
         with self._lock:
             self._db.execute(
-            f'INSERT OR REPLACE INTO rows ({", ".join(COLUMNS)}) '
+                f'INSERT OR REPLACE INTO rows ({", ".join(COLUMNS)}) '
                 f'VALUES ({", ".join("?" for _ in COLUMNS)})',
-                [values[name] for name in COLUMNS])
+                [values[name] for name in COLUMNS],
+            )
         return record
 
     def save_all(self, records: Iterable[Record]) -> None:
@@ -121,15 +121,16 @@ class SQLiteJournal:
         now = time.time()
         rows = []
         for record in records:
-            values = {**asdict(record), 'state': str(record.state),
-                      'created': record.created or now, 'updated': now}
+            values = {**record.columns(), 'created': record.created or now, 'updated': now}
             rows.append([values[name] for name in COLUMNS])
         with self._lock:
             self._db.execute('BEGIN')
             try:
                 self._db.executemany(
                     f'INSERT OR REPLACE INTO rows ({", ".join(COLUMNS)}) '
-                    f'VALUES ({", ".join("?" for _ in COLUMNS)})', rows)
+                    f'VALUES ({", ".join("?" for _ in COLUMNS)})',
+                    rows,
+                )
             except BaseException:
                 self._db.execute('ROLLBACK')
                 raise
@@ -143,11 +144,13 @@ class SQLiteJournal:
     def data_counts(self) -> dict[str, int]:
         """How many published rows are at each structured-data step."""
         with self._lock:
-            return dict(self._db.execute("SELECT structured, COUNT(*) FROM rows WHERE "
-                                         "structured != '' GROUP BY structured"))
+            return dict(
+                self._db.execute(
+                    "SELECT structured, COUNT(*) FROM rows WHERE structured != '' GROUP BY structured"
+                )
+            )
 
-    def records_in(self, states: Iterable[str],
-                   data_steps: Iterable[str] = ()) -> Iterator[Record]:
+    def records_in(self, states: Iterable[str], data_steps: Iterable[str] = ()) -> Iterator[Record]:
         """The records in the given states, or at the given structured-data steps, in row
         order (the rows ``-status`` lists)."""
         states, steps = [str(state) for state in states], [str(step) for step in data_steps]
@@ -157,22 +160,23 @@ class SQLiteJournal:
         with self._lock:
             rows = self._db.execute(
                 f'SELECT {", ".join(COLUMNS)} FROM rows WHERE {wanted} ORDER BY row, source',
-                [*states, *steps]).fetchall()
+                [*states, *steps],
+            ).fetchall()
         for row in rows:
             yield Record(*row)
 
     def records(self) -> Iterator[Record]:
         with self._lock:
-            rows = self._db.execute(
-                f'SELECT {", ".join(COLUMNS)} FROM rows ORDER BY row, source').fetchall()
+            rows = self._db.execute(f'SELECT {", ".join(COLUMNS)} FROM rows ORDER BY row, source').fetchall()
         for row in rows:
             yield Record(*row)
 
     def findings(self) -> list[Finding]:
         """What the last audit found, each with when an audit first saw it."""
         with self._lock:
-            rows = self._db.execute('SELECT source, filename, fate, detail, first_seen '
-                                    'FROM findings').fetchall()
+            rows = self._db.execute(
+                'SELECT source, filename, fate, detail, first_seen FROM findings'
+            ).fetchall()
         return [Finding(*row) for row in rows]
 
     def keep_findings(self, findings: Iterable[Finding]) -> None:

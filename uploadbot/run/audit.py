@@ -30,8 +30,9 @@ from uploadbot.state import PROBLEM_FATES, PUBLISHED, Fate, Finding, Outcome
 from .report import Report
 
 
-def findings_of(record: Record, facts: PageFacts, removal: LogEntry | None, *,
-                own_user: str, nominations: Nominations) -> list[tuple[Fate, str]]:
+def findings_of(
+    record: Record, facts: PageFacts, removal: LogEntry | None, *, own_user: str, nominations: Nominations
+) -> list[tuple[Fate, str]]:
     """A published row's findings (none: it is ``fine``), each with its one-line detail.
 
     ``edited`` is said only when nothing else explains the latest revision by
@@ -39,21 +40,29 @@ def findings_of(record: Record, facts: PageFacts, removal: LogEntry | None, *,
     """
     if facts.missing:
         if removal is not None and removal.action == 'move':
-            return [(Fate.MOVED, f'to {removal.target} | by {removal.user}, '
-                                 f'{removal.timestamp}, without a redirect')]
+            return [
+                (
+                    Fate.MOVED,
+                    f'to {removal.target} | by {removal.user}, {removal.timestamp}, without a redirect',
+                )
+            ]
         if removal is not None:
-            return [(Fate.DELETED, f'by {removal.user}, {removal.timestamp}: '
-                                   f'{removal.comment or "no reason given"}')]
+            return [
+                (
+                    Fate.DELETED,
+                    f'by {removal.user}, {removal.timestamp}: {removal.comment or "no reason given"}',
+                )
+            ]
         return [(Fate.DELETED, 'the page is gone; the log says nothing of it')]
     found: list[tuple[Fate, str]] = []
     if facts.moved_to:
         found.append((Fate.MOVED, f'to {facts.moved_to}'))
     if facts.fileless:
         found.append((Fate.DELETED, 'the description page stands without its file'))
-    elif record.sha1 and facts.sha1 and facts.sha1 != record.sha1 \
-            and not _same_user(facts.uploader, own_user):
-        found.append((Fate.OVERWRITTEN, f'by {facts.uploader}, {facts.uploaded} '
-                                        f'(SHA1 {facts.sha1})'))
+    elif (
+        record.sha1 and facts.sha1 and facts.sha1 != record.sha1 and not _same_user(facts.uploader, own_user)
+    ):
+        found.append((Fate.OVERWRITTEN, f'by {facts.uploader}, {facts.uploaded} (SHA1 {facts.sha1})'))
     marks = nominations.marks(facts.templates, facts.categories)
     if marks:
         found.append((Fate.NOMINATED, ', '.join(marks)))
@@ -87,13 +96,23 @@ class Audit:
         for finding in self.findings:
             counts[finding.fate] += 1
         parts = [f'{counts[fate]} {fate}' for fate in Fate if counts[fate]]
-        return (f'audit: {self.rows} published rows: {", ".join(parts) or "none"}; '
-                f'{len(self.new)} new finding(s); {requests} requests, {seconds:.2f} s')
+        return (
+            f'audit: {self.rows} published rows: {", ".join(parts) or "none"}; '
+            f'{len(self.new)} new finding(s); {requests} requests, {seconds:.2f} s'
+        )
 
 
-def audit(journal: Journal, wiki: Querier, *, own_user: str, per_query: int,
-          nominations: Nominations, page_url: Callable[[str], str],
-          report: Report | None = None, now: float | None = None) -> Audit:
+def audit(
+    journal: Journal,
+    wiki: Querier,
+    *,
+    own_user: str,
+    per_query: int,
+    nominations: Nominations,
+    page_url: Callable[[str], str],
+    report: Report | None = None,
+    now: float | None = None,
+) -> Audit:
     """Ask the wiki about every published row, keep the findings, write the report."""
     now = time.time() if now is None else now
     earlier = {(finding.key, finding.fate): finding for finding in journal.findings()}
@@ -101,19 +120,20 @@ def audit(journal: Journal, wiki: Querier, *, own_user: str, per_query: int,
     removals: dict[str, LogEntry | None] = {}
     for group in _groups(journal.records_in(PUBLISHED), per_query):
         titles = {record.key: questions.file_title(record.title) for record in group}
-        facts = questions.page_facts(wiki, titles.values(), nominations=nominations,
-                                     per_query=per_query)
+        facts = questions.page_facts(wiki, titles.values(), nominations=nominations, per_query=per_query)
         for record in group:
             result.rows += 1
             page = facts[titles[record.key]]
             if page.missing and page.title not in removals:  # one query per file gone
                 removals[page.title] = questions.last_removal(wiki, page.title)
             removal = removals.get(page.title) if page.missing else None
-            for fate, detail in findings_of(record, page, removal, own_user=own_user,
-                                            nominations=nominations):
+            for fate, detail in findings_of(
+                record, page, removal, own_user=own_user, nominations=nominations
+            ):
                 seen = earlier.get((record.key, fate))
-                finding = Finding(record.source, record.filename, fate, detail,
-                                  seen.first_seen if seen else now)
+                finding = Finding(
+                    record.source, record.filename, fate, detail, seen.first_seen if seen else now
+                )
                 result.findings.append(finding)
                 if seen is None:
                     result.new.append(finding)
@@ -139,8 +159,7 @@ def _groups(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield group
 
 
-def _write_report(journal: Journal, result: Audit, report: Report,
-                  page_url: Callable[[str], str]) -> None:
+def _write_report(journal: Journal, result: Audit, report: Report, page_url: Callable[[str], str]) -> None:
     """Problems first (rows with a problem, then rows only edited), then the fine rows.
 
     Each row's ``warnings`` are its findings' names; its ``message`` says each
@@ -161,18 +180,15 @@ def _write_report(journal: Journal, result: Audit, report: Report,
     report.close()
 
 
-def _outcome(record: Record, findings: list[Finding],
-             page_url: Callable[[str], str]) -> Outcome:
+def _outcome(record: Record, findings: list[Finding], page_url: Callable[[str], str]) -> Outcome:
     if not findings:
         names, message = (str(Fate.FINE),), ''
     else:
         names = tuple(str(finding.fate) for finding in findings)
-        message = '; '.join(f'{finding.fate} {finding.detail} <{_link(record, finding, page_url)}>'
-                            for finding in findings)
-    return Outcome(row=record.row, file=record.source, filename=record.filename,
-                   outcome=record.state, title=record.title, warnings=names, sha1=record.sha1,
-                   message=message, url=record.url, attempts=0, structured=record.structured,
-                   earlier=True)
+        message = '; '.join(
+            f'{finding.fate} {finding.detail} <{_link(record, finding, page_url)}>' for finding in findings
+        )
+    return record.outcome(warnings=names, message=message, attempts=0, earlier=True)
 
 
 def _link(record: Record, finding: Finding, page_url: Callable[[str], str]) -> str:
@@ -183,13 +199,25 @@ def _link(record: Record, finding: Finding, page_url: Callable[[str], str]) -> s
     return page_url(record.title)
 
 
-def run_audit(journal: Journal, site: pywikibot.site.APISite, wiki: SiteTransfer, *,
-              nominations: Nominations, report: Report | None) -> ExitCode:
+def run_audit(
+    journal: Journal,
+    site: pywikibot.site.APISite,
+    wiki: SiteTransfer,
+    *,
+    nominations: Nominations,
+    report: Report | None,
+) -> ExitCode:
     """The command line's ``-audit`` on an open journal: findings, the summary, the exit code."""
     started = time.monotonic()
-    result = audit(journal, wiki, own_user=site.username(),
-                   per_query=titles_per_query(site.has_right('apihighlimits')),
-                   nominations=nominations, page_url=index_url(wiki.api_url), report=report)
+    result = audit(
+        journal,
+        wiki,
+        own_user=site.username(),
+        per_query=titles_per_query(site.has_right('apihighlimits')),
+        nominations=nominations,
+        page_url=index_url(wiki.api_url),
+        report=report,
+    )
     pywikibot.output(result.summary(wiki.counters.requests, time.monotonic() - started))
     return result.exit_code()
 

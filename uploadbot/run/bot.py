@@ -30,8 +30,7 @@ from uploadbot.journal.base import Journal
 from uploadbot.option_table import default
 from uploadbot.state import NEEDS_CHANGE, DataStep, Outcome, State
 from uploadbot.upload.commit import BatchAborted
-from uploadbot.upload.task import TaskSettings
-from uploadbot.upload.urltask import task_for
+from uploadbot.upload.task import TaskSettings, UploadTask
 
 from . import preflight
 from .preflight import Preflight
@@ -43,17 +42,26 @@ from .report import Report
 class UploadBot(BaseBot):
     """Uploads a planned batch, one :class:`~uploadbot.upload.task.UploadTask` per item."""
 
-    def __init__(self, items: Iterable[UploadItem], transfers: Callable[[], Transfer],
-                 report: Report, *, journal: Journal, settings: TaskSettings,
-                 workers: int = default('workers'),
-                 max_runtime: float | None = None, progress: Progress | None = None,
-                 claims: NameClaims | None = None, on_abort: Callable[[], None] | None = None,
-                 problems: Sequence[RowProblem] = (), **kwargs) -> None:
+    def __init__(
+        self,
+        items: Iterable[UploadItem],
+        transfers: Callable[[], Transfer],
+        report: Report,
+        *,
+        journal: Journal,
+        settings: TaskSettings,
+        workers: int = default('workers'),
+        max_runtime: float | None = None,
+        progress: Progress | None = None,
+        claims: NameClaims | None = None,
+        on_abort: Callable[[], None] | None = None,
+        problems: Sequence[RowProblem] = (),
+        **kwargs,
+    ) -> None:
         #: Rows the checks before sending found a problem in: settled first, never sent.
         self.problems = list(problems)
         #: A list (a planned batch) or a lazy iterable (rows claimed from a shared journal).
-        self.items = without(items, self.problems) if isinstance(items, Sequence) \
-            else iter(items)
+        self.items = without(items, self.problems) if isinstance(items, Sequence) else iter(items)
         super().__init__(generator=self._until_stopped(), **kwargs)
         self.treat_page_type = UploadItem
         self.new_transfer = transfers
@@ -61,7 +69,8 @@ class UploadBot(BaseBot):
         self.journal = journal
         self.settings = settings
         self.progress = progress or Progress(
-            len(self.items) if isinstance(self.items, Sequence) else 0, 0, bars=False)
+            len(self.items) if isinstance(self.items, Sequence) else 0, 0, bars=False
+        )
         self.claims = claims or NameClaims()
         self.on_abort = on_abort
         self.aborted = False
@@ -72,17 +81,23 @@ class UploadBot(BaseBot):
         self._lock = threading.Lock()
         self._broken: BaseException | None = None
         self._slots = threading.Semaphore(workers)
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix='upload') \
-            if workers > 1 else None
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix='upload') if workers > 1 else None
 
     @classmethod
-    def on_site(cls, site: pywikibot.site.APISite, items: Iterable[UploadItem], *,
-                journal: Journal, report: Report | None = None,
-                chunk_size: int = default('chunk_size'),
-                tags: Iterable[str] = (), max_rate: float | None = None,
-                checks: Preflight | None = None,
-                all_or_nothing: bool = default('all_or_nothing'),
-                **options) -> UploadBot:
+    def on_site(
+        cls,
+        site: pywikibot.site.APISite,
+        items: Iterable[UploadItem],
+        *,
+        journal: Journal,
+        report: Report | None = None,
+        chunk_size: int = default('chunk_size'),
+        tags: Iterable[str] = (),
+        max_rate: float | None = None,
+        checks: Preflight | None = None,
+        all_or_nothing: bool = default('all_or_nothing'),
+        **options,
+    ) -> UploadBot:
         """A bot for a logged-in pywikibot site, with the settings a script rarely changes.
 
         The items go through the same checks before sending as on the command
@@ -99,33 +114,53 @@ class UploadBot(BaseBot):
         structured data though its siteinfo does not.
         """
         guard_pywikibot_requests()  # pywikibot's own requests under the bot's retries
-        bot_options = {key: options.pop(key) for key in ('workers', 'max_runtime', 'progress')
-                       if key in options}
+        bot_options = {
+            key: options.pop(key) for key in ('workers', 'max_runtime', 'progress') if key in options
+        }
         tags = tuple(tags)
-        checks = replace(checks or Preflight(), tags=tags,
-                         mediainfo=options.pop('mediainfo', False) or bool(checks and checks.mediainfo),
-                         commit_held=options.get('commit_held', False),
-                         retry_refused=options.get('retry_refused', False))
+        checks = replace(
+            checks or Preflight(),
+            tags=tags,
+            mediainfo=options.pop('mediainfo', False) or bool(checks and checks.mediainfo),
+            commit_held=options.get('commit_held', False),
+            retry_refused=options.get('retry_refused', False),
+        )
         pacer = Pacer(max_rate) if max_rate else None
 
         def new_transfer() -> SiteTransfer:
             return SiteTransfer(site, tags=tags, pacer=pacer)
 
         plan = Plan(items=list(items))
-        screening = preflight.screen(plan, site, new_transfer, checks,
-                                     settled=preflight.settled_files(
-                                         journal, commit_held=checks.commit_held,
-                                         retry_refused=checks.retry_refused))
+        screening = preflight.screen(
+            plan,
+            site,
+            new_transfer,
+            checks,
+            settled=preflight.settled_files(
+                journal, commit_held=checks.commit_held, retry_refused=checks.retry_refused
+            ),
+        )
         batch, rows = sort_out(plan, screening.problems)
         if batch or (rows and all_or_nothing):
             raise InputError('; '.join(str(problem) for problem in screening.problems))
         for note in screening.notes:
             pywikibot.warning(note)
-        settings = TaskSettings(chunk_size=chunk_size, own_user=site.username(),
-                                copy_uploads=site.has_right('upload_by_url'),
-                                data=screening.data, **options)
-        return cls(screening.items, new_transfer, report or Report(), journal=journal,
-                   settings=settings, problems=rows, **bot_options)
+        settings = TaskSettings(
+            chunk_size=chunk_size,
+            own_user=site.username(),
+            copy_uploads=site.has_right('upload_by_url'),
+            data=screening.data,
+            **options,
+        )
+        return cls(
+            screening.items,
+            new_transfer,
+            report or Report(),
+            journal=journal,
+            settings=settings,
+            problems=rows,
+            **bot_options,
+        )
 
     def skip_page(self, item: UploadItem) -> bool:
         return False
@@ -166,8 +201,12 @@ class UploadBot(BaseBot):
     def _settle_problems(self) -> None:
         """Each row with a problem ends ``invalid`` or ``refused``, recorded before any upload."""
         for problem in self.problems:
-            outcome = settle(self.journal, problem, commit_held=self.settings.commit_held,
-                             retry_refused=self.settings.retry_refused)
+            outcome = settle(
+                self.journal,
+                problem,
+                commit_held=self.settings.commit_held,
+                retry_refused=self.settings.retry_refused,
+            )
             if outcome is not None:
                 self.record(outcome)
 
@@ -189,9 +228,14 @@ class UploadBot(BaseBot):
         return self.aborted or self.out_of_time or self._broken is not None
 
     def _upload(self, item: UploadItem) -> Outcome:
-        task = task_for(item)(self._transfer(), item, journal=self.journal,
-                              settings=self.settings, claims=self.claims,
-                              on_sent=self.progress.for_file(item.filename, item.size))
+        task = UploadTask(
+            self._transfer(),
+            item,
+            journal=self.journal,
+            settings=self.settings,
+            claims=self.claims,
+            on_sent=self.progress.for_file(item.filename, item.size),
+        )
         try:
             return task.run()
         except BatchAborted as stop:
@@ -239,23 +283,35 @@ class UploadBot(BaseBot):
             self._pool.shutdown(wait=True)
         if self.aborted:
             for item in self._remaining():
-                self.record(Outcome(row=item.row, file=item.source or str(item.path),
-                                    filename=item.filename, outcome=State.ABORTED,
-                                    message='not attempted: the batch stopped'))
+                self.record(
+                    Outcome(
+                        row=item.row,
+                        file=item.source or str(item.path),
+                        filename=item.filename,
+                        outcome=State.ABORTED,
+                        message='not attempted: the batch stopped',
+                    )
+                )
         self.progress.close()
         self.report.close()
         if self.out_of_time:
-            left = f'{len(self._remaining())} row(s)' if isinstance(self.items, Sequence) \
+            left = (
+                f'{len(self._remaining())} row(s)'
+                if isinstance(self.items, Sequence)
                 else 'the open rows are'
+            )
             pywikibot.info(f'stopped: the run-time budget is spent; {left} left for the next run')
         sent = sum(transfer.counters.bytes_sent for transfer in self._transfers)
         requests = sum(transfer.counters.requests for transfer in self._transfers)
         pywikibot.info(self.report.summary(sent, requests))
-        waiting = sum(1 for outcome in self.report.outcomes
-                      if outcome.outcome in NEEDS_CHANGE and outcome.earlier)
+        waiting = sum(
+            1 for outcome in self.report.outcomes if outcome.outcome in NEEDS_CHANGE and outcome.earlier
+        )
         if waiting:
-            pywikibot.info(f'{waiting} row(s) refused or found invalid by an earlier run wait '
-                           'for a person to change them (or -retry-refused); -status lists them')
+            pywikibot.info(
+                f'{waiting} row(s) refused or found invalid by an earlier run wait '
+                'for a person to change them (or -retry-refused); -status lists them'
+            )
 
     def _remaining(self) -> list[UploadItem]:
         """Planned rows not yet done (rows claimed from a shared journal stay there)."""
@@ -275,11 +331,11 @@ class UploadBot(BaseBot):
         counts = self.report.counts()
         if self.aborted:
             return ExitCode.ABORTED
-        if counts[State.FAILED] or any(outcome.structured in (DataStep.PENDING, DataStep.FAILED)
-                                       for outcome in self.report.outcomes):
+        if counts[State.FAILED] or any(
+            outcome.structured in (DataStep.PENDING, DataStep.FAILED) for outcome in self.report.outcomes
+        ):
             return ExitCode.FAILED
-        if any(outcome.outcome in NEEDS_CHANGE and not outcome.earlier
-               for outcome in self.report.outcomes):
+        if any(outcome.outcome in NEEDS_CHANGE and not outcome.earlier for outcome in self.report.outcomes):
             return ExitCode.REFUSED
         if counts[State.HELD]:
             return ExitCode.HELD

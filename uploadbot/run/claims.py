@@ -18,8 +18,9 @@ from uploadbot.item import UploadItem
 from uploadbot.journal.server import ServerJournal
 
 
-def claimed(journal: ServerJournal, *, should_stop: Callable[[], bool] = lambda: False,
-            poll: float | None = None) -> Iterator[UploadItem]:
+def claimed(
+    journal: ServerJournal, *, should_stop: Callable[[], bool] = lambda: False, poll: float | None = None
+) -> Iterator[UploadItem]:
     """Claimed items until the batch has no open row left, was stopped, or the run stops.
 
     ``should_stop`` is asked while waiting too: a run out of time (``-max-runtime``)

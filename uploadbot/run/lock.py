@@ -92,17 +92,18 @@ class AlreadyRunning(BatchStop):
         super().__init__(self.journal_path, self.lock_path, holder)
 
     def __str__(self) -> str:
-        return (f'another uploadbot run is already working on the journal {self.journal_path}: '
-                f'{describe(self.holder)}; wait for it to finish or stop it '
-                f'(lock file {self.lock_path})')
+        return (
+            f'another uploadbot run is already working on the journal {self.journal_path}: '
+            f'{describe(self.holder)}; wait for it to finish or stop it '
+            f'(lock file {self.lock_path})'
+        )
 
 
 def describe(info: dict | None) -> str:
     """``pid 123 on host tools-worker-1, started 2025-01-01T10:00:00+00:00``."""
     if not info:
         return 'a run whose details are not written yet'
-    return (f'pid {info.get("pid", "?")} on host {info.get("host", "?")}, '
-            f'started {info.get("started", "?")}')
+    return f'pid {info.get("pid", "?")} on host {info.get("host", "?")}, started {info.get("started", "?")}'
 
 
 class RunLock:
@@ -143,8 +144,11 @@ class RunLock:
             if key in _HELD:
                 raise AlreadyRunning(self.journal_path, self.path, dict(_HELD[key]))
             fd, previous = self._lock()
-            info = {'pid': os.getpid(), 'host': socket.gethostname(),
-                    'started': datetime.now(UTC).isoformat(timespec='seconds')}
+            info = {
+                'pid': os.getpid(),
+                'host': socket.gethostname(),
+                'started': datetime.now(UTC).isoformat(timespec='seconds'),
+            }
             try:
                 _write_info(fd, info)
             except BaseException:
@@ -163,7 +167,7 @@ class RunLock:
         self.info = None
         with _HELD_GUARD:
             try:
-                os.ftruncate(fd, 0)        # a clean end leaves nothing to take over
+                os.ftruncate(fd, 0)  # a clean end leaves nothing to take over
             except OSError:
                 pass
             finally:
@@ -174,8 +178,10 @@ class RunLock:
         """One line for the log when :meth:`acquire` took over from a run that is gone."""
         if self.took_over is None:
             return None
-        return (f'took over the lock of the run with {describe(self.took_over)}, which is gone '
-                f'(journal {self.journal_path})')
+        return (
+            f'took over the lock of the run with {describe(self.took_over)}, which is gone '
+            f'(journal {self.journal_path})'
+        )
 
     def __enter__(self) -> Self:
         self.acquire()
@@ -288,6 +294,6 @@ def _stale(holder: dict | None) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except OSError:                # EPERM: it exists, under another user
+    except OSError:  # EPERM: it exists, under another user
         return False
     return False

@@ -30,8 +30,11 @@ def section(records: list[Record], counts: Mapping[str, int] | None, when: datet
     """The section's text (below its heading): the counts, then the gallery."""
     counts = counts or Counter(str(record.state) for record in records)
     parts = [f'{counts[str(name)]} {name}' for name in OUTCOMES if counts.get(str(name))]
-    lines = [f"Run ended {when:%Y-%m-%d %H:%M} UTC: {', '.join(parts)}; "
-             f'{len(records)} file(s) in the gallery below.', '<gallery>']
+    lines = [
+        f'Run ended {when:%Y-%m-%d %H:%M} UTC: {", ".join(parts)}; '
+        f'{len(records)} file(s) in the gallery below.',
+        '<gallery>',
+    ]
     lines += [_final_title(record) for record in records]
     lines.append('</gallery>')
     return '\n'.join(lines)
@@ -43,17 +46,30 @@ def _final_title(record: Record) -> str:
     return title if title.startswith('File:') else f'File:{title.partition(":")[2] or title}'
 
 
-def log_run(journal: Journal, wiki: Wiki, title: str, *, summary: str,
-            tags: tuple[str, ...] = (), counts: Mapping[str, int] | None = None,
-            now: datetime | None = None) -> str:
+def log_run(
+    journal: Journal,
+    wiki: Wiki,
+    title: str,
+    *,
+    summary: str,
+    tags: tuple[str, ...] = (),
+    counts: Mapping[str, int] | None = None,
+    now: datetime | None = None,
+) -> str:
     """Append this run's section to ``title`` (no edit when nothing is to be listed);
     the line that says what was done."""
     records = unlogged(journal)
     if not records:
         return f'log page {title}: nothing published to list, not edited'
     when = now or datetime.now(timezone.utc)
-    params = {'title': title, 'section': 'new', 'sectiontitle': f'{when:%Y-%m-%d %H:%M} UTC',
-              'text': section(records, counts, when), 'summary': summary, 'bot': True}
+    params = {
+        'title': title,
+        'section': 'new',
+        'sectiontitle': f'{when:%Y-%m-%d %H:%M} UTC',
+        'text': section(records, counts, when),
+        'summary': summary,
+        'bot': True,
+    }
     if tags:
         params['tags'] = '|'.join(tags)
     wiki.api('edit', write=True, **params)

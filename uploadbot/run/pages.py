@@ -43,9 +43,13 @@ def environment():
     """The templates, every value escaped (Jinja2 is loaded only where pages are made)."""
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.PackageLoader('uploadbot.run', 'templates'),
-                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                              undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader('uploadbot.run', 'templates'),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
 
 
 def page_name(path: Path, number: int) -> str:
@@ -83,15 +87,30 @@ def write_report(journal: Journal, path: Path, *, root: Path | None, title: str)
         if number == 1:
             first_page = rows
             continue
-        _write(path.parent / page_name(path, number), template.render(
-            title=title, summary=None, problems=(), findings=(), rows=rows,
-            nav=navigation(path, number, pages)))
+        _write(
+            path.parent / page_name(path, number),
+            template.render(
+                title=title,
+                summary=None,
+                problems=(),
+                findings=(),
+                rows=rows,
+                nav=navigation(path, number, pages),
+            ),
+        )
     summary = _summary(counts, total, published_bytes, first, last)
-    _write(path, template.render(
-        title=title, summary=summary,
-        problems=[_row(record, thumbs, root) for record in problems],
-        more_problems=sum(counts.get(state, 0) for state in PROBLEMS) - len(problems),
-        findings=_findings(journal), rows=first_page, nav=navigation(path, 1, pages)))
+    _write(
+        path,
+        template.render(
+            title=title,
+            summary=summary,
+            problems=[_row(record, thumbs, root) for record in problems],
+            more_problems=sum(counts.get(state, 0) for state in PROBLEMS) - len(problems),
+            findings=_findings(journal),
+            rows=first_page,
+            nav=navigation(path, 1, pages),
+        ),
+    )
     return pages
 
 
@@ -99,15 +118,21 @@ def _findings(journal: Journal) -> list[dict[str, object]]:
     """What the last audit (``-audit``) found became of the published files, those that
     ask a person to look first."""
     found: list[Finding] = sorted(
-        journal.findings(), key=lambda f: (f.fate not in PROBLEM_FATES, list(Fate).index(f.fate),
-                                           f.filename))
+        journal.findings(), key=lambda f: (f.fate not in PROBLEM_FATES, list(Fate).index(f.fate), f.filename)
+    )
     rows = []
     for finding in found:
         record = journal.get(finding.source, finding.filename)
-        rows.append({'title': (record.title if record else '') or f'File:{finding.filename}',
-                     'url': record.url if record else '', 'fate': str(finding.fate),
-                     'problem': finding.fate in PROBLEM_FATES, 'detail': finding.detail,
-                     'first_seen': _when(finding.first_seen)})
+        rows.append(
+            {
+                'title': (record.title if record else '') or f'File:{finding.filename}',
+                'url': record.url if record else '',
+                'fate': str(finding.fate),
+                'problem': finding.fate in PROBLEM_FATES,
+                'detail': finding.detail,
+                'first_seen': _when(finding.first_seen),
+            }
+        )
     return rows
 
 
@@ -115,15 +140,21 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding='utf-8')
 
 
-def _summary(counts: dict[str, int], total: int, published_bytes: int,
-             first: float | None, last: float | None) -> dict[str, object]:
+def _summary(
+    counts: dict[str, int], total: int, published_bytes: int, first: float | None, last: float | None
+) -> dict[str, object]:
     ordered = Counter({str(state): counts[state] for state in OUTCOMES if counts.get(state)})
     steps = sum(counts.values()) - sum(ordered.values())
-    return {'total': total, 'counts': list(ordered.items()), 'in_flight': steps,
-            'bytes': human_bytes(published_bytes),
-            'started': _when(first), 'updated': _when(last),
-            'seconds': f'{last - first:.0f} s' if first and last else '',
-            'made': _when(time.time())}
+    return {
+        'total': total,
+        'counts': list(ordered.items()),
+        'in_flight': steps,
+        'bytes': human_bytes(published_bytes),
+        'started': _when(first),
+        'updated': _when(last),
+        'seconds': f'{last - first:.0f} s' if first and last else '',
+        'made': _when(time.time()),
+    }
 
 
 def _when(stamp: float | None) -> str:
@@ -136,27 +167,38 @@ def _row(record: Record, thumbs: Thumbnails, root: Path | None) -> dict[str, obj
     source = None
     if root is not None and '://' not in record.source:
         source = root / record.source
-    return {'row': record.row, 'source': record.source, 'filename': record.filename,
-            'outcome': str(record.state), 'problem': record.state in PROBLEMS,
-            'title': record.title or f'File:{record.filename}', 'url': record.url,
-            'message': record.message, 'advice': ADVICE.get(record.state, ''),
-            'warnings': record.warnings.replace(';', ', '),
-            'thumb': thumbs.for_file(source, record.sha1)}
+    return {
+        'row': record.row,
+        'source': record.source,
+        'filename': record.filename,
+        'outcome': str(record.state),
+        'problem': record.state in PROBLEMS,
+        'title': record.title or f'File:{record.filename}',
+        'url': record.url,
+        'message': record.message,
+        'advice': ADVICE.get(record.state, ''),
+        'warnings': ', '.join(record.warnings),
+        'thumb': thumbs.for_file(source, record.sha1),
+    }
 
 
 def navigation(path: Path, number: int, pages: int) -> dict[str, object]:
     """Links to the first, previous, next and last pages (none for a one-page report)."""
+
     def link(page: int) -> str:
         return page_name(path, page)
-    return {'number': number, 'pages': pages,
-            'first': link(1) if number > 1 else '',
-            'previous': link(number - 1) if number > 1 else '',
-            'next': link(number + 1) if number < pages else '',
-            'last': link(pages) if number < pages else ''}
+
+    return {
+        'number': number,
+        'pages': pages,
+        'first': link(1) if number > 1 else '',
+        'previous': link(number - 1) if number > 1 else '',
+        'next': link(number + 1) if number < pages else '',
+        'last': link(pages) if number < pages else '',
+    }
 
 
-def batch_report(journal: Journal, path: Path, *, manifest: Path | None,
-                 root: Path | None = None) -> str:
+def batch_report(journal: Journal, path: Path, *, manifest: Path | None, root: Path | None = None) -> str:
     """The report page of a batch (after a run, or from ``-status``); the line that says
     where it is. The thumbnails come from ``root``, else the manifest's folder."""
     if root is None and manifest is not None:

@@ -73,8 +73,14 @@ class Screening:
     items: list[UploadItem] = field(default_factory=list)
 
 
-def screen(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], SiteTransfer],
-           settings: Preflight, *, settled: Settled | None = None) -> Screening:
+def screen(
+    plan: Plan,
+    site: pywikibot.site.APISite,
+    new_transfer: Callable[[], SiteTransfer],
+    settings: Preflight,
+    *,
+    settled: Settled | None = None,
+) -> Screening:
     """Check the rows of ``plan`` that the journal has not ``settled`` against the wiki.
 
     Rows the journal has settled are not checked again: a growing folder on a
@@ -90,26 +96,38 @@ def screen(plan: Plan, site: pywikibot.site.APISite, new_transfer: Callable[[], 
         found.problems += unknown_extensions(todo, site, plan)
     found.problems += oversized_pages(todo, site, plan)
     checks = CheckSettings(
-        licences=settings.licences, categories=settings.categories, titles=settings.titles,
+        licences=settings.licences,
+        categories=settings.categories,
+        titles=settings.titles,
         licence_templates=settings.licence_templates,
         tracking_categories=settings.tracking_categories,
         titles_per_query=lookup.titles_per_query(site.has_right('apihighlimits')),
-        extensions=facts.extensions(site))
+        extensions=facts.extensions(site),
+    )
     findings = PreChecks(replace(plan, items=todo), reader, checks).run(
-        copy_uploads=site.has_right('upload_by_url'))
+        copy_uploads=site.has_right('upload_by_url')
+    )
     found.problems += findings.problems
     found.notes += findings.notes
     found.data, cells = mediainfo_checks.prepare(
-        plan.items + plan.refused, site, manifest=plan.manifest_path, forced=settings.mediainfo,
-        replace_captions=settings.replace_captions, tags=settings.tags,
-        new_transfer=new_transfer)
+        plan.items + plan.refused,
+        site,
+        manifest=plan.manifest_path,
+        forced=settings.mediainfo,
+        replace_captions=settings.replace_captions,
+        tags=settings.tags,
+        new_transfer=new_transfer,
+    )
     found.problems += [problem for problem in cells if problem.row not in done]
     # A row done earlier whose cells are wrong now keeps its outcome; its data is not sent.
     stale = {problem.row: problem for problem in cells if problem.row in done}
-    found.notes += [f'{problem}; the row was done by an earlier run, so its structured data '
-                    'is left as it is' for problem in stale.values()]
-    found.items = [replace(item, structured=StructuredData()) if item.row in stale else item
-                   for item in plan.items]
+    found.notes += [
+        f'{problem}; the row was done by an earlier run, so its structured data is left as it is'
+        for problem in stale.values()
+    ]
+    found.items = [
+        replace(item, structured=StructuredData()) if item.row in stale else item for item in plan.items
+    ]
     return found
 
 
@@ -121,42 +139,57 @@ def check_tags(wiki: facts.Reader, tags: tuple[str, ...] | list[str]) -> None:
     for name in tags:
         tag = known.get(name)
         if tag is None or not tag.defined:
-            raise InputError(f'-tag:{name}: the wiki has no change tag {name!r} (an '
-                             'administrator creates it at Special:Tags); nothing was uploaded')
+            raise InputError(
+                f'-tag:{name}: the wiki has no change tag {name!r} (an '
+                'administrator creates it at Special:Tags); nothing was uploaded'
+            )
         if not tag.active:
-            raise InputError(f'-tag:{name}: the change tag {name!r} is not active; nothing '
-                             'was uploaded')
+            raise InputError(f'-tag:{name}: the change tag {name!r} is not active; nothing was uploaded')
         if not tag.manual:
-            raise InputError(f'-tag:{name}: the change tag {name!r} is set by the software '
-                             'and cannot be applied by a bot; nothing was uploaded')
+            raise InputError(
+                f'-tag:{name}: the change tag {name!r} is set by the software '
+                'and cannot be applied by a bot; nothing was uploaded'
+            )
 
 
-def unknown_extensions(items: list[UploadItem], site: pywikibot.site.APISite,
-                       plan: Plan) -> list[InputError]:
+def unknown_extensions(items: list[UploadItem], site: pywikibot.site.APISite, plan: Plan) -> list[InputError]:
     """Rows whose file type the wiki does not take (siteinfo ``fileextensions``)."""
     allowed = {entry['ext'].lower() for entry in site.siteinfo.get('fileextensions', [])}
-    return [Refusal(f'the wiki does not take .{extension(item.filename)} files '
-                    f'(it takes {", ".join(sorted(allowed))})', path=plan.manifest_path,
-                    row=item.row, field='filename')
-            for item in items if allowed and extension(item.filename) not in allowed]
+    return [
+        Refusal(
+            f'the wiki does not take .{extension(item.filename)} files '
+            f'(it takes {", ".join(sorted(allowed))})',
+            path=plan.manifest_path,
+            row=item.row,
+            field='filename',
+        )
+        for item in items
+        if allowed and extension(item.filename) not in allowed
+    ]
 
 
-def oversized_pages(items: list[UploadItem], site: pywikibot.site.APISite,
-                    plan: Plan) -> list[InputError]:
+def oversized_pages(items: list[UploadItem], site: pywikibot.site.APISite, plan: Plan) -> list[InputError]:
     """Rows whose description page is larger than the wiki stores ($wgMaxArticleSize)."""
     limit = int(site.siteinfo.get('maxarticlesize') or 0)
-    return [Refusal(f'the description page would be {len(item.text.encode())} bytes; '
-                    f'the wiki stores at most {limit}', path=plan.manifest_path, row=item.row)
-            for item in items if limit and len(item.text.encode()) > limit]
+    return [
+        Refusal(
+            f'the description page would be {len(item.text.encode())} bytes; the wiki stores at most {limit}',
+            path=plan.manifest_path,
+            row=item.row,
+        )
+        for item in items
+        if limit and len(item.text.encode()) > limit
+    ]
 
 
 def settled_files(journal: Journal, *, commit_held: bool, retry_refused: bool) -> Settled:
     """The rows of ``journal`` that this run leaves alone (see :data:`Settled`)."""
     states = not_sent_again(commit_held=commit_held) | {State.REFUSED}
-    return {record.key: (record.size, record.mtime_ns, record.refused_for)
-            for record in journal.records_in(states)
-            if left_alone(record, record.refused_for, commit_held=commit_held,
-                          retry_refused=retry_refused)}
+    return {
+        record.key: (record.size, record.mtime_ns, record.refused_for)
+        for record in journal.records_in(states)
+        if left_alone(record, record.refused_for, commit_held=commit_held, retry_refused=retry_refused)
+    }
 
 
 def _left_alone(item: UploadItem, done: Settled) -> bool:
@@ -191,10 +224,14 @@ def pace_lines(wiki: facts.Reader, uploads: int, max_rate: float | None) -> list
         lines = ['the wiki sets no upload rate limit for this account']
     else:
         windows = max(0, math.ceil(uploads / limits.hits) - 1)
-        lines = [f'at the account\'s upload limit of {limits.hits} per {limits.seconds} s, '
-                 f'{uploads} upload(s) take at least {duration(windows * limits.seconds)}']
+        lines = [
+            f"at the account's upload limit of {limits.hits} per {limits.seconds} s, "
+            f'{uploads} upload(s) take at least {duration(windows * limits.seconds)}'
+        ]
     if max_rate is not None:
         per_minute = max_rate * 60
-        lines.append(f'at -max-rate: {per_minute:g}/min, {uploads} upload(s) take at least '
-                     f'{duration(max(0, uploads - 1) / max_rate)}')
+        lines.append(
+            f'at -max-rate: {per_minute:g}/min, {uploads} upload(s) take at least '
+            f'{duration(max(0, uploads - 1) / max_rate)}'
+        )
     return lines

@@ -62,8 +62,9 @@ class _Row:
 
     @property
     def needs_look(self) -> bool:
-        return bool(self.problems) or (self.forecast is not None
-                                       and self.forecast.outcome is not State.UPLOADED)
+        return bool(self.problems) or (
+            self.forecast is not None and self.forecast.outcome is not State.UPLOADED
+        )
 
 
 def sample(rows: Sequence[_Row], count: int) -> list[_Row]:
@@ -75,9 +76,17 @@ def sample(rows: Sequence[_Row], count: int) -> list[_Row]:
     return [row for row in rows if id(row) in picked]
 
 
-def write_preview(folder: Path, items: Sequence[UploadItem], forecasts: Iterable[Forecast],
-                  problems: Iterable[InputError], wiki: Wiki, *, rows: int | None,
-                  root: Path, progress: Callable[[str, int], Any] | None = None) -> int:
+def write_preview(
+    folder: Path,
+    items: Sequence[UploadItem],
+    forecasts: Iterable[Forecast],
+    problems: Iterable[InputError],
+    wiki: Wiki,
+    *,
+    rows: int | None,
+    root: Path,
+    progress: Callable[[str, int], Any] | None = None,
+) -> int:
     """Write the preview into ``folder``; returns how many rows were rendered."""
     folder.mkdir(parents=True, exist_ok=True)
     by_row = {forecast.row: forecast for forecast in forecasts}
@@ -97,35 +106,52 @@ def write_preview(folder: Path, items: Sequence[UploadItem], forecasts: Iterable
     count = max(1, -(-len(table) // PAGE_ROWS))
     index = folder / 'index.html'
     for number in range(1, count + 1):
-        chunk = table[(number - 1) * PAGE_ROWS:number * PAGE_ROWS]
+        chunk = table[(number - 1) * PAGE_ROWS : number * PAGE_ROWS]
         cells = [_cells(row, thumbs, root, pages_done, wiki.article_url) for row in chunk]
-        (folder / page_name(index, number)).write_text(template.render(
-            title='uploadbot preview', rows=cells, nav=navigation(index, number, count),
-            total=len(table), with_problems=sum(1 for row in table if row.problems),
-            rendered=len(rendered), batch_problems=found.get(0, [])), encoding='utf-8')
+        (folder / page_name(index, number)).write_text(
+            template.render(
+                title='uploadbot preview',
+                rows=cells,
+                nav=navigation(index, number, count),
+                total=len(table),
+                with_problems=sum(1 for row in table if row.problems),
+                rendered=len(rendered),
+                batch_problems=found.get(0, []),
+            ),
+            encoding='utf-8',
+        )
     return len(rendered)
 
 
-def _render_rows(folder: Path, rows: list[_Row], wiki: Wiki,
-                 on_row: Callable[[], None]) -> dict[int, str]:
+def _render_rows(folder: Path, rows: list[_Row], wiki: Wiki, on_row: Callable[[], None]) -> dict[int, str]:
     """Each sampled row's page as the wiki renders it; the page name of each row."""
     template = environment().get_template('rendered.html')
     results = _parsed(rows, wiki, on_row)
-    (folder / STYLES).write_text(wiki.fetch_styles(
-        {name for result in results for name in result.styles}), encoding='utf-8')
+    (folder / STYLES).write_text(
+        wiki.fetch_styles({name for result in results for name in result.styles}), encoding='utf-8'
+    )
     ids = {entity for row in rows for entity in _entities(row.item)}
     names = render.labels(wiki.repo, ids, wiki.languages) if ids and wiki.repo else {}
     done = {}
     for row, result in zip(rows, results, strict=True):
         name = f'row-{row.item.row:05d}.html'
-        (folder / name).write_text(template.render(
-            title=result.title, row=row.item.row, problems=row.problems,
-            forecast=_forecast(row.forecast, wiki.article_url), styles=STYLES,
-            html=render.absolute_links(result.html, wiki.article_url),
-            categories=result.categories, captions=row.item.structured.captions,
-            statements=[(s.property, names.get(s.property, ''), s.text,
-                         names.get(s.text.strip().upper(), ''))
-                        for s in row.item.structured.statements]), encoding='utf-8')
+        (folder / name).write_text(
+            template.render(
+                title=result.title,
+                row=row.item.row,
+                problems=row.problems,
+                forecast=_forecast(row.forecast, wiki.article_url),
+                styles=STYLES,
+                html=render.absolute_links(result.html, wiki.article_url),
+                categories=result.categories,
+                captions=row.item.structured.captions,
+                statements=[
+                    (s.property, names.get(s.property, ''), s.text, names.get(s.text.strip().upper(), ''))
+                    for s in row.item.structured.statements
+                ],
+            ),
+            encoding='utf-8',
+        )
         done[row.item.row] = name
     return done
 
@@ -150,6 +176,7 @@ def _parsed(rows: list[_Row], wiki: Wiki, on_row: Callable[[], None]) -> list[re
             wiki.parses += 1
             on_row()
         return result
+
     if wiki.workers <= 1 or len(rows) < 2:
         return [one(row) for row in rows]
     with ThreadPoolExecutor(wiki.workers, thread_name_prefix='preview') as pool:
@@ -175,20 +202,35 @@ def _forecast(forecast: Forecast | None, article_url: str = '') -> dict[str, obj
         return {'outcome': 'not forecast', 'message': '', 'links': []}
     links = []
     if 'duplicate' in forecast.warnings and article_url:
-        links = [(f'File:{name.strip()}', article_url.replace(
-                  'File:Preview', quote(f'File:{name.strip()}'.replace(' ', '_'), safe=':/')))
-                 for name in _SAME_AS.findall(forecast.message.partition('same content as')[2])]
-    return {'outcome': str(forecast.outcome), 'message': forecast.message,
-            'warnings': ', '.join(forecast.warnings), 'links': links}
+        links = [
+            (
+                f'File:{name.strip()}',
+                article_url.replace(
+                    'File:Preview', quote(f'File:{name.strip()}'.replace(' ', '_'), safe=':/')
+                ),
+            )
+            for name in _SAME_AS.findall(forecast.message.partition('same content as')[2])
+        ]
+    return {
+        'outcome': str(forecast.outcome),
+        'message': forecast.message,
+        'warnings': ', '.join(forecast.warnings),
+        'links': links,
+    }
 
 
-def _cells(row: _Row, thumbs: Thumbnails, root: Path, pages: dict[int, str],
-           article_url: str) -> dict:
+def _cells(row: _Row, thumbs: Thumbnails, root: Path, pages: dict[int, str], article_url: str) -> dict:
     item = row.item
     path = Path(item.path) if item.path else None
     if path is not None and not path.is_absolute():
         path = root / path
-    return {'row': item.row, 'source': item.source or item.url, 'filename': item.filename,
-            'target': f'File:{normalize_title(item.filename)}',
-            'thumb': thumbs.for_file(path), 'problems': row.problems,
-            'forecast': _forecast(row.forecast, article_url), 'page': pages.get(item.row, '')}
+    return {
+        'row': item.row,
+        'source': item.source or item.url,
+        'filename': item.filename,
+        'target': f'File:{normalize_title(item.filename)}',
+        'thumb': thumbs.for_file(path),
+        'problems': row.problems,
+        'forecast': _forecast(row.forecast, article_url),
+        'page': pages.get(item.row, ''),
+    }

@@ -44,8 +44,10 @@ class RowProblem:
     mtime_ns: int = -1
 
 
-def sort_out(plan: Plan, problems: Iterable[InputError],
-             ) -> tuple[list[InputError], list[RowProblem]]:
+def sort_out(
+    plan: Plan,
+    problems: Iterable[InputError],
+) -> tuple[list[InputError], list[RowProblem]]:
     """The problems of the batch as a whole, and the problems of single rows (by row)."""
     items = {item.row: item for item in (*plan.items, *plan.refused)}
     by_row: dict[int, list[InputError]] = {}
@@ -55,8 +57,7 @@ def sort_out(plan: Plan, problems: Iterable[InputError],
             by_row.setdefault(problem.row, []).append(problem)
         else:
             batch.append(problem)
-    return batch, [_row_problem(plan, row, items.get(row), found)
-                   for row, found in sorted(by_row.items())]
+    return batch, [_row_problem(plan, row, items.get(row), found) for row, found in sorted(by_row.items())]
 
 
 def without(items: Iterable[UploadItem], found: Iterable[RowProblem]) -> list[UploadItem]:
@@ -65,8 +66,7 @@ def without(items: Iterable[UploadItem], found: Iterable[RowProblem]) -> list[Up
     return [item for item in items if item.row not in troubled]
 
 
-def _row_problem(plan: Plan, row: int, item: UploadItem | None,
-                 found: list[InputError]) -> RowProblem:
+def _row_problem(plan: Plan, row: int, item: UploadItem | None, found: list[InputError]) -> RowProblem:
     if item is not None:
         (source, filename), path = item.key, item.path
     else:  # the row did not become an item: key it as the planner would have
@@ -77,12 +77,14 @@ def _row_problem(plan: Plan, row: int, item: UploadItem | None,
     state = State.REFUSED if any(isinstance(p, Refusal) for p in found) else State.INVALID
     message = '; '.join(str(InputError(p.message, field=p.field)) for p in found)
     size, mtime_ns = _stat(path)
-    return RowProblem(row=row, source=source, filename=filename, state=state,
-                      message=message, size=size, mtime_ns=mtime_ns)
+    return RowProblem(
+        row=row, source=source, filename=filename, state=state, message=message, size=size, mtime_ns=mtime_ns
+    )
 
 
-def settle(journal: Journal, problem: RowProblem, *, commit_held: bool,
-           retry_refused: bool) -> Outcome | None:
+def settle(
+    journal: Journal, problem: RowProblem, *, commit_held: bool, retry_refused: bool
+) -> Outcome | None:
     """Record the row's problem, unless the journal has it already; the row's outcome.
 
     A row an earlier run settled with this very problem (and the same file) is
@@ -91,34 +93,40 @@ def settle(journal: Journal, problem: RowProblem, *, commit_held: bool,
     """
     record = journal.get(problem.source, problem.filename)
     if record is not None and record.state in not_sent_again(commit_held=commit_held):
-        return _outcome(problem, record, earlier=True,
-                        message=f'done by an earlier run; now: {problem.message}')
+        return record.outcome(earlier=True, message=f'done by an earlier run; now: {problem.message}')
     if _known(record, problem) and not retry_refused:
-        return _outcome(problem, record, earlier=True,
-                        message=f'found by an earlier run, unchanged since: {problem.message}')
+        return record.outcome(
+            earlier=True, message=f'found by an earlier run, unchanged since: {problem.message}'
+        )
     base = record or Record(problem.source, problem.filename)
     try:
-        record = journal.save(replace(
-            base, row=problem.row, state=problem.state, size=problem.size,
-            mtime_ns=problem.mtime_ns, message=problem.message, last_error=problem.message,
-            refused_for=''))
+        record = journal.save(
+            replace(
+                base,
+                row=problem.row,
+                state=problem.state,
+                size=problem.size,
+                mtime_ns=problem.mtime_ns,
+                message=problem.message,
+                last_error=problem.message,
+                refused_for='',
+            )
+        )
     except RowFailure:  # another run holds the row: it is that run's to settle
         return None
-    return _outcome(problem, record, earlier=False, message=problem.message)
+    return record.outcome()
 
 
 def _known(record: Record | None, problem: RowProblem) -> bool:
     """The journal holds this row settled with this problem, its file unchanged."""
-    return (record is not None and record.state in NEEDS_CHANGE and not record.refused_for
-            and record.state is problem.state and record.message == problem.message
-            and (record.size, record.mtime_ns) == (problem.size, problem.mtime_ns))
-
-
-def _outcome(problem: RowProblem, record: Record, *, earlier: bool, message: str) -> Outcome:
-    return Outcome(row=problem.row, file=problem.source, filename=problem.filename,
-                   outcome=State(record.state), title=record.title, sha1=record.sha1,
-                   bytes=max(problem.size, 0), message=message, url=record.url,
-                   attempts=record.attempts, earlier=earlier)
+    return (
+        record is not None
+        and record.state in NEEDS_CHANGE
+        and not record.refused_for
+        and record.state is problem.state
+        and record.message == problem.message
+        and (record.size, record.mtime_ns) == (problem.size, problem.mtime_ns)
+    )
 
 
 def _local_path(manifest: Path | None, file: str) -> str | None:

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from .report import duration, human_bytes
 
 #: Files of at least this many bytes get plain progress lines in a log.
-LARGE_FILE = 64 * 1024 ** 2
+LARGE_FILE = 64 * 1024**2
 
 
 class Progress:
@@ -30,11 +30,19 @@ class Progress:
         self._lock = threading.Lock()
         self._rows = self._bytes = None
         if self.bars:
-            self._rows = tqdm(total=rows, unit='row', position=0, leave=False,
-                              desc='rows ', dynamic_ncols=True)
-            self._bytes = tqdm(total=total_bytes, unit='B', unit_scale=True,
-                               unit_divisor=1024, position=1, leave=False, desc='bytes',
-                               dynamic_ncols=True)
+            self._rows = tqdm(
+                total=rows, unit='row', position=0, leave=False, desc='rows ', dynamic_ncols=True
+            )
+            self._bytes = tqdm(
+                total=total_bytes,
+                unit='B',
+                unit_scale=True,
+                unit_divisor=1024,
+                position=1,
+                leave=False,
+                desc='bytes',
+                dynamic_ncols=True,
+            )
 
     def for_file(self, name: str, size: int) -> Callable[[int], None]:
         """A callback for the bytes of one file as they are sent."""
@@ -48,6 +56,7 @@ class Progress:
                 elif size >= LARGE_FILE and sent[0] * 4 // size > quarter[0]:
                     quarter[0] = sent[0] * 4 // size
                     pywikibot.info(f'  {name}: {sent[0] * 100 // size}% of {size} bytes sent')
+
         return advance
 
     def row_done(self, line: str) -> None:
@@ -77,8 +86,9 @@ class Steps:
     Safe to call from several threads.
     """
 
-    def __init__(self, what: str, rows: int, *, total_bytes: int = 0, bars: bool | None = None,
-                 every: float = 30.0) -> None:
+    def __init__(
+        self, what: str, rows: int, *, total_bytes: int = 0, bars: bool | None = None, every: float = 30.0
+    ) -> None:
         self.what, self.rows, self.total_bytes, self.every = what, rows, total_bytes, every
         self.bars = sys.stderr.isatty() if bars is None else bars
         self.done = self.bytes = 0
@@ -87,8 +97,7 @@ class Steps:
         self._tenth = 0
         self._bar = None
         if self.bars:
-            self._bar = tqdm(total=rows, unit='row', leave=False, desc=what,
-                             dynamic_ncols=True)
+            self._bar = tqdm(total=rows, unit='row', leave=False, desc=what, dynamic_ncols=True)
         else:
             pywikibot.info(f'{what}: {rows} rows{self._bytes_text()}')
 
@@ -119,8 +128,11 @@ class Steps:
     def _bytes_text(self) -> str:
         if not self.total_bytes:
             return ''
-        return f', {human_bytes(self.bytes)} of {human_bytes(self.total_bytes)}' if self.done \
+        return (
+            f', {human_bytes(self.bytes)} of {human_bytes(self.total_bytes)}'
+            if self.done
             else f', {human_bytes(self.total_bytes)}'
+        )
 
     def close(self) -> None:
         """The last line: all done, and how long it took."""

@@ -13,8 +13,23 @@ from typing import IO
 
 from uploadbot.state import OUTCOMES, Outcome
 
-COLUMNS = ('row', 'file', 'filename', 'outcome', 'title', 'warnings', 'sha1', 'bytes',
-           'message', 'attempts', 'url', 'filekey', 'chunks', 'sent', 'structured')
+COLUMNS = (
+    'row',
+    'file',
+    'filename',
+    'outcome',
+    'title',
+    'warnings',
+    'sha1',
+    'bytes',
+    'message',
+    'attempts',
+    'url',
+    'filekey',
+    'chunks',
+    'sent',
+    'structured',
+)
 
 
 #: A report named ``*.html`` is a page built from the journal (:mod:`uploadbot.run.pages`).
@@ -28,12 +43,23 @@ def is_page(path: Path | None) -> bool:
 
 def record(outcome: Outcome) -> dict[str, object]:
     """The report's fields for one row."""
-    return {'row': outcome.row, 'file': outcome.file, 'filename': outcome.filename,
-            'outcome': outcome.outcome, 'title': outcome.title,
-            'warnings': ';'.join(outcome.warnings), 'sha1': outcome.sha1,
-            'bytes': outcome.bytes, 'message': outcome.message,
-            'attempts': outcome.attempts, 'url': outcome.url, 'filekey': outcome.filekey,
-            'chunks': outcome.chunks, 'sent': outcome.sent, 'structured': outcome.structured}
+    return {
+        'row': outcome.row,
+        'file': outcome.file,
+        'filename': outcome.filename,
+        'outcome': outcome.outcome,
+        'title': outcome.title,
+        'warnings': ';'.join(outcome.warnings),
+        'sha1': outcome.sha1,
+        'bytes': outcome.bytes,
+        'message': outcome.message,
+        'attempts': outcome.attempts,
+        'url': outcome.url,
+        'filekey': outcome.filekey,
+        'chunks': outcome.chunks,
+        'sent': outcome.sent,
+        'structured': outcome.structured,
+    }
 
 
 class Report:
@@ -67,27 +93,30 @@ class Report:
             self._handle.close()
             self._handle = None
         elif self.path is not None and not is_page(self.path):
-            self.path.write_text(json.dumps([record(o) for o in self.outcomes],
-                                            indent=1, ensure_ascii=False) + '\n',
-                                 encoding='utf-8')
+            self.path.write_text(
+                json.dumps([record(o) for o in self.outcomes], indent=1, ensure_ascii=False) + '\n',
+                encoding='utf-8',
+            )
 
     def counts(self) -> Counter[str]:
         return Counter(outcome.outcome for outcome in self.outcomes)
 
     def summary(self, bytes_sent: int, requests: int) -> str:
-        return summarize(self.outcomes, bytes_sent=bytes_sent, requests=requests,
-                         seconds=time.monotonic() - self.started)
+        return summarize(
+            self.outcomes, bytes_sent=bytes_sent, requests=requests, seconds=time.monotonic() - self.started
+        )
 
 
-def summarize(outcomes: Iterable[Outcome], *, bytes_sent: int, requests: int,
-              seconds: float) -> str:
+def summarize(outcomes: Iterable[Outcome], *, bytes_sent: int, requests: int, seconds: float) -> str:
     """One line: counts per outcome, bytes sent, elapsed time, throughput."""
     counts = Counter(outcome.outcome for outcome in outcomes)
     parts = [f'{counts[name]} {name}' for name in OUTCOMES if counts[name]]
-    rate = bytes_sent / seconds / 2 ** 20 if seconds > 0 else 0.0
-    return (f'summary: {sum(counts.values())} rows: {", ".join(parts) or "nothing to do"}; '
-            f'{human_bytes(bytes_sent)} sent in {requests} requests, {seconds:.2f} s, '
-            f'{rate:.2f} MiB/s')
+    rate = bytes_sent / seconds / 2**20 if seconds > 0 else 0.0
+    return (
+        f'summary: {sum(counts.values())} rows: {", ".join(parts) or "nothing to do"}; '
+        f'{human_bytes(bytes_sent)} sent in {requests} requests, {seconds:.2f} s, '
+        f'{rate:.2f} MiB/s'
+    )
 
 
 def duration(seconds: float) -> str:

@@ -18,8 +18,9 @@ def render(journal: Journal, journal_name: str) -> str:
     counts, data = journal.counts(), journal.data_counts()
     lines = [f'journal {journal_name}: {sum(counts.values())} rows']
     lines += [f'  {counts[state]:>7} {state}' for state in State if counts.get(state)]
-    lines += [f'  {data[step]:>7} with structured data {step}' for step in DataStep
-              if step and data.get(step)]
+    lines += [
+        f'  {data[step]:>7} with structured data {step}' for step in DataStep if step and data.get(step)
+    ]
     found = journal.finding_counts()
     if found:
         lines.append('findings of the last audit (-audit):')

@@ -18,10 +18,12 @@ from xml.sax.saxutils import escape
 #: The longest side of a thumbnail, in pixels.
 SIZE = 120
 
-_PLACEHOLDER = ('<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-                'viewBox="0 0 {size} {size}"><rect width="100%" height="100%" fill="#eaecf0"/>'
-                '<text x="50%" y="50%" font-family="sans-serif" font-size="16" fill="#54595d" '
-                'text-anchor="middle" dominant-baseline="middle">{label}</text></svg>\n')
+_PLACEHOLDER = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+    'viewBox="0 0 {size} {size}"><rect width="100%" height="100%" fill="#eaecf0"/>'
+    '<text x="50%" y="50%" font-family="sans-serif" font-size="16" fill="#54595d" '
+    'text-anchor="middle" dominant-baseline="middle">{label}</text></svg>\n'
+)
 
 
 class Thumbnails:
@@ -37,25 +39,23 @@ class Thumbnails:
         if path is None or not path.is_file():
             return self.placeholder('no file')
         suffix = path.suffix.lower()
-        key = key or hashlib.sha1(f'{path.resolve()}:{path.stat().st_mtime_ns}'
-                                  .encode()).hexdigest()
+        key = key or hashlib.sha1(f'{path.resolve()}:{path.stat().st_mtime_ns}'.encode()).hexdigest()
         if suffix == '.svg':
             return self._made(f'{key}.svg', lambda target: shutil.copyfile(path, target))
         if suffix == '.pdf':
             if not self._pdftoppm:
                 return self.placeholder('PDF')
-            return self._made(f'{key}.png', lambda target: self._pdf(path, target),
-                              fallback='PDF')
-        return self._made(f'{key}.jpg', lambda target: _raster(path, target),
-                          fallback=suffix.lstrip('.').upper() or 'file')
+            return self._made(f'{key}.png', lambda target: self._pdf(path, target), fallback='PDF')
+        return self._made(
+            f'{key}.jpg', lambda target: _raster(path, target), fallback=suffix.lstrip('.').upper() or 'file'
+        )
 
     def placeholder(self, label: str) -> str:
         """A grey square naming what could not be drawn (one file per label)."""
         name = 'placeholder-' + hashlib.sha1(label.encode()).hexdigest()[:12] + '.svg'
         target = self.folder / name
         if not target.exists():
-            target.write_text(_PLACEHOLDER.format(size=SIZE, label=escape(label)),
-                              encoding='utf-8')
+            target.write_text(_PLACEHOLDER.format(size=SIZE, label=escape(label)), encoding='utf-8')
         return f'{self.folder.name}/{name}'
 
     def _made(self, name: str, make, fallback: str = 'file') -> str:
@@ -70,9 +70,24 @@ class Thumbnails:
 
     def _pdf(self, path: Path, target: Path) -> None:
         stem = target.with_suffix('')
-        subprocess.run([self._pdftoppm, '-png', '-singlefile', '-f', '1', '-l', '1',
-                        '-scale-to', str(SIZE), str(path), str(stem)],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                self._pdftoppm,
+                '-png',
+                '-singlefile',
+                '-f',
+                '1',
+                '-l',
+                '1',
+                '-scale-to',
+                str(SIZE),
+                str(path),
+                str(stem),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
 
 def _raster(path: Path, target: Path) -> None:

@@ -1,5 +1,6 @@
 """A local, real MediaWiki for rehearsals and tests (``uploadbot-sandbox``)."""
 
-from .wiki import Sandbox, SandboxError, SandboxInfo
+from .php import SandboxError
+from .wiki import Sandbox, SandboxInfo
 
 __all__ = ['Sandbox', 'SandboxError', 'SandboxInfo']

@@ -58,8 +58,7 @@ def parse(names: str | Iterable[str]) -> tuple[str, ...]:
     wanted = {name.strip().lower() for name in names if name.strip()}
     unknown = sorted(wanted - EXTENSIONS.keys())
     if unknown:
-        raise ValueError(f'unknown extension {", ".join(unknown)}; '
-                         f'the sandbox knows {", ".join(EXTENSIONS)}')
+        raise ValueError(f'unknown extension {", ".join(unknown)}; the sandbox knows {", ".join(EXTENSIONS)}')
     return tuple(name for name in EXTENSIONS if name in wanted)
 
 
@@ -69,9 +68,10 @@ def local_settings(names: Iterable[str]) -> str:
     if not names:
         return ''
     loaded = ', '.join(f"'{EXTENSIONS[name]}'" for name in names)
-    return (f'\n// Anti-abuse extensions (uploadbot-sandbox --extensions).\n'
-            f'wfLoadExtensions( [ {loaded} ] );\n'
-            + ''.join(_SETTINGS[name] for name in names))
+    return (
+        f'\n// Anti-abuse extensions (uploadbot-sandbox --extensions).\n'
+        f'wfLoadExtensions( [ {loaded} ] );\n' + ''.join(_SETTINGS[name] for name in names)
+    )
 
 
 def with_tables(names: Iterable[str]) -> frozenset[str]:

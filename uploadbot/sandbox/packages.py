@@ -9,8 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 #: MediaWiki 1.39 and the PHP extensions it needs with SQLite.
-PACKAGES = ('mediawiki', 'php-cli', 'php-sqlite3', 'php-intl', 'php-mbstring',
-            'php-xml', 'php-gd')
+PACKAGES = ('mediawiki', 'php-cli', 'php-sqlite3', 'php-intl', 'php-mbstring', 'php-xml', 'php-gd')
 
 #: The database servers the server journals are tested on (MariaDB 10.11 on Debian 12).
 MARIADB_PACKAGES = ('mariadb-server', 'mariadb-client')
@@ -22,7 +21,7 @@ MEDIAWIKI_DIR = '/usr/share/mediawiki'
 POLICY_RC_D = Path('/usr/sbin/policy-rc.d')
 
 #: ``exit 101``: "action forbidden", so a postinst never starts a system service.
-_NO_SERVICES = '#!/bin/sh\n# written by uploadbot\'s sandbox while it installs packages\nexit 101\n'
+_NO_SERVICES = "#!/bin/sh\n# written by uploadbot's sandbox while it installs packages\nexit 101\n"
 
 #: Seconds apt waits for another apt or dpkg (other test sessions share the machine).
 LOCK_TIMEOUT = 600
@@ -37,8 +36,8 @@ def missing_packages(names: Sequence[str] = PACKAGES) -> list[str]:
     missing = []
     for name in names:
         result = subprocess.run(
-            ['dpkg-query', '-W', '-f=${Status}', name],
-            capture_output=True, text=True, check=False)
+            ['dpkg-query', '-W', '-f=${Status}', name], capture_output=True, text=True, check=False
+        )
         if 'install ok installed' not in result.stdout:
             missing.append(name)
     return missing
@@ -57,13 +56,14 @@ def ensure_packages(names: Sequence[str] = PACKAGES) -> list[str]:
         raise PackagesMissing(
             'the sandbox needs these Debian packages, which are not installed: '
             + ' '.join(missing)
-            + '\ninstall them as root: apt-get install ' + ' '.join(missing))
+            + '\ninstall them as root: apt-get install '
+            + ' '.join(missing)
+        )
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     lock = f'-oDPkg::Lock::Timeout={LOCK_TIMEOUT}'
     with no_service_starts():
         subprocess.run(['apt-get', lock, 'update', '-qq'], check=True, env=env)
-        subprocess.run(['apt-get', lock, 'install', '-y', '-qq', *missing],
-                       check=True, env=env)
+        subprocess.run(['apt-get', lock, 'install', '-y', '-qq', *missing], check=True, env=env)
     return missing
 
 

@@ -32,7 +32,7 @@ class Family(family.Family):
         return {scheme!r}
 '''
 
-_USER_CONFIG = '''# pywikibot configuration for the uploadbot sandbox wiki (written by uploadbot-sandbox).
+_USER_CONFIG = """# pywikibot configuration for the uploadbot sandbox wiki (written by uploadbot-sandbox).
 family = {family!r}
 mylang = 'en'
 usernames[{family!r}]['en'] = {user!r}
@@ -47,24 +47,25 @@ retry_wait = 1
 retry_max = 10
 # `pwb uploadbot` finds the script in scripts/ beside this file.
 user_script_paths = ['scripts']
-'''
+"""
 
 
-
-def write_config(directory: Path, *, api_url: str, user: str, bot_suffix: str,
-                 bot_secret: str) -> Path:
+def write_config(directory: Path, *, api_url: str, user: str, bot_suffix: str, bot_secret: str) -> Path:
     """Write the pywikibot directory for a sandbox whose API is ``api_url``."""
     parts = urlsplit(api_url)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / 'families').mkdir(exist_ok=True)
     (directory / 'scripts').mkdir(exist_ok=True)
     (directory / 'families' / f'{FAMILY}_family.py').write_text(
-        _FAMILY_FILE.format(name=FAMILY, netloc=parts.netloc, scheme=parts.scheme))
+        _FAMILY_FILE.format(name=FAMILY, netloc=parts.netloc, scheme=parts.scheme)
+    )
     (directory / 'user-config.py').write_text(_USER_CONFIG.format(family=FAMILY, user=user))
     (directory / 'scripts' / 'uploadbot.py').write_text(
-        (Path(__file__).parent.parent / 'pwb_script.py').read_text())
-    write_private(directory / 'user-password.py',
-                  f'({user!r}, BotPassword({bot_suffix!r}, {bot_secret!r}))\n')
+        (Path(__file__).parent.parent / 'pwb_script.py').read_text()
+    )
+    write_private(
+        directory / 'user-password.py', f'({user!r}, BotPassword({bot_suffix!r}, {bot_secret!r}))\n'
+    )
     return directory
 
 

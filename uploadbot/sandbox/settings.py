@@ -11,8 +11,26 @@ from __future__ import annotations
 
 #: Commons' common file types (``$wgFileExtensions``).
 FILE_EXTENSIONS = (
-    'jpg', 'jpeg', 'png', 'gif', 'svg', 'tif', 'tiff', 'webp', 'pdf', 'djvu',
-    'ogg', 'oga', 'ogv', 'webm', 'wav', 'flac', 'mp3', 'mpg', 'mpeg', 'stl',
+    'jpg',
+    'jpeg',
+    'png',
+    'gif',
+    'svg',
+    'tif',
+    'tiff',
+    'webp',
+    'pdf',
+    'djvu',
+    'ogg',
+    'oga',
+    'ogv',
+    'webm',
+    'wav',
+    'flac',
+    'mp3',
+    'mpg',
+    'mpeg',
+    'stl',
 )
 
 #: PHP limits for the built-in server: direct uploads up to 100 MB.
@@ -25,7 +43,7 @@ PHP_INI = {
 }
 
 #: The largest file the sandbox accepts, in chunks or by URL (5 GiB).
-MAX_UPLOAD_SIZE = 5 * 1024 ** 3
+MAX_UPLOAD_SIZE = 5 * 1024**3
 
 
 def php_array(items: tuple[str, ...]) -> str:

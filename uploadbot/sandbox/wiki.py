@@ -24,30 +24,31 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from . import extensions as ext
-from . import packages, pwbconfig, settings
+from . import packages, php, pwbconfig, settings
+from .php import SandboxError, free_port
 
 ADMIN = 'Admin'
 BOT = 'UploadBot'
 BOT_PASSWORD_NAME = 'uploadbot'
-BOT_GRANTS = ('basic', 'highvolume', 'editpage', 'createeditmovepage',
-              'uploadfile', 'uploadeditmovefile', 'delete')
+BOT_GRANTS = (
+    'basic',
+    'highvolume',
+    'editpage',
+    'createeditmovepage',
+    'uploadfile',
+    'uploadeditmovefile',
+    'delete',
+)
 #: The pages every sandbox has, by namespace: the templates description pages use (the
 #: licence templates in ``Category:License tags``, as on Commons), and the categories of
 #: the licence templates and of the example batch (``examples/batch.csv``).
-PAGES = {'Template': Path(__file__).parent / 'templates',
-         'Category': Path(__file__).parent / 'categories'}
+PAGES = {'Template': Path(__file__).parent / 'templates', 'Category': Path(__file__).parent / 'categories'}
 JOB_LOOP = Path(__file__).parent / 'jobloop.php'
 BOT_ACCOUNT = Path(__file__).parent / 'botaccount.php'
 DEFAULT_WORKERS = 4
@@ -73,16 +74,18 @@ class SandboxInfo:
         return cls(**recorded)
 
 
-class SandboxError(RuntimeError):
-    """The sandbox could not be set up or started."""
-
-
 class Sandbox:
     """One sandbox directory and the wiki in it."""
 
-    def __init__(self, directory: Path | str = '.sandbox', *,
-                 workers: int = DEFAULT_WORKERS, copy_uploads: bool = True,
-                 extensions: Iterable[str] = (), extra_settings: str = '') -> None:
+    def __init__(
+        self,
+        directory: Path | str = '.sandbox',
+        *,
+        workers: int = DEFAULT_WORKERS,
+        copy_uploads: bool = True,
+        extensions: Iterable[str] = (),
+        extra_settings: str = '',
+    ) -> None:
         self.directory = Path(directory).resolve()
         self.workers = workers
         self.copy_uploads = copy_uploads
@@ -126,7 +129,9 @@ class Sandbox:
             self._install(server)
         self.settings_file.write_text(
             settings.local_settings(server, copy_uploads=self.copy_uploads)
-            + ext.local_settings(self.extensions) + self.extra_settings)
+            + ext.local_settings(self.extensions)
+            + self.extra_settings
+        )
         self._make_extension_tables()
         if first_time:
             self._create_accounts()
@@ -134,7 +139,7 @@ class Sandbox:
         self._spawn('server', self._server_command(port), workers=self.workers)
         self._spawn('jobrunner', self._jobrunner_command())
         info = self._write_info(server, port)
-        self._wait_until_up(info.api_url)
+        php.wait_until_up(info.api_url, logs=self.directory / 'logs')
         return info
 
     def stop(self) -> bool:
@@ -143,7 +148,7 @@ class Sandbox:
         for name in ('jobrunner', 'server'):
             pid = self._recorded_pid(name)
             if pid is not None:
-                _terminate(pid)
+                php.terminate(pid)
                 stopped = True
             self._pid_file(name).unlink(missing_ok=True)
         return stopped
@@ -156,8 +161,10 @@ class Sandbox:
             return f'sandbox in {self.directory}: not running'
         info = SandboxInfo.read(self.directory)
         extensions = f', extensions {",".join(info.extensions)}' if info.extensions else ''
-        return (f'sandbox in {self.directory}: running at {info.server} '
-                f'(api {info.api_url}, pywikibot dir {info.pywikibot_dir}{extensions})')
+        return (
+            f'sandbox in {self.directory}: running at {info.server} '
+            f'(api {info.api_url}, pywikibot dir {info.pywikibot_dir}{extensions})'
+        )
 
     def add_bot_password(self, appid: str, grants: Iterable[str], *, user: str = BOT) -> str:
         """A BotPassword ``user@appid`` with only ``grants``; returns its secret.
@@ -167,8 +174,16 @@ class Sandbox:
         and prints it, so it is never in a process's arguments, where every
         account on the machine could read it.
         """
-        output = self._run([*self._maintenance('createBotPassword.php'), '--appid', appid,
-                            '--grants', ','.join(grants), user])
+        output = self._run(
+            [
+                *self._maintenance('createBotPassword.php'),
+                '--appid',
+                appid,
+                '--grants',
+                ','.join(grants),
+                user,
+            ]
+        )
         found = re.search(r"password:'([^']+)'", output)
         if not found:
             raise SandboxError(f'createBotPassword.php gave no password for {user}@{appid}')
@@ -182,23 +197,41 @@ class Sandbox:
         password = secrets.token_urlsafe(18)
         (self.directory / 'admin.secret').touch(mode=0o600)
         pwbconfig.write_private(self.directory / 'admin.secret', password)
-        self._run([
-            'php', f'{packages.MEDIAWIKI_DIR}/maintenance/install.php',
-            '--dbtype', 'sqlite', '--dbpath', str(self.directory / 'data'),
-            '--dbname', 'sandbox', '--server', server, '--scriptpath', '',
-            '--confpath', str(self.directory / 'install'),
-            '--passfile', str(self.directory / 'admin.secret'),
-            '--lang', 'en', '--skins', 'Vector', '--quiet',
-            'uploadbot sandbox', ADMIN,
-        ], env_config=False)
+        self._run(
+            [
+                'php',
+                f'{packages.MEDIAWIKI_DIR}/maintenance/install.php',
+                '--dbtype',
+                'sqlite',
+                '--dbpath',
+                str(self.directory / 'data'),
+                '--dbname',
+                'sandbox',
+                '--server',
+                server,
+                '--scriptpath',
+                '',
+                '--confpath',
+                str(self.directory / 'install'),
+                '--passfile',
+                str(self.directory / 'admin.secret'),
+                '--lang',
+                'en',
+                '--skins',
+                'Vector',
+                '--quiet',
+                'uploadbot sandbox',
+                ADMIN,
+            ],
+            env_config=False,
+        )
 
     def _make_extension_tables(self) -> None:
         """Make the tables of extensions that have some, once, before anything edits the wiki."""
         stamp = self.directory / 'install' / 'extension-tables'
         made = set(stamp.read_text().split()) if stamp.exists() else set()
         for name in sorted(ext.with_tables(self.extensions) - made):
-            self._run([*self._maintenance('sql.php'),
-                       f'{packages.MEDIAWIKI_DIR}/{ext.TABLES[name]}'])
+            self._run([*self._maintenance('sql.php'), f'{packages.MEDIAWIKI_DIR}/{ext.TABLES[name]}'])
             made.add(name)
             stamp.write_text(''.join(f'{made_name}\n' for made_name in sorted(made)))
 
@@ -215,29 +248,49 @@ class Sandbox:
         and an unchanged one costs no PHP process.
         """
         files = {namespace: sorted(folder.glob('*.wiki')) for namespace, folder in PAGES.items()}
-        digest = hashlib.sha256(b''.join(
-            f'{path.parent.name}/{path.name}\n'.encode() + path.read_bytes()
-            for paths in files.values() for path in paths)).hexdigest()
+        digest = hashlib.sha256(
+            b''.join(
+                f'{path.parent.name}/{path.name}\n'.encode() + path.read_bytes()
+                for paths in files.values()
+                for path in paths
+            )
+        ).hexdigest()
         stamp = self.directory / 'install' / 'pages'
         if stamp.exists() and stamp.read_text().strip() == digest:
             return
         for namespace, paths in files.items():
-            self._run([*self._maintenance('importTextFiles.php'), '--prefix', f'{namespace}:',
-                       '--overwrite', '--summary', 'uploadbot sandbox pages',
-                       *(str(path) for path in paths)])
+            self._run(
+                [
+                    *self._maintenance('importTextFiles.php'),
+                    '--prefix',
+                    f'{namespace}:',
+                    '--overwrite',
+                    '--summary',
+                    'uploadbot sandbox pages',
+                    *(str(path) for path in paths),
+                ]
+            )
         stamp.write_text(digest + '\n')
 
     def _write_info(self, server: str, port: int) -> SandboxInfo:
         info = SandboxInfo(
-            api_url=f'{server}/api.php', server=server, port=port, admin=ADMIN,
+            api_url=f'{server}/api.php',
+            server=server,
+            port=port,
+            admin=ADMIN,
             admin_password=(self.directory / 'admin.secret').read_text().strip(),
-            bot=BOT, pywikibot_dir=str(self.pywikibot_dir), extensions=self.extensions)
-        pwbconfig.write_private(self.directory / 'sandbox.json',
-                                json.dumps(info.__dict__, indent=2) + '\n')
+            bot=BOT,
+            pywikibot_dir=str(self.pywikibot_dir),
+            extensions=self.extensions,
+        )
+        pwbconfig.write_private(self.directory / 'sandbox.json', json.dumps(info.__dict__, indent=2) + '\n')
         pwbconfig.write_config(
-            self.pywikibot_dir, api_url=info.api_url, user=BOT,
+            self.pywikibot_dir,
+            api_url=info.api_url,
+            user=BOT,
             bot_suffix=BOT_PASSWORD_NAME,
-            bot_secret=(self.directory / 'bot.secret').read_text().strip())
+            bot_secret=(self.directory / 'bot.secret').read_text().strip(),
+        )
         return info
 
     # -- processes ---------------------------------------------------------
@@ -259,8 +312,15 @@ class Sandbox:
 
     def _server_command(self, port: int) -> list[str]:
         ini = [arg for key, value in settings.PHP_INI.items() for arg in ('-d', f'{key}={value}')]
-        return ['php', *ini, '-S', f'127.0.0.1:{port}', '-t', packages.MEDIAWIKI_DIR,
-                str(self.directory / 'router.php')]
+        return [
+            'php',
+            *ini,
+            '-S',
+            f'127.0.0.1:{port}',
+            '-t',
+            packages.MEDIAWIKI_DIR,
+            str(self.directory / 'router.php'),
+        ]
 
     def _env(self, **extra: str) -> dict[str, str]:
         return dict(os.environ, MW_CONFIG_FILE=str(self.settings_file), **extra)
@@ -268,8 +328,9 @@ class Sandbox:
     def _run(self, command: list[str], *, env_config: bool = True, **extra: str) -> str:
         """Run a maintenance script; returns its output."""
         env = self._env(**extra) if env_config else dict(os.environ)
-        result = subprocess.run(command, env=env, capture_output=True, text=True,
-                                cwd=packages.MEDIAWIKI_DIR, check=False)
+        result = subprocess.run(
+            command, env=env, capture_output=True, text=True, cwd=packages.MEDIAWIKI_DIR, check=False
+        )
         if result.returncode != 0:
             raise SandboxError(f'{Path(command[1]).name} failed:\n{result.stdout}{result.stderr}')
         return result.stdout
@@ -279,8 +340,14 @@ class Sandbox:
         log = open(self.directory / 'logs' / f'{name}.log', 'ab')  # noqa: SIM115 (child keeps it)
         with log:
             process = subprocess.Popen(
-                command, env=self._env(**extra), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, cwd=packages.MEDIAWIKI_DIR, start_new_session=True)
+                command,
+                env=self._env(**extra),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=packages.MEDIAWIKI_DIR,
+                start_new_session=True,
+            )
         self._pid_file(name).write_text(f'{process.pid}\n{self.directory}\n')
 
     def _recorded_pid(self, name: str) -> int | None:
@@ -289,55 +356,4 @@ class Sandbox:
             pid = int(self._pid_file(name).read_text().split()[0])
         except (FileNotFoundError, ValueError, IndexError):
             return None
-        return pid if _is_ours(pid, self.directory) else None
-
-    def _wait_until_up(self, api_url: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                reply = requests.get(api_url, params={'action': 'query', 'meta': 'siteinfo',
-                                                      'format': 'json'}, timeout=5)
-                if reply.ok and 'query' in reply.json():
-                    return
-            except (requests.RequestException, ValueError):
-                pass
-            time.sleep(0.2)
-        raise SandboxError(f'the wiki at {api_url} did not answer within {timeout:.0f} s; '
-                           f'see {self.directory / "logs"}')
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-def _is_ours(pid: int, directory: Path) -> bool:
-    """Whether ``pid`` runs and is a PHP process of this sandbox (not a reused id)."""
-    try:
-        cmdline = Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0')
-        environ = Path(f'/proc/{pid}/environ').read_bytes().split(b'\0')
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return False
-    marker = f'MW_CONFIG_FILE={directory / "LocalSettings.php"}'.encode()
-    return bool(cmdline) and cmdline[0].endswith(b'php') and marker in environ
-
-
-def _terminate(pid: int, timeout: float = 10) -> None:
-    """End a process group the sandbox started, politely first."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                waited, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                waited = 0
-            if waited == pid or not Path(f'/proc/{pid}').exists():
-                return
-            time.sleep(0.1)
-    print(f'process {pid} did not end', file=sys.stderr)
+        return pid if php.is_ours(pid, self.directory) else None

@@ -78,9 +78,16 @@ class BatchAborted(BatchStop):
 class Commit:
     """Commits one row's stashed file and follows the verdicts to a settlement."""
 
-    def __init__(self, transfer: Transfer, item: UploadItem, recorder: Recorder, *,
-                 own_user: str, claims: lookup.NameClaims | None = None,
-                 asynchronous: bool = False) -> None:
+    def __init__(
+        self,
+        transfer: Transfer,
+        item: UploadItem,
+        recorder: Recorder,
+        *,
+        own_user: str,
+        claims: lookup.NameClaims | None = None,
+        asynchronous: bool = False,
+    ) -> None:
         self.transfer = transfer
         self.item = item
         self.recorder = recorder
@@ -94,9 +101,16 @@ class Commit:
         """Record, then commit ``filekey`` under ``filename``."""
         self.filename = filename
         self.recorder.committing(filekey, filename)
-        reply = self._publish(lambda: self.transfer.commit(
-            filekey, filename, text=self.item.text, comment=self.item.comment,
-            ignorewarnings=ignorewarnings, asynchronous=self.asynchronous))
+        reply = self._publish(
+            lambda: self.transfer.commit(
+                filekey,
+                filename,
+                text=self.item.text,
+                comment=self.item.comment,
+                ignorewarnings=ignorewarnings,
+                asynchronous=self.asynchronous,
+            )
+        )
         if reply.result == 'Poll':  # the wiki publishes in a job
             reply = self.transfer.await_job(filekey)
         return reply
@@ -104,8 +118,11 @@ class Commit:
     def direct(self, content: bytes) -> Reply:
         """Record, then send a whole small file in one request that may publish it."""
         self.recorder.committing('', self.filename)
-        return self._publish(lambda: self.transfer.upload(
-            self.filename, content, text=self.item.text, comment=self.item.comment))
+        return self._publish(
+            lambda: self.transfer.upload(
+                self.filename, content, text=self.item.text, comment=self.item.comment
+            )
+        )
 
     def _publish(self, send: Callable[[], Reply]) -> Reply:
         """Send a publishing request; when its fate is unknown, look before sending again."""
@@ -118,8 +135,7 @@ class Commit:
                 info = self.landed(self.filename, since=since - CLOCK_SKEW)
                 if info is not None:
                     return Reply('Success', filename=self.filename, imageinfo=info)
-        raise WikiError('uncertain', f'{problem}, {MAX_UNCERTAIN} times; the file is not '
-                       'on the wiki')
+        raise WikiError('uncertain', f'{problem}, {MAX_UNCERTAIN} times; the file is not on the wiki')
 
     def landed(self, filename: str, *, since: float) -> dict[str, Any] | None:
         """The current version of ``filename`` if it is these bytes, by the bot, since ``since``.
@@ -127,8 +143,7 @@ class Commit:
         That is how an upload whose answer was lost is recognised.
         """
         info = lookup.current_versions(self.transfer, [filename]).get(filename)
-        if not info or info.get('sha1') != self.recorder.sha1 or \
-                info.get('user') != self.own_user:
+        if not info or info.get('sha1') != self.recorder.sha1 or info.get('user') != self.own_user:
             return None
         uploaded = datetime.fromisoformat(info['timestamp'].replace('Z', '+00:00'))
         return info if uploaded.timestamp() >= since else None
@@ -154,8 +169,9 @@ class Commit:
             if kind is not State.RENAMED:
                 kind = verdict.outcome
             reply = self._overwrite(reply.filekey)
-        return self._settled(State.FAILED, f'still warned after {MAX_COMMIT_ROUNDS} commits: '
-                             f'{";".join(self.seen)}')
+        return self._settled(
+            State.FAILED, f'still warned after {MAX_COMMIT_ROUNDS} commits: {";".join(self.seen)}'
+        )
 
     def before_bytes(self) -> Settlement | None:
         """Settle a row whose content the wiki already has, without sending it.
@@ -165,15 +181,15 @@ class Commit:
         here, before a byte is sent.
         """
         warnings = lookup.content_warnings(
-            self.filename, lookup.files_with_sha1(self.transfer, self.recorder.sha1))
+            self.filename, lookup.files_with_sha1(self.transfer, self.recorder.sha1)
+        )
         if not warnings:
             return None
         verdict = self._decide(warnings)
         if verdict.outcome not in (State.SKIPPED, State.UNCHANGED, State.ABORTED):
             return None
         self._saw(warnings)
-        return self._ended(replace(verdict, reason=f'{verdict.reason} (found before sending '
-                                                     'any bytes)'), '')
+        return self._ended(replace(verdict, reason=f'{verdict.reason} (found before sending any bytes)'), '')
 
     def _decide(self, warnings: Mapping[str, Any]) -> Verdict:
         return decide(self.item.policy, warnings, is_own=self._own_file)
@@ -218,9 +234,13 @@ class Commit:
             raise BatchAborted(self._settled(State.ABORTED, verdict.reason))
         if verdict.outcome is State.HELD:
             expires = datetime.now(timezone.utc) + STASH_LIFETIME
-            return self._settled(State.HELD, f'{verdict.reason}; held in the stash as '
-                                 f'{filekey} until about {expires:%Y-%m-%d %H:%M} UTC (it '
-                                 'expires then)', filekey=filekey)
+            return self._settled(
+                State.HELD,
+                f'{verdict.reason}; held in the stash as '
+                f'{filekey} until about {expires:%Y-%m-%d %H:%M} UTC (it '
+                'expires then)',
+                filekey=filekey,
+            )
         title = f'File:{self.filename}' if verdict.outcome is State.UNCHANGED else ''
         return self._settled(verdict.outcome, verdict.reason, title=title)
 
@@ -229,9 +249,12 @@ class Commit:
         title = f'File:{(reply.filename or self.filename).replace("_", " ")}'
         sha1 = self.recorder.sha1
         if info.get('sha1') and sha1 and info['sha1'] != sha1:
-            return self._settled(State.FAILED, f'the wiki holds SHA1 {info["sha1"]} but the '
-                                 f'file read {sha1}: did it change while uploading?',
-                                 title=title)
+            return self._settled(
+                State.FAILED,
+                f'the wiki holds SHA1 {info["sha1"]} but the '
+                f'file read {sha1}: did it change while uploading?',
+                title=title,
+            )
         return self._settled(kind, '', title=title, url=info.get('descriptionurl', ''))
 
     def _settled(self, kind: State, message: str, **details: str) -> Settlement:

@@ -58,12 +58,18 @@ class Watch(Protocol):
     def close(self) -> None: ...
 
 
-def forecast(wiki: lookup.Querier, items: Iterable[UploadItem], *, own_user: str,
-             manifest: str = '', hashes: Hashes | None = None, workers: int = 1,
-             transfers: Callable[[], lookup.Querier] | None = None,
-             per_query: int = lookup.TITLES_PER_QUERY,
-             progress: Callable[..., Watch] | None = None) -> tuple[list[Forecast],
-                                                                    list[InputError]]:
+def forecast(
+    wiki: lookup.Querier,
+    items: Iterable[UploadItem],
+    *,
+    own_user: str,
+    manifest: str = '',
+    hashes: Hashes | None = None,
+    workers: int = 1,
+    transfers: Callable[[], lookup.Querier] | None = None,
+    per_query: int = lookup.TITLES_PER_QUERY,
+    progress: Callable[..., Watch] | None = None,
+) -> tuple[list[Forecast], list[InputError]]:
     """Forecasts for ``items``, and the rows whose content repeats an earlier row's.
 
     Three phases: every file hashed (``hashes`` keeps what it read in the
@@ -75,31 +81,41 @@ def forecast(wiki: lookup.Querier, items: Iterable[UploadItem], *, own_user: str
     items = list(items)
     hashes = hashes or Hashes()
     watch = progress or _Quiet
-    with _closing(watch('hashing', len(items), total_bytes=sum(_size(i) for i in items))) as w:
+    with _closing(watch('hashing', len(items), total_bytes=sum(i.size for i in items))) as w:
         sha1s = hashes.sha1s(items, on_file=w.advance)
-    problems = [InputError(message, path=manifest, row=row, field='file')
-                for row, message in hashes.unreadable.items()]
+    problems = [
+        InputError(message, path=manifest, row=row, field='file')
+        for row, message in hashes.unreadable.items()
+    ]
     first_with: dict[str, int] = {}
     for item in items:
         if item.row in hashes.unreadable:
             continue
         earlier = first_with.setdefault(sha1s[item.row] or item.url, item.row)
         if earlier != item.row:
-            problems.append(InputError(f'the same content as row {earlier}', path=manifest,
-                                       row=item.row, field='file'))
+            problems.append(
+                InputError(f'the same content as row {earlier}', path=manifest, row=item.row, field='file')
+            )
     with _closing(watch('looking up names', len(items))) as w:
-        pages = lookup.file_pages(wiki, [item.filename for item in items], per_query=per_query,
-                                  on_query=w.advance)
+        pages = lookup.file_pages(
+            wiki, [item.filename for item in items], per_query=per_query, on_query=w.advance
+        )
     with _closing(watch('looking up contents', len(items))) as w:
-        holders = _holders(wiki, sorted({sha for sha in sha1s.values() if sha}), workers,
-                           transfers, w)
-    found = [_one(item, sha1s[item.row], holders.get(sha1s[item.row], ()),
-                  pages.get(item.filename), own_user) for item in items]
+        holders = _holders(wiki, sorted({sha for sha in sha1s.values() if sha}), workers, transfers, w)
+    found = [
+        _one(item, sha1s[item.row], holders.get(sha1s[item.row], ()), pages.get(item.filename), own_user)
+        for item in items
+    ]
     return found, problems
 
 
-def _holders(wiki: lookup.Querier, sha1s: list[str], workers: int,
-             transfers: Callable[[], lookup.Querier] | None, watch: Watch) -> dict[str, list]:
+def _holders(
+    wiki: lookup.Querier,
+    sha1s: list[str],
+    workers: int,
+    transfers: Callable[[], lookup.Querier] | None,
+    watch: Watch,
+) -> dict[str, list]:
     """The files holding each content (contents no file holds are left out): one read
     query per SHA1, by ``workers`` threads that each take the next SHA1 when done, so
     nothing waits in a queue however long the batch."""
@@ -123,6 +139,7 @@ def _holders(wiki: lookup.Querier, sha1s: list[str], workers: int,
                 with lock:
                     found[sha1] = holders
             watch.advance()
+
     if workers <= 1 or transfers is None or len(sha1s) < 2:
         work(wiki)
         return found
@@ -131,10 +148,6 @@ def _holders(wiki: lookup.Querier, sha1s: list[str], workers: int,
     for future in done:
         future.result()
     return found
-
-
-def _size(item: UploadItem) -> int:
-    return item.size if item.path else 0
 
 
 class _Quiet:
@@ -158,18 +171,26 @@ def _closing(watch: Watch) -> Iterator[Watch]:
         watch.close()
 
 
-def _one(item: UploadItem, sha1: str, holders: Iterable[str], page: dict[str, Any] | None,
-         own_user: str) -> Forecast:
+def _one(
+    item: UploadItem, sha1: str, holders: Iterable[str], page: dict[str, Any] | None, own_user: str
+) -> Forecast:
     current = ((page or {}).get('imageinfo') or [None])[0]
     warnings = _warnings(item, sha1, holders, current, page is not None)
-    verdict = decide(item.policy, warnings,
-                     is_own=lambda: bool(current) and current.get('user') == own_user)
-    return Forecast(item.row, item.source, item.filename, verdict.outcome,
-                    tuple(warnings) if verdict.code else (), verdict.reason, sha1)
+    verdict = decide(item.policy, warnings, is_own=lambda: bool(current) and current.get('user') == own_user)
+    return Forecast(
+        item.row,
+        item.source,
+        item.filename,
+        verdict.outcome,
+        tuple(warnings) if verdict.code else (),
+        verdict.reason,
+        sha1,
+    )
 
 
-def _warnings(item: UploadItem, sha1: str, holders: Iterable[str],
-              current: dict[str, Any] | None, page_exists: bool) -> dict[str, Any]:
+def _warnings(
+    item: UploadItem, sha1: str, holders: Iterable[str], current: dict[str, Any] | None, page_exists: bool
+) -> dict[str, Any]:
     """The warnings the wiki would most likely give at the commit."""
     warnings: dict[str, Any] = {}
     mended = name_changes(item.filename)

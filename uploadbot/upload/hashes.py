@@ -41,8 +41,9 @@ class Hashes:
         self.unreadable: dict[int, str] = {}  # row -> why its file could not be read
         self._unsaved: list[Record] = []
 
-    def sha1s(self, items: Iterable[UploadItem],
-              on_file: Callable[[int, int], None] | None = None) -> dict[int, str]:
+    def sha1s(
+        self, items: Iterable[UploadItem], on_file: Callable[[int, int], None] | None = None
+    ) -> dict[int, str]:
         """The SHA1 of every local item's file, by row ('' for a URL row).
 
         ``on_file`` hears (rows, bytes read) after each file.
@@ -54,8 +55,7 @@ class Hashes:
                     found[item.row], read = self._one(item) if item.path else ('', 0)
                 except OSError as error:  # gone or unreadable since it was planned
                     found[item.row], read = '', 0
-                    self.unreadable[item.row] = f'cannot read {item.path}: ' \
-                                                f'{error.strerror or error}'
+                    self.unreadable[item.row] = f'cannot read {item.path}: {error.strerror or error}'
                 if on_file is not None:
                     on_file(1, read)
         finally:
@@ -75,8 +75,14 @@ class Hashes:
             return sha1, stat.st_size  # changed while read: nothing to keep
         if record is None or (not same and record.state is State.PENDING):
             attempts = record.attempts if record else 0
-            keep = Record(*item.key, row=item.row, size=stat.st_size, mtime_ns=stat.st_mtime_ns,
-                          sha1=sha1, attempts=attempts)
+            keep = Record(
+                *item.key,
+                row=item.row,
+                size=stat.st_size,
+                mtime_ns=stat.st_mtime_ns,
+                sha1=sha1,
+                attempts=attempts,
+            )
         elif same:
             keep = replace(record, sha1=sha1)
         else:

@@ -32,6 +32,7 @@ from uploadbot.mediainfo_types import StructuredData
 #: Reads and edits of one entity before the step gives up for this run.
 MAX_ROUNDS = 4
 
+
 class DataRefused(RowFailure):
     """The wiki refused the edit for good (not a conflict, not passing trouble)."""
 
@@ -61,10 +62,16 @@ class DataResult:
     edited: bool
 
 
-def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
-                         settings: DataSettings, *, summary: str, entity_id: str = '',
-                         on_entity: Callable[[str], None] = lambda entity_id: None,
-                         ) -> DataResult:
+def edit_structured_data(
+    transfer: Transfer,
+    title: str,
+    data: StructuredData,
+    settings: DataSettings,
+    *,
+    summary: str,
+    entity_id: str = '',
+    on_entity: Callable[[str], None] = lambda entity_id: None,
+) -> DataResult:
     """Bring the entity of ``title`` up to ``data`` with at most one successful edit.
 
     ``summary`` is the row's upload summary, so the file's two edits read alike
@@ -88,22 +95,24 @@ def edit_structured_data(transfer: Transfer, title: str, data: StructuredData,
                 return DataResult(entity_id, f'structured data: nothing to add{kept}', False)
             base = int(current.get('lastrevid') or 0) or _page_revision(transfer, title)
             try:
-                wikibase.edit(transfer, entity_id, edit.data, baserevid=base,
-                              summary=summary, tags=settings.tags)
+                wikibase.edit(
+                    transfer, entity_id, edit.data, baserevid=base, summary=summary, tags=settings.tags
+                )
             except Uncertain:
                 continue  # saved or not: the next read tells
             except WikiError as error:
                 if wikibase.is_conflict(error.code, error.data):
                     continue
-                raise DataRefused(f'structured data refused: {error.code}: {error.info}') \
-                    from None
+                raise DataRefused(f'structured data refused: {error.code}: {error.info}') from None
             return DataResult(entity_id, f'structured data: added {edit.summary()}{kept}', True)
     except (GaveUp, Uncertain) as error:
         raise DataPending(f'structured data pending: {error}') from None
     except WikiError as error:  # a read refused: the entity or page cannot be read now
         raise DataPending(f'structured data pending: {error}') from None
-    raise DataPending(f'structured data pending: the entity {entity_id} kept changing '
-                      f'({MAX_ROUNDS} edits met a conflict or a lost answer)')
+    raise DataPending(
+        f'structured data pending: the entity {entity_id} kept changing '
+        f'({MAX_ROUNDS} edits met a conflict or a lost answer)'
+    )
 
 
 def _file_entity_id(transfer: Transfer, title: str) -> str:

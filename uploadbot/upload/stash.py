@@ -30,17 +30,34 @@ MAX_OFFSET_CORRECTIONS = 3
 #: Errors that say the stash does not have the upload where the bot thought:
 #: the chunk offset moved on, or the key is gone (assembled under a new one,
 #: or expired).
-STASH_TROUBLE = frozenset({
-    'stashfailed', 'stashedfilenotfound', 'stashnosuchfilekey', 'stashpathinvalid',
-    'uploadstash-file-not-found', 'uploadstash-exception', 'missingresult',
-    'filekeynotallowed'})
+STASH_TROUBLE = frozenset(
+    {
+        'stashfailed',
+        'stashedfilenotfound',
+        'stashnosuchfilekey',
+        'stashpathinvalid',
+        'uploadstash-file-not-found',
+        'uploadstash-exception',
+        'missingresult',
+        'filekeynotallowed',
+    }
+)
 
 
 class ChunkedStash:
     """Sends one file into the stash in chunks of ``chunk_size`` bytes."""
 
-    def __init__(self, transfer: Transfer, path: Path, filename: str, recorder: Recorder, *,
-                 size: int, chunk_size: int, asynchronous: bool = False) -> None:
+    def __init__(
+        self,
+        transfer: Transfer,
+        path: Path,
+        filename: str,
+        recorder: Recorder,
+        *,
+        size: int,
+        chunk_size: int,
+        asynchronous: bool = False,
+    ) -> None:
         self.transfer = transfer
         self.path = path
         self.filename = filename
@@ -68,9 +85,9 @@ class ChunkedStash:
             while True:
                 chunk = _read_at(source, offset, self.chunk_size)
                 try:
-                    reply = self.transfer.upload_chunk(self.filename, self.size, offset,
-                                                       chunk, filekey,
-                                                       asynchronous=self.asynchronous)
+                    reply = self.transfer.upload_chunk(
+                        self.filename, self.size, offset, chunk, filekey, asynchronous=self.asynchronous
+                    )
                 except WikiError as error:
                     if error.code not in STASH_TROUBLE or corrections >= MAX_OFFSET_CORRECTIONS:
                         raise
@@ -85,8 +102,7 @@ class ChunkedStash:
                         continue
                     filekey, wiki_offset = point
                     if wiki_offset is None:
-                        return Reply('Success', filekey=filekey,
-                                     imageinfo={'sha1': self.recorder.sha1})
+                        return Reply('Success', filekey=filekey, imageinfo={'sha1': self.recorder.sha1})
                     offset = wiki_offset
                     continue
                 self.chunks += 1
@@ -103,8 +119,9 @@ class ChunkedStash:
                 offset = reply.offset
                 self.recorder.stashing(offset, filekey)
 
-    def _where_the_wiki_is(self, error: WikiError, offset: int,
-                           filekey: str | None) -> tuple[str, int | None] | None:
+    def _where_the_wiki_is(
+        self, error: WikiError, offset: int, filekey: str | None
+    ) -> tuple[str, int | None] | None:
         """Where the stash stands after it bounced a chunk at ``offset``.
 
         The offset the error names, else ``checkstatus`` on the filekey, else

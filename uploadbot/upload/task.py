@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -34,12 +34,13 @@ from uploadbot.api.protocol import Transfer
 from uploadbot.api.refusals import is_permanent
 from uploadbot.errors import RowFailure
 from uploadbot.item import UploadItem
-from uploadbot.journal.base import Journal, Record, left_alone, same_file
+from uploadbot.journal.base import Journal, Record, left_alone
 from uploadbot.option_table import default
 from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .mediainfo_edit import DataPending, DataRefused, DataSettings, edit_structured_data
+from .sources import CopiedUrl, LocalFile, Source
 from .stash import STASH_TROUBLE, ChunkedStash
 
 #: Seconds a row may spend waiting to retry before it fails (a request under
@@ -59,7 +60,8 @@ class TaskSettings:
     chunk_size: int = default('chunk_size')
     commit_held: bool = False
     asynchronous: bool = False
-    downloader: Downloader | None = None
+    #: How a URL row is fetched when the wiki does not copy it.
+    downloader: Downloader = field(default_factory=lambda: Downloader(default('max_download')))
     #: The account may have the wiki fetch URLs itself (the ``upload_by_url`` right).
     copy_uploads: bool = False
     #: How structured data is written (None: the wiki keeps none).
@@ -69,13 +71,26 @@ class TaskSettings:
 
 
 class UploadTask:
-    """Uploads one :class:`UploadItem`, resuming from its journal record."""
+    """Uploads one :class:`UploadItem`, resuming from its journal record.
 
-    def __init__(self, transfer: Transfer, item: UploadItem, *, journal: Journal,
-                 settings: TaskSettings, claims: lookup.NameClaims | None = None,
-                 on_sent: Callable[[int], None] | None = None) -> None:
+    ``source`` says where the row's bytes come from (:mod:`uploadbot.upload.sources`);
+    by default a file on disk, or the row's URL.
+    """
+
+    def __init__(
+        self,
+        transfer: Transfer,
+        item: UploadItem,
+        *,
+        journal: Journal,
+        settings: TaskSettings,
+        claims: lookup.NameClaims | None = None,
+        on_sent: Callable[[int], None] | None = None,
+        source: Source | None = None,
+    ) -> None:
         self.transfer = transfer.for_row(ROW_RETRY_BUDGET)
         self.item = item
+        self.source = source or source_for(item, settings)
         self.journal = journal
         self.settings = settings
         self.claims = claims
@@ -90,14 +105,17 @@ class UploadTask:
         Raises :class:`BatchAborted` (after recording) when the policy says ``abort``.
         """
         try:
-            self.record = self._load()
-            if left_alone(self.record, self.item.fingerprint,
-                          commit_held=self.settings.commit_held,
-                          retry_refused=self.settings.retry_refused):
+            self.record = self.source.load(self.journal, self.item)
+            if left_alone(
+                self.record,
+                self.item.fingerprint,
+                commit_held=self.settings.commit_held,
+                retry_refused=self.settings.retry_refused,
+            ):
                 if self._data_due():  # published earlier; its structured data still to do
                     self._structured_data()
                 return self._outcome_of(self.record, earlier=True)
-            self._save(attempts=self.record.attempts + 1, row=self.item.row, last_error='')
+            self.save(attempts=self.record.attempts + 1, row=self.item.row, last_error='')
             return self._finish(self._advance())
         except BatchAborted as stop:
             self._finish(stop.settlement)
@@ -121,13 +139,13 @@ class UploadTask:
         return self.record.sha1
 
     def stashing(self, offset: int, filekey: str) -> None:
-        self._save(state=State.STASHING, offset=offset, filekey=filekey)
+        self.save(state=State.STASHING, offset=offset, filekey=filekey)
 
     def stashed(self, filekey: str) -> None:
-        self._save(state=State.STASHED, filekey=filekey)
+        self.save(state=State.STASHED, filekey=filekey)
 
     def committing(self, filekey: str, filename: str) -> None:
-        self._save(state=State.COMMITTING, filekey=filekey, title=f'File:{filename}')
+        self.save(state=State.COMMITTING, filekey=filekey, title=f'File:{filename}')
 
     def sent(self, count: int) -> None:
         self.bytes_sent += count
@@ -135,62 +153,54 @@ class UploadTask:
 
     # -- where the row stands --------------------------------------------------
 
-    def _load(self) -> Record:
-        """The journal's record, or a fresh one when there is none or the file changed."""
-        stat = os.stat(self.item.path)
-        record = self.journal.get(*self.item.key)
-        if record is None or not same_file(record.size, record.mtime_ns, stat):
-            attempts = record.attempts if record else 0
-            record = Record(*self.item.key, row=self.item.row, size=stat.st_size,
-                            mtime_ns=stat.st_mtime_ns, attempts=attempts)
-            record = self.journal.save(record)
-        return record
-
     def _advance(self) -> Settlement:
         state, filekey = self.record.state, self.record.filekey
         if state == State.COMMITTING:
             landed = self._landed()
             if landed is not None:
                 return landed
-        if state == State.STASHING and filekey:
+        if state == State.STASHING and filekey and self.source.resumes_stash:
             point = self._stash.resume(filekey)
             if point is not None:
                 filekey, offset = point
                 if offset is not None:
                     filekey = self._send_chunks(offset, filekey)
-                return self._commit_stashed(filekey)
+                return self.commit_stashed(filekey)
         if state in (State.STASHED, State.COMMITTING, State.HELD) and filekey:
             try:
-                return self._commit_stashed(filekey)
+                return self.commit_stashed(filekey)
             except WikiError as error:
                 if error.code not in STASH_TROUBLE:
                     raise
-            return self._start().noted('the stashed file was gone (expired?), so it was '
-                                       'sent again')
-        return self._start()
+            return self.source.start(self).noted('the stashed file was gone (expired?), so it was sent again')
+        return self.source.start(self)
 
-    def _start(self) -> Settlement:
-        """Send the file from its first byte."""
+    # -- what a source asks of the task (the Sender) --------------------------
+
+    def send_file(self, path: str | os.PathLike[str]) -> Settlement:
+        """Send the file at ``path`` from its first byte (the record holds its size)."""
+        if path != self.item.path:  # a URL row's download
+            self.item = replace(self.item, path=path)
         size = self.record.size
         if size <= self.settings.chunk_size:
-            with open(self.item.path, 'rb') as source:
+            with open(path, 'rb') as source:
                 content = source.read(size + 1)
             if len(content) != size:
                 raise OSError(0, 'the file changed size while it was read')
-            self._save(sha1=hashlib.sha1(content).hexdigest(), offset=0)
+            self.save(sha1=hashlib.sha1(content).hexdigest(), offset=0)
             reply = self._commit.direct(content)
             self.sent(size)
             return self._commit.settle(reply)
         # A SHA1 in the record is of these very bytes (the record is of this size and
         # modification time): -check or an earlier attempt read them already.
         hashed = self.record.sha1
-        self._save(state=State.HASHING, filekey='', offset=0)
+        self.save(state=State.HASHING, filekey='', offset=0)
         if not hashed:
-            self._save(sha1=file_sha1(self.item.path))
+            self.save(sha1=file_sha1(path))
         known = self._commit.before_bytes()
         if known is not None:
             return known
-        return self._commit_stashed(self._send_chunks(0, None))
+        return self.commit_stashed(self._send_chunks(0, None))
 
     def _send_chunks(self, offset: int, filekey: str | None) -> str:
         self.stashing(offset, filekey or '')
@@ -198,28 +208,43 @@ class UploadTask:
         assembled = stash.send(offset, filekey)
         self.chunks = stash.chunks
         filekey = assembled.filekey
-        self._save(state=State.STASHED, filekey=filekey, offset=self.record.size)
-        stashed = assembled.imageinfo.get('sha1') or \
-            (lookup.stashed_file(self.transfer, filekey) or {}).get('sha1')
+        self.save(state=State.STASHED, filekey=filekey, offset=self.record.size)
+        stashed = assembled.imageinfo.get('sha1') or (lookup.stashed_file(self.transfer, filekey) or {}).get(
+            'sha1'
+        )
         if stashed and stashed != self.record.sha1:
-            raise ContentChanged(f'the stash holds SHA1 {stashed}, but the file read '
-                                 f'{self.record.sha1} before sending: it changed while it was '
-                                 'uploaded; nothing was published')
+            raise ContentChanged(
+                f'the stash holds SHA1 {stashed}, but the file read '
+                f'{self.record.sha1} before sending: it changed while it was '
+                'uploaded; nothing was published'
+            )
         return filekey
 
     @cached_property
     def _stash(self) -> ChunkedStash:
-        return ChunkedStash(self.transfer, self.item.path, self.item.filename, self,
-                            size=self.record.size, chunk_size=self.settings.chunk_size,
-                            asynchronous=self.settings.asynchronous)
+        return ChunkedStash(
+            self.transfer,
+            self.item.path,
+            self.item.filename,
+            self,
+            size=self.record.size,
+            chunk_size=self.settings.chunk_size,
+            asynchronous=self.settings.asynchronous,
+        )
 
     @cached_property
     def _commit(self) -> Commit:
         """The row's one commit: it reads the SHA1 from the record when it needs it."""
-        return Commit(self.transfer, self.item, self, own_user=self.settings.own_user,
-                      claims=self.claims, asynchronous=self.settings.asynchronous)
+        return Commit(
+            self.transfer,
+            self.item,
+            self,
+            own_user=self.settings.own_user,
+            claims=self.claims,
+            asynchronous=self.settings.asynchronous,
+        )
 
-    def _commit_stashed(self, filekey: str) -> Settlement:
+    def commit_stashed(self, filekey: str) -> Settlement:
         name = self.record.title.removeprefix('File:') or self.item.filename
         return self._commit.settle(self._commit.send(filekey, name))
 
@@ -230,21 +255,30 @@ class UploadTask:
         if info is None:
             return None
         kind = State.RENAMED if name != self.item.filename else State.UPLOADED
-        return Settlement(kind, title=f'File:{name}', url=info.get('descriptionurl', ''),
-                          message='the commit of an earlier run went through')
+        return Settlement(
+            kind,
+            title=f'File:{name}',
+            url=info.get('descriptionurl', ''),
+            message='the commit of an earlier run went through',
+        )
 
     # -- outcomes --------------------------------------------------------------
 
-    def _save(self, **changes: Any) -> None:
+    def save(self, **changes: Any) -> None:
+        """Change the row's record and write it to the journal before going on."""
         self.record = self.journal.save(replace(self.record, **changes))
 
     def _finish(self, settlement: Settlement) -> Outcome:
         published = settlement.kind in PUBLISHED and bool(self.item.structured)
-        self._save(state=settlement.kind, title=settlement.title,
-                   message=self._with_notes(settlement.message),
-                   url=settlement.url, filekey=settlement.filekey,
-                   warnings=';'.join(settlement.warnings),
-                   structured=DataStep.PENDING if published else self.record.structured)
+        self.save(
+            state=settlement.kind,
+            title=settlement.title,
+            message=self._with_notes(settlement.message),
+            url=settlement.url,
+            filekey=settlement.filekey,
+            warnings=settlement.warnings,
+            structured=DataStep.PENDING if published else self.record.structured,
+        )
         if self._data_due():
             self._structured_data()
         return self._outcome_of(self.record)
@@ -254,10 +288,13 @@ class UploadTask:
     def _data_due(self) -> bool:
         """A published file whose entity has not had this row's data yet."""
         record, data = self.record, self.item.structured
-        return (bool(data) and self.settings.data is not None
-                and State(record.state) in PUBLISHED and bool(record.title)
-                and (record.structured != DataStep.DONE
-                     or record.structured_digest != self._data_digest()))
+        return (
+            bool(data)
+            and self.settings.data is not None
+            and State(record.state) in PUBLISHED
+            and bool(record.title)
+            and (record.structured != DataStep.DONE or record.structured_digest != self._data_digest())
+        )
 
     def _data_digest(self) -> str:
         """What the step is asked: the row's data and whether captions are replaced."""
@@ -269,30 +306,39 @@ class UploadTask:
     def _structured_data(self) -> None:
         """The one ``wbeditentity`` edit, recorded before (pending) and after (done)."""
         if self.record.structured != DataStep.PENDING:
-            self._save(structured=DataStep.PENDING)
+            self.save(structured=DataStep.PENDING)
         try:
             result = edit_structured_data(
-                self.transfer, self.record.title, self.item.structured, self.settings.data,
-                summary=self.item.comment, entity_id=self.record.entity,
-                on_entity=lambda entity: self._save(entity=entity))
+                self.transfer,
+                self.record.title,
+                self.item.structured,
+                self.settings.data,
+                summary=self.item.comment,
+                entity_id=self.record.entity,
+                on_entity=lambda entity: self.save(entity=entity),
+            )
         except DataPending as pending:
-            self._save(message=_with_note(self.record.message, str(pending)),
-                       last_error=str(pending))
+            self.save(message=_with_note(self.record.message, str(pending)), last_error=str(pending))
             return
         except DataRefused as refused:
-            self._save(structured=DataStep.FAILED, last_error=str(refused),
-                       message=_with_note(self.record.message, str(refused)))
+            self.save(
+                structured=DataStep.FAILED,
+                last_error=str(refused),
+                message=_with_note(self.record.message, str(refused)),
+            )
             return
-        self._save(structured=DataStep.DONE, entity=result.entity,
-                   structured_digest=self._data_digest(),
-                   message=_with_note(self.record.message, result.message))
+        self.save(
+            structured=DataStep.DONE,
+            entity=result.entity,
+            structured_digest=self._data_digest(),
+            message=_with_note(self.record.message, result.message),
+        )
 
     def _fail(self, message: str, filekey: str = '') -> Outcome:
         message = self._with_notes(message)
-        changes = {'state': State.FAILED, 'message': message, 'last_error': message,
-                   'filekey': filekey or ''}
+        changes = {'state': State.FAILED, 'message': message, 'last_error': message, 'filekey': filekey or ''}
         try:
-            self._save(**changes)
+            self.save(**changes)
         except RowFailure:  # the journal lets this run write the row no more (another run has it)
             self.record = replace(self.record, **changes)
         return self._outcome_of(self.record)
@@ -300,9 +346,13 @@ class UploadTask:
     def _refuse(self, error: WikiError) -> Outcome:
         """The wiki refused the row for good: record what the row looked like."""
         message = self._with_notes(str(error))
-        self._save(state=State.REFUSED, message=message, last_error=message,
-                   filekey=error.filekey or self.record.filekey,
-                   refused_for=self.item.fingerprint)
+        self.save(
+            state=State.REFUSED,
+            message=message,
+            last_error=message,
+            filekey=error.filekey or self.record.filekey,
+            refused_for=self.item.fingerprint,
+        )
         return self._outcome_of(self.record)
 
     def _with_notes(self, message: str) -> str:
@@ -312,19 +362,13 @@ class UploadTask:
     def _outcome_of(self, record: Record, *, earlier: bool = False) -> Outcome:
         message = record.message
         if earlier:
-            first = {State.HELD: 'still held from an earlier run',
-                     State.REFUSED: 'refused by an earlier run; it waits for a person to '
-                                    'change the row (or -retry-refused)'}.get(
-                State(record.state), 'already done by an earlier run')
+            first = {
+                State.HELD: 'still held from an earlier run',
+                State.REFUSED: 'refused by an earlier run; it waits for a person to '
+                'change the row (or -retry-refused)',
+            }.get(record.state, 'already done by an earlier run')
             message = first + (f': {message}' if message else '')
-        return Outcome(row=self.item.row, file=self.item.source or str(self.item.path),
-                       filename=self.item.filename, outcome=State(record.state),
-                       title=record.title,
-                       warnings=tuple(filter(None, record.warnings.split(';'))),
-                       sha1=record.sha1, bytes=max(record.size, 0), message=message,
-                       filekey=record.filekey, url=record.url, attempts=record.attempts,
-                       chunks=self.chunks, sent=self.bytes_sent,
-                       structured=DataStep(record.structured), earlier=earlier)
+        return record.outcome(message=message, chunks=self.chunks, sent=self.bytes_sent, earlier=earlier)
 
 
 def _with_note(message: str, note: str) -> str:
@@ -338,3 +382,10 @@ def file_sha1(path: Path) -> str:
     """SHA1 of a file, streamed (``hashlib.file_digest`` reads into one reused buffer)."""
     with open(path, 'rb') as source:
         return hashlib.file_digest(source, 'sha1').hexdigest()
+
+
+def source_for(item: UploadItem, settings: TaskSettings) -> Source:
+    """Where a row's bytes come from: its URL, or a file on disk."""
+    if item.url:
+        return CopiedUrl(settings.downloader, copy_uploads=settings.copy_uploads)
+    return LocalFile()

@@ -26,8 +26,7 @@ def mysql_native(password: str) -> str:
     return '*' + hashlib.sha1(inner).hexdigest().upper()
 
 
-def scram_sha_256(password: str, *, salt: bytes | None = None,
-                  iterations: int = SCRAM_ITERATIONS) -> str:
+def scram_sha_256(password: str, *, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS) -> str:
     """PostgreSQL's SCRAM-SHA-256 verifier (RFC 7677), as ``pg_authid`` stores it.
 
     ``SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>``, all base64.

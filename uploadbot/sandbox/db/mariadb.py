@@ -35,21 +35,33 @@ class MariaDB(DatabaseServer):
     def _common_options(self) -> list[str]:
         user = [f'--user={self.runs_as}'] if self.runs_as else []
         # --no-defaults first: Debian's /etc/mysql files describe the system server, not ours.
-        return ['--no-defaults', *user, f'--datadir={self.data_dir}',
-                '--innodb-log-file-size=8M']
+        return ['--no-defaults', *user, f'--datadir={self.data_dir}', '--innodb-log-file-size=8M']
 
     def _initialise(self, port: int) -> None:
         login = [] if self.runs_as else [f'--auth-root-socket-user={process.current_user()}']
-        self._run([self._binary('mariadb-install-db'), *self._common_options(),
-                   '--auth-root-authentication-method=socket', *login,
-                   '--skip-test-db'], 'mariadb-install-db')
+        self._run(
+            [
+                self._binary('mariadb-install-db'),
+                *self._common_options(),
+                '--auth-root-authentication-method=socket',
+                *login,
+                '--skip-test-db',
+            ],
+            'mariadb-install-db',
+        )
 
     def _server_command(self, port: int) -> list[str]:
-        return [self._binary('mariadbd'), *self._common_options(),
-                f'--socket={self._socket_path(port)}', f'--port={port}',
-                f'--bind-address={HOST}', f'--pid-file={self.run_dir / "mysqld.pid"}',
-                '--skip-name-resolve', '--character-set-server=utf8mb4',
-                '--innodb-buffer-pool-size=32M']
+        return [
+            self._binary('mariadbd'),
+            *self._common_options(),
+            f'--socket={self._socket_path(port)}',
+            f'--port={port}',
+            f'--bind-address={HOST}',
+            f'--pid-file={self.run_dir / "mysqld.pid"}',
+            '--skip-name-resolve',
+            '--character-set-server=utf8mb4',
+            '--innodb-buffer-pool-size=32M',
+        ]
 
     def _ready(self, port: int) -> bool:
         if not self._socket_path(port).exists():
@@ -69,14 +81,27 @@ class MariaDB(DatabaseServer):
         password = hashes.new_password()
         stored = hashes.mysql_native(password)
         accounts = f"'{self.user}'@'localhost', '{self.user}'@'{HOST}'"
-        sql = (f'CREATE DATABASE `{self.database}` CHARACTER SET utf8mb4;\n'
-               f"CREATE USER '{self.user}'@'localhost' IDENTIFIED BY PASSWORD '{stored}';\n"
-               f"CREATE USER '{self.user}'@'{HOST}' IDENTIFIED BY PASSWORD '{stored}';\n"
-               f'GRANT ALL PRIVILEGES ON `{self.database}`.* TO {accounts};\n')
+        sql = (
+            f'CREATE DATABASE `{self.database}` CHARACTER SET utf8mb4;\n'
+            f"CREATE USER '{self.user}'@'localhost' IDENTIFIED BY PASSWORD '{stored}';\n"
+            f"CREATE USER '{self.user}'@'{HOST}' IDENTIFIED BY PASSWORD '{stored}';\n"
+            f'GRANT ALL PRIVILEGES ON `{self.database}`.* TO {accounts};\n'
+        )
         login = 'root' if process.is_root() else process.current_user()
-        self._run([self._binary('mariadb'), '--no-defaults', '--protocol=SOCKET',
-                   f'--socket={self._socket_path(port)}', f'--user={login}', '--batch'],
-                  'creating the database and its user', stdin=sql)
-        write_private(self.credentials,
-                      '# uploadbot sandbox MariaDB: the journal user\'s credentials\n'
-                      f'[client]\nuser = {self.user}\npassword = {password}\n')
+        self._run(
+            [
+                self._binary('mariadb'),
+                '--no-defaults',
+                '--protocol=SOCKET',
+                f'--socket={self._socket_path(port)}',
+                f'--user={login}',
+                '--batch',
+            ],
+            'creating the database and its user',
+            stdin=sql,
+        )
+        write_private(
+            self.credentials,
+            "# uploadbot sandbox MariaDB: the journal user's credentials\n"
+            f'[client]\nuser = {self.user}\npassword = {password}\n',
+        )

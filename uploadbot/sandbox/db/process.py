@@ -34,8 +34,9 @@ def account(name: str) -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(name)
     except KeyError:
-        raise DatabaseError(f'there is no system account {name!r}; is its Debian '
-                            f'package installed?') from None
+        raise DatabaseError(
+            f'there is no system account {name!r}; is its Debian package installed?'
+        ) from None
 
 
 def as_user(name: str | None) -> list[str]:
@@ -62,18 +63,19 @@ def check_reachable(name: str | None, folder: Path) -> None:
     """
     if name is None:
         return
-    probe = subprocess.run([*as_user(name), 'test', '-w', str(folder), '-a', '-x', str(folder)],
-                           check=False, capture_output=True)
+    probe = subprocess.run(
+        [*as_user(name), 'test', '-w', str(folder), '-a', '-x', str(folder)], check=False, capture_output=True
+    )
     if probe.returncode != 0:
         raise DatabaseError(
             f'the {name!r} account cannot write in {folder}: one of its parent '
-            f'folders is private; use a folder every account may enter (e.g. under /tmp)')
+            f'folders is private; use a folder every account may enter (e.g. under /tmp)'
+        )
 
 
 def clean_env() -> dict[str, str]:
     """Our environment without the variables that would steer a server or a client."""
-    return {key: value for key, value in os.environ.items()
-            if not key.startswith(('PG', 'MYSQL', 'MARIADB'))}
+    return {key: value for key, value in os.environ.items() if not key.startswith(('PG', 'MYSQL', 'MARIADB'))}
 
 
 def state(pid: int) -> str | None:
@@ -139,12 +141,12 @@ def process_tree(pid: int) -> set[tuple[int, int]]:
 
 def still_running(tree: set[tuple[int, int]]) -> set[tuple[int, int]]:
     """The processes of ``tree`` that still run (same id and start time)."""
-    return {(pid, started) for pid, started in tree
-            if start_time(pid) == started and alive(pid)}
+    return {(pid, started) for pid, started in tree if start_time(pid) == started and alive(pid)}
 
 
-def end(pid: int, polite: signal.Signals, process: subprocess.Popen | None = None,
-        timeout: float = 60) -> None:
+def end(
+    pid: int, polite: signal.Signals, process: subprocess.Popen | None = None, timeout: float = 60
+) -> None:
     """Send ``polite`` to the server, wait for it to exit, then SIGKILL it if it lingers."""
     for sig in (polite, signal.SIGKILL):
         try:

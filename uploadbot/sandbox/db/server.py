@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from .. import packages
-from ..wiki import free_port
+from ..php import free_port
 from . import process
 from .process import DatabaseError
 
@@ -82,8 +82,9 @@ class DatabaseServer(ABC):
     #: The signal that shuts the server down cleanly without waiting for clients.
     stop_signal: ClassVar[signal.Signals] = signal.SIGTERM
 
-    def __init__(self, directory: Path | str, *, database: str = 'uploadbot_journal',
-                 user: str = 'uploadbot') -> None:
+    def __init__(
+        self, directory: Path | str, *, database: str = 'uploadbot_journal', user: str = 'uploadbot'
+    ) -> None:
         for what, name in (('database', database), ('user', user)):
             if not _NAME.match(name):
                 raise ValueError(f'{what} name {name!r}: use letters, digits and _')
@@ -130,8 +131,10 @@ class DatabaseServer(ABC):
         fresh = not self.credentials.exists()  # written last when a server is created
         if fresh:
             if self.data_dir.exists() and any(self.data_dir.iterdir()):
-                raise DatabaseError(f'{self.directory} holds a server whose setup did not '
-                                    f'finish; remove the folder and start again')
+                raise DatabaseError(
+                    f'{self.directory} holds a server whose setup did not '
+                    f'finish; remove the folder and start again'
+                )
             port = port or free_port()
             self._prepare_folders()
             self._initialise(port)
@@ -147,11 +150,18 @@ class DatabaseServer(ABC):
             self.stop()  # never leave a half-made server running
             raise
         info = DatabaseInfo(
-            kind=self.kind, host=HOST, port=port, socket=self._socket_for_url(port),
-            database=self.database, user=self.user, credentials=str(self.credentials),
-            version=self._version(), pid=self._process.pid,
+            kind=self.kind,
+            host=HOST,
+            port=port,
+            socket=self._socket_for_url(port),
+            database=self.database,
+            user=self.user,
+            credentials=str(self.credentials),
+            version=self._version(),
+            pid=self._process.pid,
             init_seconds=round(initialised - began, 3),
-            start_seconds=round(time.monotonic() - initialised, 3))
+            start_seconds=round(time.monotonic() - initialised, 3),
+        )
         self.info_file.write_text(json.dumps(asdict(info), indent=2) + '\n')
         return info
 
@@ -193,29 +203,44 @@ class DatabaseServer(ABC):
     def _spawn(self, command: list[str]) -> None:
         with open(self.directory / 'server.log', 'ab') as log:
             self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=self.directory, env=process.clean_env(), start_new_session=True)
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.directory,
+                env=process.clean_env(),
+                start_new_session=True,
+            )
         self.pid_file.write_text(f'{self._process.pid}\n{self.data_dir}\n')
 
     def _wait_until_ready(self, port: int, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise DatabaseError(f'{self.program} exited with {self._process.returncode} '
-                                    f'while starting:\n{self.log_tail()}')
+                raise DatabaseError(
+                    f'{self.program} exited with {self._process.returncode} '
+                    f'while starting:\n{self.log_tail()}'
+                )
             if self._ready(port):
                 return
             time.sleep(0.02)
-        raise DatabaseError(f'{self.program} was not ready within {timeout:.0f} s:\n'
-                            f'{self.log_tail()}')
+        raise DatabaseError(f'{self.program} was not ready within {timeout:.0f} s:\n{self.log_tail()}')
 
     def _run(self, command: list[str], what: str, *, stdin: str = '') -> str:
         """Run a setup program, the SQL (if any) on its standard input, never in its arguments."""
-        result = subprocess.run(command, input=stdin, capture_output=True, text=True,
-                                cwd=self.directory, env=process.clean_env(), check=False)
+        result = subprocess.run(
+            command,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=self.directory,
+            env=process.clean_env(),
+            check=False,
+        )
         if result.returncode != 0:
-            raise DatabaseError(f'{what} failed ({result.returncode}):\n'
-                                f'{result.stdout}{result.stderr}'.rstrip())
+            raise DatabaseError(
+                f'{what} failed ({result.returncode}):\n{result.stdout}{result.stderr}'.rstrip()
+            )
         return result.stdout + result.stderr
 
     def _version(self) -> str:
