@@ -118,24 +118,12 @@ def _run(options: Options) -> int:
     _stop_for(plan, plan.problems, options)  # found without the wiki: before logging in
     site, new_transfer = from_options.connect(options)
     if options.check or pywikibot.config.simulate:
-        screening = preflight.screen(
-            plan,
-            site,
-            new_transfer,
-            from_options.checks(options),
-            settled=from_options.settled_in(journal_path, options),
-        )
+        screening = from_options.screen(plan, site, new_transfer, options, journal_path)
         return _check(plan, screening, site, new_transfer, options, journal_path)
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
         if lock.took_over:
             pywikibot.warning(lock.takeover_message())
-        screening = preflight.screen(
-            plan,
-            site,
-            new_transfer,
-            from_options.checks(options),
-            settled=from_options.settled_rows(journal, options),
-        )
+        screening = from_options.screen(plan, site, new_transfer, options, journal)
         rows = _row_problems(plan, screening, options)
         bot = UploadBot(
             screening.items,
@@ -224,13 +212,7 @@ def _run_shared(options: Options) -> int:
         site, new_transfer = from_options.connect(options)
         if options.manifest is None:  # the batch's structured data, from what it holds
             plan.items = journal.items()
-        screening = preflight.screen(
-            plan,
-            site,
-            new_transfer,
-            from_options.checks(options),
-            settled=from_options.settled_rows(journal, options),
-        )
+        screening = from_options.screen(plan, site, new_transfer, options, journal)
         if options.check or pywikibot.config.simulate:
             return _check(plan, screening, site, new_transfer, options, None)
         rows = _row_problems(plan, screening, options)

@@ -115,16 +115,29 @@ def _logged_in_site() -> pywikibot.site.APISite:
         raise LoginFailed(f'cannot log in to the wiki: {error}') from None
 
 
-def settled_in(journal_path: Path, options: Options) -> preflight.Settled:
+def screen(
+    plan: Plan,
+    site: pywikibot.site.APISite,
+    new_transfer: Callable[[], SiteTransfer],
+    options: Options,
+    journal: Journal | Path,
+) -> preflight.Screening:
+    """The checks before sending (:func:`uploadbot.run.preflight.screen`), passing over
+    the rows ``journal`` (or the journal file at that path, if any) has settled."""
+    settled = _settled_in(journal, options) if isinstance(journal, Path) else _settled(journal, options)
+    return preflight.screen(plan, site, new_transfer, checks(options), settled=settled)
+
+
+def _settled_in(journal_path: Path, options: Options) -> preflight.Settled:
     """The rows a journal file holds that this run leaves alone; none before the batch's
     first run."""
     if not journal_path.exists():
         return {}
     with SQLiteJournal(journal_path) as journal:
-        return settled_rows(journal, options)
+        return _settled(journal, options)
 
 
-def settled_rows(journal: Journal, options: Options) -> preflight.Settled:
+def _settled(journal: Journal, options: Options) -> preflight.Settled:
     return preflight.settled_files(
         journal, commit_held=options.commit_held, retry_refused=options.retry_refused
     )
