@@ -25,6 +25,7 @@ Timings are reported, never asserted: goals are marked met or missed.
 from __future__ import annotations
 
 import argparse
+import compileall
 import csv
 import hashlib
 import json
@@ -40,12 +41,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
-MiB = 2 ** 20
+MiB = 2**20
 CHUNK = 4 * MiB
 SMALL_COUNT = 40
 COMMENT = 'uploadbot benchmark'
-TEMPLATE = ('== Summary ==\n{{Information\n |description = {{en|1={{{description}}}}}\n'
-            ' |source = {{own}}\n |author = UploadBot\n}}\n== Licensing ==\n{{cc-by-sa-4.0}}\n')
+TEMPLATE = (
+    '== Summary ==\n{{Information\n |description = {{en|1={{{description}}}}}\n'
+    ' |source = {{own}}\n |author = UploadBot\n}}\n== Licensing ==\n{{cc-by-sa-4.0}}\n'
+)
 #: PHP's built-in server logs one line per request: ``[pid] [date] ip:port [200]: POST /api.php``
 LOG_LINE = re.compile(rb'\] \S+:\d+ \[\d{3}\]: [A-Z]+ ')
 TOOLS = {'raw': 'raw (floor)', 'mw': 'mwclient', 'pwb': 'pywikibot', 'ub': 'uploadbot'}
@@ -54,19 +57,20 @@ TOOLS = {'raw': 'raw (floor)', 'mw': 'mwclient', 'pwb': 'pywikibot', 'ub': 'uplo
 def small_files(folder: Path, tag: str, count: int) -> list[dict]:
     """``count`` distinct JPEGs of 50 to 425 kB (about 9.5 MB together)."""
     from tests.files import jpeg_bytes
+
     items = []
     for number in range(count):
         content = jpeg_bytes(50_000 + 25_000 * (number % 16), seed=(tag, number))
         path = folder / f'{tag}-{number:03d}.jpg'
         path.write_bytes(content)
-        items.append(_item(path, f'{tag.capitalize()}-{number:03d}.jpg',
-                           hashlib.sha1(content).hexdigest()))
+        items.append(_item(path, f'{tag.capitalize()}-{number:03d}.jpg', hashlib.sha1(content).hexdigest()))
     return items
 
 
 def big_file(folder: Path, tag: str, size: int) -> dict:
     """A JPEG head, then seeded random bytes, written block by block (never whole in memory)."""
     from tests.files import jpeg_bytes
+
     rng, digest = random.Random(tag), hashlib.sha1()
     path = folder / f'{tag}.jpg'
     with open(path, 'wb') as out:
@@ -80,28 +84,58 @@ def big_file(folder: Path, tag: str, size: int) -> dict:
     return _item(path, f'{tag.capitalize()}.jpg', digest.hexdigest())
 
 
+def byte_compile(tree: Path) -> None:
+    """Write the bytecode of ``tree``'s uploadbot, as ``pip install`` does at install time.
+
+    The other tools run from site-packages, compiled when they were installed;
+    an editable install (or a ``git archive``) has no bytecode, and with
+    ``PYTHONDONTWRITEBYTECODE`` set (as on the development machine) Python never
+    writes it, so every run would compile uploadbot's sources again (about 0.13 s
+    of its start-up, which no installed copy pays).
+    """
+    compileall.compile_dir(tree / 'uploadbot', quiet=1)
+
+
 def _item(path: Path, name: str, sha1: str) -> dict:
     """One file to upload; every tool gets the same page text, with only its name in it."""
     text = TEMPLATE.replace('{{{description}}}', f'Benchmark file {name}')
-    return {'path': str(path), 'name': name, 'sha1': sha1, 'size': path.stat().st_size,
-            'text': text, 'description': f'Benchmark file {name}'}
+    return {
+        'path': str(path),
+        'name': name,
+        'sha1': sha1,
+        'size': path.stat().st_size,
+        'text': text,
+        'description': f'Benchmark file {name}',
+    }
 
 
 def verify(api_url: str, items: list[dict]) -> list[str]:
     """Problems with the uploaded files: missing, or SHA1 or size unlike the local file."""
     import requests
+
     problems = []
     for start in range(0, len(items), 50):
-        group = items[start:start + 50]
-        data = requests.get(api_url, timeout=60, params={
-            'action': 'query', 'format': 'json', 'formatversion': '2', 'prop': 'imageinfo',
-            'iiprop': 'sha1|size', 'titles': '|'.join(f"File:{i['name']}" for i in group)}).json()
+        group = items[start : start + 50]
+        data = requests.get(
+            api_url,
+            timeout=60,
+            params={
+                'action': 'query',
+                'format': 'json',
+                'formatversion': '2',
+                'prop': 'imageinfo',
+                'iiprop': 'sha1|size',
+                'titles': '|'.join(f'File:{i["name"]}' for i in group),
+            },
+        ).json()
         pages = {page['title']: page for page in data['query']['pages']}
         for item in group:
-            info = (pages.get(f"File:{item['name']}", {}).get('imageinfo') or [{}])[0]
+            info = (pages.get(f'File:{item["name"]}', {}).get('imageinfo') or [{}])[0]
             if (info.get('sha1'), info.get('size')) != (item['sha1'], item['size']):
-                problems.append(f"File:{item['name']}: wiki has sha1={info.get('sha1')} "
-                                f"size={info.get('size')}, local {item['sha1']} {item['size']}")
+                problems.append(
+                    f'File:{item["name"]}: wiki has sha1={info.get("sha1")} '
+                    f'size={info.get("size")}, local {item["sha1"]} {item["size"]}'
+                )
     return problems
 
 
@@ -110,6 +144,7 @@ class Bench:
 
     def __init__(self, folder: Path, info, log: Path) -> None:
         import clients
+
         self.folder, self.info, self.server_log = folder, info, log
         self.shim = clients.write_sitecustomize(folder / 'shim')
         self.rows: list[dict] = []
@@ -117,6 +152,7 @@ class Bench:
         self.runs = 0
         self.last_batch: dict | None = None
         self.cwd = ROOT  # the tree whose uploadbot runs (bench_scale.py measures others)
+        self.compiled: set[Path] = set()
         #: where the tools send their requests: the wiki, or a delaying proxy in front of it
         self.api_url, self.pywikibot_dir = info.api_url, info.pywikibot_dir
 
@@ -127,36 +163,64 @@ class Bench:
             writer = csv.writer(out)
             writer.writerow(['file', 'filename', 'description'])
             for item in items:
-                writer.writerow([os.path.relpath(item['path'], self.folder), item['name'],
-                                 item['description']])
-        return {'manifest': manifest, 'journal': self.folder / f'{tag}.journal.sqlite',
-                'items': items}
+                writer.writerow(
+                    [os.path.relpath(item['path'], self.folder), item['name'], item['description']]
+                )
+        return {'manifest': manifest, 'journal': self.folder / f'{tag}.journal.sqlite', 'items': items}
 
-    def command(self, tool: str, items: list[dict], batch: dict | None, extra: list[str],
-                counts: Path, env: dict) -> list[str]:
+    def command(
+        self, tool: str, items: list[dict], batch: dict | None, extra: list[str], counts: Path, env: dict
+    ) -> list[str]:
         """The command line of one run; uploadbot runs exactly as an operator would run it."""
         if tool == 'ub':
             batch = self.last_batch = batch or self.manifest(items, f'batch{self.runs}')
             template = self.folder / 'description.wiki'
             template.write_text(TEMPLATE)
-            env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(self.shim),
-                                                              env.get('PYTHONPATH')]))
+            env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(self.shim), env.get('PYTHONPATH')]))
             env['BENCH_COUNTS'] = str(counts)
-            return [sys.executable, '-m', 'uploadbot', f'-dir:{self.pywikibot_dir}',
-                    f"-manifest:{batch['manifest']}", f'-template:{template}',
-                    f'-report:{self.folder / f"report{self.runs}.csv"}',
-                    f"-journal:{batch['journal']}", '-chunk-size:4Mi', f'-summary:{COMMENT}',
-                    *extra]
+            return [
+                sys.executable,
+                '-m',
+                'uploadbot',
+                f'-dir:{self.pywikibot_dir}',
+                f'-manifest:{batch["manifest"]}',
+                f'-template:{template}',
+                f'-report:{self.folder / f"report{self.runs}.csv"}',
+                f'-journal:{batch["journal"]}',
+                '-chunk-size:4Mi',
+                f'-summary:{COMMENT}',
+                *extra,
+            ]
         spec = self.folder / f'run{self.runs}.spec.json'
-        spec.write_text(json.dumps({'api_url': self.api_url, 'comment': COMMENT,
-                                    'pywikibot_dir': str(self.pywikibot_dir),
-                                    'chunk_size': CHUNK, 'files': items}))
+        spec.write_text(
+            json.dumps(
+                {
+                    'api_url': self.api_url,
+                    'comment': COMMENT,
+                    'pywikibot_dir': str(self.pywikibot_dir),
+                    'chunk_size': CHUNK,
+                    'files': items,
+                }
+            )
+        )
         return [sys.executable, str(HERE / 'bench.py'), '--worker', tool, str(spec), str(counts)]
 
-    def run(self, workload: str, floor: str, tool: str, items: list[dict], *,
-            batch: dict | None = None, extra: tuple[str, ...] = (), label: str = '') -> dict:
+    def run(
+        self,
+        workload: str,
+        floor: str,
+        tool: str,
+        items: list[dict],
+        *,
+        batch: dict | None = None,
+        extra: tuple[str, ...] = (),
+        label: str = '',
+    ) -> dict:
         """One tool in one measured process; its files checked on the wiki afterwards."""
         self.runs += 1
+        if tool == 'ub' and self.cwd not in self.compiled:
+            byte_compile(self.cwd)
+            self.compiled.add(self.cwd)
         counts_path = self.folder / f'run{self.runs}.counts.json'
         output = self.folder / f'run{self.runs}.log'
         env = dict(os.environ)
@@ -165,38 +229,59 @@ class Bench:
         offset = self.server_log.stat().st_size
         started, clock = time.time(), time.perf_counter()
         with open(output, 'wb') as out:
-            process = subprocess.Popen(command, cwd=self.cwd, env=env, stdout=out,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                command, cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
             _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - clock
         process.returncode = code = os.waitstatus_to_exitcode(status)
         counts = json.loads(counts_path.read_text()) if counts_path.exists() else {}
         requests = self.log_requests(offset, counts.get('requests', 0))
         setup = counts.get('setup')
-        row = {'workload': workload, 'floor': floor, 'tool': label or TOOLS[tool],
-               'files': len(items), 'seconds': seconds,
-               'setup_s': counts['first_upload'] - started if counts.get('first_upload') else None,
-               'cpu_s': usage.ru_utime + usage.ru_stime, 'requests': requests,
-               'counted': counts.get('requests'), 'req_per_file': requests / len(items),
-               'per_file_req': (requests - (counts.get('requests', 0) if setup is None else setup))
-               / len(items), 'rss_mb': counts.get('peak_rss_kb', usage.ru_maxrss) / 1024,
-               'file_bytes': counts.get('file_bytes', 0), 'exit': code}
-        problems = [f'exit code {code}; see the tail of {output.name} below:\n'
-                    + output.read_text(errors='replace')[-2000:]] if code else []
+        row = {
+            'workload': workload,
+            'floor': floor,
+            'tool': label or TOOLS[tool],
+            'files': len(items),
+            'seconds': seconds,
+            'setup_s': counts['first_upload'] - started if counts.get('first_upload') else None,
+            'cpu_s': usage.ru_utime + usage.ru_stime,
+            'requests': requests,
+            'counted': counts.get('requests'),
+            'req_per_file': requests / len(items),
+            'per_file_req': (requests - (counts.get('requests', 0) if setup is None else setup)) / len(items),
+            'rss_mb': counts.get('peak_rss_kb', usage.ru_maxrss) / 1024,
+            'file_bytes': counts.get('file_bytes', 0),
+            'exit': code,
+        }
+        problems = (
+            [
+                f'exit code {code}; see the tail of {output.name} below:\n'
+                + output.read_text(errors='replace')[-2000:]
+            ]
+            if code
+            else []
+        )
         problems += verify(self.info.api_url, items) if not code else []
-        self.errors += [f"{workload} / {row['tool']}: {problem}" for problem in problems]
-        print(f"{workload:>18} {row['tool']:<22} {seconds:7.2f} s {requests:5} requests "
-              f"{row['rss_mb']:6.1f} MB{'  ERROR' if problems else ''}", file=sys.stderr)
+        self.errors += [f'{workload} / {row["tool"]}: {problem}' for problem in problems]
+        print(
+            f'{workload:>18} {row["tool"]:<22} {seconds:7.2f} s {requests:5} requests '
+            f'{row["rss_mb"]:6.1f} MB{"  ERROR" if problems else ""}',
+            file=sys.stderr,
+        )
         return row
 
     def settle(self, timeout: float = 60) -> None:
         """Wait for the job runner to finish the last run's jobs, so they don't slow this one."""
         import requests
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            stats = requests.get(self.info.api_url, timeout=30, params={
-                'action': 'query', 'meta': 'siteinfo', 'siprop': 'statistics',
-                'format': 'json'}).json()['query']['statistics']
+            stats = requests.get(
+                self.info.api_url,
+                timeout=30,
+                params={'action': 'query', 'meta': 'siteinfo', 'siprop': 'statistics', 'format': 'json'},
+            ).json()['query']['statistics']
             if not stats.get('jobs'):
                 return
             time.sleep(0.2)
@@ -222,6 +307,7 @@ class Bench:
     def through(self, latency: float):
         """Send every tool's requests through a proxy that holds each ``latency`` seconds."""
         import side_by_side
+
         return side_by_side.through(self, latency)
 
     def compare(self, workload: str, make, repeat: int, *, delete: bool = False) -> dict:
@@ -243,25 +329,46 @@ class Bench:
         for tool in TOOLS:  # warm-up: pywikibot's caches and cookies, the wiki's first upload
             self.run('warm-up', 'warm-up', tool, small_files(files, f'warm-{tool}', 1))
         small = f'small ({SMALL_COUNT} files)'
-        first = self.compare(small, lambda tag: small_files(files, f'{tag}-s', SMALL_COUNT),
-                             repeat)['ub']
-        self.best([self.run('re-run small', small, 'ub', first['_batch']['items'],
-                            batch=first['_batch'], label='uploadbot re-run')
-                   for _ in range(repeat)])
+        first = self.compare(small, lambda tag: small_files(files, f'{tag}-s', SMALL_COUNT), repeat)['ub']
+        self.best(
+            [
+                self.run(
+                    're-run small',
+                    small,
+                    'ub',
+                    first['_batch']['items'],
+                    batch=first['_batch'],
+                    label='uploadbot re-run',
+                )
+                for _ in range(repeat)
+            ]
+        )
         for workers in (1, 2, 4):
-            self.best([self.run('small -workers', small, 'ub',
-                                small_files(files, f'ub-w{workers}-{attempt}', SMALL_COUNT),
-                                extra=(f'-workers:{workers}',),
-                                label=f'uploadbot -workers:{workers}')
-                       for attempt in range(repeat)])
+            self.best(
+                [
+                    self.run(
+                        'small -workers',
+                        small,
+                        'ub',
+                        small_files(files, f'ub-w{workers}-{attempt}', SMALL_COUNT),
+                        extra=(f'-workers:{workers}',),
+                        label=f'uploadbot -workers:{workers}',
+                    )
+                    for attempt in range(repeat)
+                ]
+            )
         for size in (64 * MiB,) if quick else (256 * MiB, 1024 * MiB):
             name = f'chunked {size // MiB} MiB' if size < 1024 * MiB else 'chunked 1 GiB'
             # the local file, and per upload the published file and the stash's copy
             if shutil.disk_usage(self.folder).free < (6 * repeat + 1) * size + 1024 * MiB:
                 print(f'{name}: skipped, not enough disk space in {self.folder}', file=sys.stderr)
                 continue
-            self.compare(name, lambda tag: [big_file(files, f'{tag}-{size // MiB}mib', size)],  # noqa: B023
-                         repeat, delete=True)
+            self.compare(
+                name,
+                lambda tag: [big_file(files, f'{tag}-{size // MiB}mib', size)],  # noqa: B023
+                repeat,
+                delete=True,
+            )
 
 
 def ratios(rows: list[dict]) -> None:
@@ -275,81 +382,112 @@ def ratios(rows: list[dict]) -> None:
 
 def goals(rows: list[dict]) -> list[dict]:
     """The issue's goals for uploadbot, each with what was measured and met or missed."""
+
     def find(workload: str, tool: str) -> dict | None:
         return next((r for r in rows if r['workload'] == workload and r['tool'] == tool), None)
+
     result = []
 
     def goal(text: str, measured: str, met: bool) -> None:
         result.append({'goal': text, 'measured': measured, 'met': bool(met)})
+
     small = f'small ({SMALL_COUNT} files)'
     ub, raw = find(small, TOOLS['ub']), find(small, TOOLS['raw'])
     if ub and raw:
-        goal('small batch: seconds <= 1.10 x floor', f"{ub['x_floor']:.3f} x",
-             ub['x_floor'] <= 1.10)
-        goal('small batch: <= 1.05 requests/file (after the session set-up)',
-             f"{ub['per_file_req']:.3f} (all requests: {ub['req_per_file']:.3f}; "
-             f"floor {raw['per_file_req']:.3f} / {raw['req_per_file']:.3f})",
-             ub['per_file_req'] <= 1.05)
+        goal('small batch: seconds <= 1.10 x floor', f'{ub["x_floor"]:.3f} x', ub['x_floor'] <= 1.10)
+        goal(
+            'small batch: <= 1.05 requests/file (after the session set-up)',
+            f'{ub["per_file_req"]:.3f} (all requests: {ub["req_per_file"]:.3f}; '
+            f'floor {raw["per_file_req"]:.3f} / {raw["req_per_file"]:.3f})',
+            ub['per_file_req'] <= 1.05,
+        )
     for row in rows:
         if row['tool'] == TOOLS['ub'] and row['workload'].startswith('chunked'):
-            goal(f"{row['workload']}: seconds <= 1.05 x floor", f"{row['x_floor']:.3f} x",
-                 row['x_floor'] <= 1.05)
+            goal(
+                f'{row["workload"]}: seconds <= 1.05 x floor',
+                f'{row["x_floor"]:.3f} x',
+                row['x_floor'] <= 1.05,
+            )
     for row in rows:
         if row['tool'] == TOOLS['ub'] and row['workload'] == row['floor']:
-            goal(f"{row['workload']}: peak RSS <= floor + 15 MB",
-                 f"{row['rss_mb']:.1f} MB = floor {row['rss_diff_mb']:+.1f} MB",
-                 row['rss_diff_mb'] <= 15)
+            goal(
+                f'{row["workload"]}: peak RSS <= floor + 15 MB',
+                f'{row["rss_mb"]:.1f} MB = floor {row["rss_diff_mb"]:+.1f} MB',
+                row['rss_diff_mb'] <= 15,
+            )
     rerun = find('re-run small', 'uploadbot re-run')
     if ub and rerun:
         share = rerun['seconds'] / ub['seconds']
-        goal('re-run of the finished small batch: <= 5 % of the first run, 0 bytes sent',
-             f"{rerun['seconds']:.2f} s = {share:.0%} of {ub['seconds']:.2f} s; "
-             f"{rerun['file_bytes']} file bytes sent", share <= 0.05 and rerun['file_bytes'] == 0)
+        goal(
+            're-run of the finished small batch: <= 5 % of the first run, 0 bytes sent',
+            f'{rerun["seconds"]:.2f} s = {share:.0%} of {ub["seconds"]:.2f} s; '
+            f'{rerun["file_bytes"]} file bytes sent',
+            share <= 0.05 and rerun['file_bytes'] == 0,
+        )
     return result
 
 
 def table(rows: list[dict]) -> str:
     """A Markdown table of the rows (README-ready)."""
-    columns = [('workload', 'workload', '{}'), ('tool', 'tool', '{}'), ('files', 'files', '{}'),
-               ('seconds', 'seconds', '{:.2f}'), ('setup_s', 'setup s', '{:.2f}'),
-               ('cpu_s', 'CPU s', '{:.2f}'), ('requests', 'requests', '{}'),
-               ('req_per_file', 'req/file', '{:.3f}'),
-               ('per_file_req', 'req/file after setup', '{:.3f}'),
-               ('rss_mb', 'peak RSS MB', '{:.1f}'), ('x_floor', '× floor s', '{:.2f}'),
-               ('rss_diff_mb', 'RSS − floor MB', '{:+.1f}')]
-    lines = ['| ' + ' | '.join(title for _, title, _ in columns) + ' |',
-             '|' + '|'.join('---' if key in ('workload', 'tool') else '---:'
-                            for key, _, _ in columns) + '|']
+    columns = [
+        ('workload', 'workload', '{}'),
+        ('tool', 'tool', '{}'),
+        ('files', 'files', '{}'),
+        ('seconds', 'seconds', '{:.2f}'),
+        ('setup_s', 'setup s', '{:.2f}'),
+        ('cpu_s', 'CPU s', '{:.2f}'),
+        ('requests', 'requests', '{}'),
+        ('req_per_file', 'req/file', '{:.3f}'),
+        ('per_file_req', 'req/file after setup', '{:.3f}'),
+        ('rss_mb', 'peak RSS MB', '{:.1f}'),
+        ('x_floor', '× floor s', '{:.2f}'),
+        ('rss_diff_mb', 'RSS − floor MB', '{:+.1f}'),
+    ]
+    lines = [
+        '| ' + ' | '.join(title for _, title, _ in columns) + ' |',
+        '|' + '|'.join('---' if key in ('workload', 'tool') else '---:' for key, _, _ in columns) + '|',
+    ]
     for row in rows:
-        lines.append('| ' + ' | '.join('–' if row.get(key) is None else form.format(row[key])
-                                       for key, _, form in columns) + ' |')
+        lines.append(
+            '| '
+            + ' | '.join('–' if row.get(key) is None else form.format(row[key]) for key, _, form in columns)
+            + ' |'
+        )
     return '\n'.join(lines)
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ['--worker']:  # a measured process: nothing imported beyond the client
         import clients
+
         return clients.worker(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--quick', action='store_true', help='64 MiB instead of 256 MiB, no 1 GiB')
     parser.add_argument('--json', type=Path, help='also write the results as JSON to this file')
-    parser.add_argument('--repeat', type=int, default=3,
-                        help='run each measurement N times and keep the fastest (default 3)')
+    parser.add_argument(
+        '--repeat', type=int, default=3, help='run each measurement N times and keep the fastest (default 3)'
+    )
     parser.add_argument('--tmp', help='where the sandbox and the files go (default: system tmp)')
-    parser.add_argument('--table', action='store_true',
-                        help="only the issue's side-by-side table (side_by_side.py): 100 small "
-                        'files at 0 and 50 ms, 256 MiB at 0 ms, planning 100,000 rows; medians')
+    parser.add_argument(
+        '--table',
+        action='store_true',
+        help="only the issue's side-by-side table (side_by_side.py): 100 small "
+        'files at 0 and 50 ms, 256 MiB at 0 ms, planning 100,000 rows; medians',
+    )
     parser.add_argument('--small', type=int, default=100, help='--table: small files per run')
     parser.add_argument('--big-mib', type=int, default=256, help='--table: the big file, MiB')
     parser.add_argument('--plan-rows', type=int, default=100_000, help='--table: rows planned')
-    parser.add_argument('--before', type=Path,
-                        help='--table: also run the uploadbot of this tree (a git archive)')
+    parser.add_argument(
+        '--before', type=Path, help='--table: also run the uploadbot of this tree (a git archive)'
+    )
     args = parser.parse_args(argv)
     if args.table:
         import side_by_side
+
         return side_by_side.main(args)
     sys.path.insert(0, str(ROOT))
     from uploadbot.sandbox import Sandbox
+
     with tempfile.TemporaryDirectory(prefix='uploadbot-bench-', dir=args.tmp) as tmp:
         box = Sandbox(Path(tmp) / 'sandbox', workers=4)
         info = box.start()
@@ -365,18 +503,30 @@ def main(argv: list[str]) -> int:
     print(table(bench.rows))
     print()
     for goal in results:
-        print(f"- {'met   ' if goal['met'] else 'MISSED'} {goal['goal']}: {goal['measured']}")
-    print(f'\n{os.cpu_count()} CPUs; load average (1 min) {load[0]:.2f} before, {load[1]:.2f} '
-          'after: other work on the machine slows the wiki and every tool, unevenly')
+        print(f'- {"met   " if goal["met"] else "MISSED"} {goal["goal"]}: {goal["measured"]}')
+    print(
+        f'\n{os.cpu_count()} CPUs; load average (1 min) {load[0]:.2f} before, {load[1]:.2f} '
+        'after: other work on the machine slows the wiki and every tool, unevenly'
+    )
     for error in bench.errors:
         print(f'ERROR {error}', file=sys.stderr)
     if args.json:
-        rows = [{key: value for key, value in row.items() if not key.startswith('_')}
-                for row in bench.rows]
-        args.json.write_text(json.dumps({'quick': args.quick, 'repeat': args.repeat,
-                                         'cpus': os.cpu_count(), 'load': load,
-                                         'rows': rows, 'goals': results,
-                                         'errors': bench.errors}, indent=1) + '\n')
+        rows = [{key: value for key, value in row.items() if not key.startswith('_')} for row in bench.rows]
+        args.json.write_text(
+            json.dumps(
+                {
+                    'quick': args.quick,
+                    'repeat': args.repeat,
+                    'cpus': os.cpu_count(),
+                    'load': load,
+                    'rows': rows,
+                    'goals': results,
+                    'errors': bench.errors,
+                },
+                indent=1,
+            )
+            + '\n'
+        )
     return 1 if bench.errors else 0
 
 

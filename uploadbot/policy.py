@@ -51,37 +51,53 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-
-import yaml
+from typing import TYPE_CHECKING
 
 from .errors import InputError
 
+if TYPE_CHECKING:  # PyYAML is imported when a policy file is read: most runs have none
+    import yaml
+
 EXISTENCE_WARNINGS: frozenset[str] = frozenset(
-    {'exists', 'page-exists', 'exists-normalized', 'thumb', 'thumb-name', 'bad-prefix'})
+    {'exists', 'page-exists', 'exists-normalized', 'thumb', 'thumb-name', 'bad-prefix'}
+)
 
 WARNING_CODES: tuple[str, ...] = (
-    'badfilename', 'filetype-unwanted-type', 'large-file', 'empty-file',
-    'exists', 'page-exists', 'exists-normalized', 'thumb', 'thumb-name', 'bad-prefix',
-    'nochange', 'duplicateversions', 'was-deleted', 'duplicate', 'duplicate-archive',
+    'badfilename',
+    'filetype-unwanted-type',
+    'large-file',
+    'empty-file',
+    'exists',
+    'page-exists',
+    'exists-normalized',
+    'thumb',
+    'thumb-name',
+    'bad-prefix',
+    'nochange',
+    'duplicateversions',
+    'was-deleted',
+    'duplicate',
+    'duplicate-archive',
 )
 
 #: Strictest first: with several warnings, the action earliest here wins.
-ACTIONS: tuple[str, ...] = (
-    'abort', 'hold', 'skip', 'rename', 'new-version', 'new-version-any', 'upload')
+ACTIONS: tuple[str, ...] = ('abort', 'hold', 'skip', 'rename', 'new-version', 'new-version-any', 'upload')
 
-DEFAULT_RULES: Mapping[str, str] = MappingProxyType({
-    'badfilename': 'rename',
-    'filetype-unwanted-type': 'skip',
-    'large-file': 'upload',
-    'empty-file': 'skip',
-    **{code: 'skip' for code in sorted(EXISTENCE_WARNINGS)},
-    'nochange': 'skip',
-    'duplicateversions': 'skip',
-    'was-deleted': 'hold',
-    'duplicate': 'skip',
-    'duplicate-archive': 'skip',
-    'default': 'skip',
-})
+DEFAULT_RULES: Mapping[str, str] = MappingProxyType(
+    {
+        'badfilename': 'rename',
+        'filetype-unwanted-type': 'skip',
+        'large-file': 'upload',
+        'empty-file': 'skip',
+        **{code: 'skip' for code in sorted(EXISTENCE_WARNINGS)},
+        'nochange': 'skip',
+        'duplicateversions': 'skip',
+        'was-deleted': 'hold',
+        'duplicate': 'skip',
+        'duplicate-archive': 'skip',
+        'default': 'skip',
+    }
+)
 
 RENAMABLE: frozenset[str] = EXISTENCE_WARNINGS | {'badfilename', 'was-deleted'}
 VERSIONABLE: frozenset[str] = frozenset({'exists', 'nochange', 'duplicateversions'})
@@ -109,25 +125,31 @@ class Decision:
 def _problem(code: str, action: str) -> str | None:
     """Why ``code: action`` is not a rule, or None when it is one."""
     if code not in _KEYS:
-        return (f'unknown warning code {code!r}; known codes: '
-                f'{", ".join(WARNING_CODES)}, default')
+        return f'unknown warning code {code!r}; known codes: {", ".join(WARNING_CODES)}, default'
     if action not in ACTIONS:
         return f'unknown action {action!r} for {code!r}; actions: {", ".join(ACTIONS)}'
     if code == 'default' and action in ('rename', 'new-version', 'new-version-any'):
-        return (f"{action!r} makes no sense for 'default': it also covers warnings nobody "
-                "has seen yet, so it takes only upload, skip, hold or abort")
+        return (
+            f"{action!r} makes no sense for 'default': it also covers warnings nobody "
+            'has seen yet, so it takes only upload, skip, hold or abort'
+        )
     if action == 'rename' and code not in RENAMABLE:
-        return (f"'rename' makes no sense for {code!r}: a new name only helps where the "
-                f"name is the trouble ({', '.join(sorted(RENAMABLE))})")
+        return (
+            f"'rename' makes no sense for {code!r}: a new name only helps where the "
+            f'name is the trouble ({", ".join(sorted(RENAMABLE))})'
+        )
     if action.startswith('new-version') and code not in VERSIONABLE:
-        return (f'{action!r} makes no sense for {code!r}: there is no file under the '
-                f'target name to add a version to (only {", ".join(sorted(VERSIONABLE))}; '
-                "use 'upload' to publish anyway)")
+        return (
+            f'{action!r} makes no sense for {code!r}: there is no file under the '
+            f'target name to add a version to (only {", ".join(sorted(VERSIONABLE))}; '
+            "use 'upload' to publish anyway)"
+        )
     return None
 
 
-def _check(rules: Mapping[str, str], *, prefix: str = '', row: int | None = None,
-           field: str | None = None) -> None:
+def _check(
+    rules: Mapping[str, str], *, prefix: str = '', row: int | None = None, field: str | None = None
+) -> None:
     """Refuse a whole layer on its first bad rule, before any of it takes effect."""
     for code, action in rules.items():
         problem = _problem(code, action)
@@ -236,11 +258,13 @@ class Policy:
         return Policy({**self._rules, **rules})
 
 
-_Refuse = Callable[[yaml.Node, 'str | None', str], PolicyError]
+_Refuse = Callable[['yaml.Node', 'str | None', str], PolicyError]
 
 
 def _read_file(path: str | os.PathLike[str]) -> dict[str, str]:
     """Rules from a policy file, with line numbers in every complaint since people edit these."""
+    import yaml
+
     try:
         with open(path, encoding='utf-8') as stream:
             root = yaml.compose(stream, Loader=yaml.SafeLoader)
@@ -259,30 +283,31 @@ def _read_file(path: str | os.PathLike[str]) -> dict[str, str]:
         return PolicyError(f'{where}: {problem}', path=path)
 
     if root is None:
-        raise PolicyError("line 1: the file is empty; expected a mapping with 'warnings:'",
-                          path=path)
+        raise PolicyError("line 1: the file is empty; expected a mapping with 'warnings:'", path=path)
     rules: dict[str, str] = {}
     for key, value in _pairs(root, None, refuse):
         if key.value == 'warnings':
             for code, action in _pairs(value, 'warnings', refuse):
                 if code.value == 'default':
-                    raise refuse(code, 'default', "'default' belongs at the top level, "
-                                                  "not under 'warnings:'")
+                    raise refuse(code, 'default', "'default' belongs at the top level, not under 'warnings:'")
                 rules[code.value] = _action(code, action, refuse)
         elif key.value == 'default':
             rules['default'] = _action(key, value, refuse)
         else:
-            raise refuse(key, key.value, "unknown top-level key; expected 'warnings' "
-                                         "or 'default'")
+            raise refuse(key, key.value, "unknown top-level key; expected 'warnings' or 'default'")
     return rules
 
 
-def _pairs(node: yaml.Node, name: str | None,
-           refuse: _Refuse) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+def _pairs(node: yaml.Node, name: str | None, refuse: _Refuse) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
     """A mapping node's items, refusing anything that is not a mapping of plain keys."""
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
-        wanted = f'{name!r} must be a mapping of warning code to action' if name else \
-            "expected a mapping with 'warnings:' and optionally 'default:'"
+        wanted = (
+            f'{name!r} must be a mapping of warning code to action'
+            if name
+            else "expected a mapping with 'warnings:' and optionally 'default:'"
+        )
         raise refuse(node, name, wanted)
     seen: dict[str, int] = {}
     for key, _ in node.value:
@@ -296,6 +321,8 @@ def _pairs(node: yaml.Node, name: str | None,
 
 def _action(key: yaml.ScalarNode, value: yaml.Node, refuse: _Refuse) -> str:
     """The action a key names, checked against what that code accepts."""
+    import yaml
+
     if not isinstance(value, yaml.ScalarNode):
         raise refuse(value, key.value, f'expected one action, one of {", ".join(ACTIONS)}')
     problem = _problem(key.value, value.value)

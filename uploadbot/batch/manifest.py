@@ -16,13 +16,12 @@ Defaults, weakest first: the YAML batch file's ``defaults:``, then the caller's
 ``defaults`` (the command line's -field:NAME=VALUE), then the row's own values.
 
 Whether the files exist is checked elsewhere; so is everything about their content.
-The XLSX and ODS cells are read in spreadsheets.py.
+The XLSX and ODS cells are read in spreadsheets.py, JSON Lines and YAML in records.py.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -31,13 +30,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from uploadbot.errors import InputError
 
 from .cells import blank, cell_text
-
-KNOWN_COLUMNS = ('file', 'filename', 'policy', 'template', 'categories', 'summary')
+from .records import KNOWN_COLUMNS as KNOWN_COLUMNS
+from .records import column, decode, read_jsonl, read_yaml
 
 #: One line and its ending (\r\n, \r or \n), as csv reads lines from a file opened with newline=''.
 _LINE = re.compile(r'[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z')
@@ -101,8 +98,9 @@ class Fields(Mapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         values = self._values
-        return (name for name, place in self._places.items()
-                if place < len(values) and values[place] is not None)
+        return (
+            name for name, place in self._places.items() if place < len(values) and values[place] is not None
+        )
 
     def __len__(self) -> int:
         return sum(value is not None for value in self._values)
@@ -136,25 +134,32 @@ class Manifest:
         return self.path if self.path.is_dir() else self.path.parent
 
 
-def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
-                  defaults: Mapping[str, str] | None = None, recursive: bool = False) -> Manifest:
+def read_manifest(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    defaults: Mapping[str, str] | None = None,
+    recursive: bool = False,
+) -> Manifest:
     """Read a manifest in the format its extension names (a directory lists its files)."""
     path = Path(path)
     suffix = '/' if path.is_dir() else path.suffix.lower()
     if sheet is not None and suffix not in ('.xlsx', '.ods'):
         kind = 'a folder' if suffix == '/' else f'a {suffix or "plain"} file'
-        raise InputError(f'-sheet: chooses a sheet of an .xlsx or .ods file; this manifest is '
-                         f'{kind}, which has none', path=path)
+        raise InputError(
+            f'-sheet: chooses a sheet of an .xlsx or .ods file; this manifest is {kind}, which has none',
+            path=path,
+        )
     if suffix == '/':
         return read_directory(path, defaults=defaults, recursive=recursive)
     if recursive:
-        raise InputError('-recursive: reads the subfolders of a folder manifest; this manifest '
-                         'is a file', path=path)
+        raise InputError(
+            '-recursive: reads the subfolders of a folder manifest; this manifest is a file', path=path
+        )
     reader = _READERS.get(suffix)
     if reader is None:
         known = ', '.join(sorted(_READERS))
-        raise InputError(f"unknown manifest type {suffix or '(none)'!r}; use one of {known}",
-                         path=path)
+        raise InputError(f'unknown manifest type {suffix or "(none)"!r}; use one of {known}', path=path)
     try:
         columns, records, file_defaults = reader(path, sheet)
         return _finish(path, columns, records, file_defaults, defaults or {})
@@ -162,8 +167,9 @@ def read_manifest(path: str | os.PathLike[str], *, sheet: str | None = None,
         raise InputError(f'cannot read the file: {error.strerror or error}', path=path) from error
 
 
-def read_directory(path: str | os.PathLike[str], *, defaults: Mapping[str, str] | None = None,
-                   recursive: bool = False) -> Manifest:
+def read_directory(
+    path: str | os.PathLike[str], *, defaults: Mapping[str, str] | None = None, recursive: bool = False
+) -> Manifest:
     """Every visible regular file of one folder, sorted by name.
 
     With ``recursive`` the subfolders too (those whose names begin with a dot
@@ -175,8 +181,10 @@ def read_directory(path: str | os.PathLike[str], *, defaults: Mapping[str, str] 
         found = _visible_files(path, recursive)
     except OSError as error:
         raise InputError(f'cannot list the folder: {error.strerror or error}', path=path) from error
-    records = [(number, {'file': name, 'folder': folder} if recursive else {'file': name})
-               for number, (folder, name) in enumerate(found, start=1)]
+    records = [
+        (number, {'file': name, 'folder': folder} if recursive else {'file': name})
+        for number, (folder, name) in enumerate(found, start=1)
+    ]
     columns = ('file', 'folder') if recursive else ('file',)
     return _finish(path, columns, records, {}, defaults or {})
 
@@ -184,8 +192,7 @@ def read_directory(path: str | os.PathLike[str], *, defaults: Mapping[str, str] 
 def _visible_files(path: Path, recursive: bool) -> list[tuple[str, str]]:
     """(subfolder, relative path) of each file; subfolders' files after the folder's own."""
     entries = sorted(path.iterdir(), key=lambda entry: entry.name)
-    files = [('', entry.name) for entry in entries
-             if not entry.name.startswith('.') and entry.is_file()]
+    files = [('', entry.name) for entry in entries if not entry.name.startswith('.') and entry.is_file()]
     if not recursive:
         return files
     for entry in entries:
@@ -197,14 +204,19 @@ def _visible_files(path: Path, recursive: bool) -> list[tuple[str, str]]:
     return files
 
 
-def _finish(path: Path, columns: Iterable[str], records: _Records,
-            file_defaults: Mapping[str, Any], defaults: Mapping[str, Any]) -> Manifest:
+def _finish(
+    path: Path,
+    columns: Iterable[str],
+    records: _Records,
+    file_defaults: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+) -> Manifest:
     merged: dict[str, str] = {}
     for source in (file_defaults, defaults):
         for key, value in source.items():
             text = cell_text(value, path, None, str(key))
             if text is not None:
-                merged[_column(str(key))] = text
+                merged[column(str(key))] = text
     columns = tuple(columns)
     if 'file' not in columns:
         raise InputError("there is no 'file' column", path=path, field='file')
@@ -226,26 +238,11 @@ def _finish(path: Path, columns: Iterable[str], records: _Records,
     return Manifest(path, rows, MappingProxyType(merged), columns)
 
 
-def _column(name: str) -> str:
-    name = name.strip()
-    return name.lower() if name.lower() in KNOWN_COLUMNS else name
-
-
-def _keyed(path: Path, number: int | None, mapping: Mapping[Any, Any]) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    for key, value in mapping.items():
-        name = _column('' if key is None else str(key))
-        if not name or name in record:
-            problem = 'a field has no name' if not name else f'the field {name!r} appears twice'
-            raise InputError(problem, path=path, row=number)
-        record[name] = value
-    return record
-
-
 def _spreadsheets():
     """The XLSX and ODS readers, imported only for such manifests: openpyxl and odfpy
     take longer to load than a CSV batch of small files takes to read."""
     from . import spreadsheets
+
     return spreadsheets
 
 
@@ -267,36 +264,24 @@ def _grid(path: Path, lines: Iterable[tuple[int, list[Any]]]) -> tuple[list[str]
         for number, cells in lines:
             extra = [i for i, cell in enumerate(cells) if i >= len(header) and not blank(cell)]
             if extra:
-                raise InputError(f'column {extra[0] + 1} has a value but no name in the header',
-                                 path=path, row=number)
+                raise InputError(
+                    f'column {extra[0] + 1} has a value but no name in the header', path=path, row=number
+                )
             yield number, dict(zip(header, cells))
+
     return header, records()
 
 
 def _header(path: Path, number: int, cells: list[Any]) -> list[str]:
-    names = [_column(cell_text(cell, path, number, 'header') or '') for cell in cells]
+    names = [column(cell_text(cell, path, number, 'header') or '') for cell in cells]
     while names and not names[-1]:
         names.pop()
     for index, name in enumerate(names):
         if not name:
             raise InputError(f'column {index + 1} of the header has no name', path=path, row=number)
         if name in names[:index]:
-            raise InputError('the column name appears twice in the header',
-                             path=path, row=number, field=name)
+            raise InputError('the column name appears twice in the header', path=path, row=number, field=name)
     return names
-
-
-def _decode(path: Path, lines_are_rows: bool) -> str:
-    data = path.read_bytes()
-    if data.startswith((b'\xff\xfe', b'\xfe\xff')):
-        raise InputError('the file is UTF-16; save it as UTF-8', path=path)
-    try:
-        return data.decode('utf-8-sig')
-    except UnicodeDecodeError as error:
-        line = data.count(b'\n', 0, error.start) + 1
-        raise InputError(f'the file is not UTF-8 (byte offset {error.start}, '
-                         f'0x{data[error.start]:02x}, on line {line}); save it as UTF-8',
-                         path=path, row=line if lines_are_rows else None) from error
 
 
 def _delimiter(text: str) -> str:
@@ -312,12 +297,11 @@ def _delimiter(text: str) -> str:
 
 
 def _read_delimited(path: Path, delimiter: str | None) -> tuple[list[str], _Records, dict]:
-    text = _decode(path, lines_are_rows=True)
+    text = decode(path, lines_are_rows=True)
     delimiter = delimiter or _delimiter(text)
     # Lines are cut from the text as read (like a file opened with newline=''): an
     # io.StringIO would hold a second, four-bytes-per-character copy of the whole table.
-    reader = csv.reader((match.group(0) for match in _LINE.finditer(text)),
-                        delimiter=delimiter, strict=True)
+    reader = csv.reader((match.group(0) for match in _LINE.finditer(text)), delimiter=delimiter, strict=True)
 
     def lines() -> Iterator[tuple[int, list[str]]]:
         number = 0
@@ -326,59 +310,15 @@ def _read_delimited(path: Path, delimiter: str | None) -> tuple[list[str], _Reco
                 number += 1
                 yield number, cells
         except csv.Error as error:
-            problem = (f'a cell holds more than {csv.field_size_limit()} characters, more '
-                       'than a description page should' if 'field limit' in str(error)
-                       else f'broken quoting: {error}')
+            problem = (
+                f'a cell holds more than {csv.field_size_limit()} characters, more '
+                'than a description page should'
+                if 'field limit' in str(error)
+                else f'broken quoting: {error}'
+            )
             raise InputError(problem, path=path, row=number + 1) from error
+
     return (*_grid(path, lines()), {})
-
-
-def _read_jsonl(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict]:
-    records: list[tuple[int, dict[str, Any]]] = []
-    for number, line in enumerate(_decode(path, lines_are_rows=True).split('\n'), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(f'not valid JSON: {error.msg} (column {error.colno})',
-                             path=path, row=number) from error
-        if not isinstance(item, dict):
-            raise InputError('each line must be a JSON object', path=path, row=number)
-        records.append((number, _keyed(path, number, item)))
-    return _columns(records), records, {}
-
-
-def _read_yaml(path: Path, sheet: str | None) -> tuple[list[str], _Records, dict]:
-    try:
-        document = yaml.safe_load(_decode(path, lines_are_rows=False))
-    except yaml.YAMLError as error:
-        mark = getattr(error, 'problem_mark', None) or getattr(error, 'context_mark', None)
-        where = f' on line {mark.line + 1}' if mark else ''
-        problem = getattr(error, 'problem', None) or str(error)
-        raise InputError(f'not valid YAML{where}: {problem}', path=path) from error
-    shape = ("a YAML manifest is a list of rows, "
-             "or a mapping with 'rows:' and optionally 'defaults:'")
-    file_defaults: Any = {}
-    items = document
-    if isinstance(document, dict):
-        if 'rows' not in document or set(document) - {'rows', 'defaults'}:
-            raise InputError(shape, path=path)
-        items, file_defaults = document['rows'], document.get('defaults') or {}
-    if not isinstance(items, list) or not isinstance(file_defaults, dict):
-        raise InputError(shape, path=path)
-    records: list[tuple[int, dict[str, Any]]] = []
-    for number, item in enumerate(items, start=1):
-        if item is None:
-            continue
-        if not isinstance(item, dict):
-            raise InputError('each row must be a mapping of fields', path=path, row=number)
-        records.append((number, _keyed(path, number, item)))
-    return _columns(records), records, _keyed(path, None, file_defaults)
-
-
-def _columns(records: _Records) -> list[str]:
-    return list(dict.fromkeys(key for _, record in records for key in record))
 
 
 _GRIDS: Mapping[str, _Reader] = {
@@ -388,10 +328,15 @@ _GRIDS: Mapping[str, _Reader] = {
     '.xlsx': lambda path, sheet: (*_grid(path, _spreadsheets().xlsx_lines(path, sheet)), {}),
     '.ods': lambda path, sheet: (*_grid(path, _spreadsheets().ods_lines(path, sheet)), {}),
 }
-_READERS: Mapping[str, _Reader] = MappingProxyType({
-    **_GRIDS,
-    '.jsonl': _read_jsonl, '.ndjson': _read_jsonl, '.yaml': _read_yaml, '.yml': _read_yaml,
-})
+_READERS: Mapping[str, _Reader] = MappingProxyType(
+    {
+        **_GRIDS,
+        '.jsonl': read_jsonl,
+        '.ndjson': read_jsonl,
+        '.yaml': read_yaml,
+        '.yml': read_yaml,
+    }
+)
 
 #: The formats whose row 1 is a header that names the columns.
 TABULAR = frozenset(_GRIDS)
