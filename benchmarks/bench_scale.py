@@ -106,7 +106,10 @@ def plan_worker(args: list[str]) -> int:
     """Inside the measured process: plan a batch as every run does, print seconds and rows."""
     manifest, template = args
     started = time.perf_counter()
-    from uploadbot.from_options import plan_batch
+    try:
+        from uploadbot.from_options import plan_batch
+    except ImportError:  # a tree from before from_options.py (``--before DIR``)
+        from uploadbot.cli import _plan as plan_batch
     from uploadbot.options import Options
 
     imported = time.perf_counter()

@@ -172,6 +172,7 @@ def plan_rows(folder: Path, rows: int, repeat: int, code: Path = bench.ROOT) -> 
     """Planning ``rows`` rows as a whole process, ``repeat`` times: medians."""
     import bench_scale
 
+    bench.byte_compile(code)
     (folder / 'plan').mkdir(exist_ok=True)
     scale = bench_scale.Scale(folder / 'plan', code, 'plan')
     scale.template = scale.folder / 'description.wiki'

@@ -75,3 +75,27 @@ def test_an_error_in_pywikibots_set_up_is_one_line_and_exit_1(tmp_path):
     assert result.stderr.splitlines() == [
         f"ERROR: pywikibot could not be set up: FileExistsError: [Errno 17] File exists: '{pwb / 'logs'}'"
     ]
+
+
+#: pywikibot's logging set up as ``handle_args`` does it for ``-log`` or ``-v`` (without the
+#: site it also makes), its log header replaced by a stand-in that says when it is made.
+HEADER_RUN = """import pywikibot
+from pywikibot import bot, config
+bot.writelogheader = lambda: print('header made')
+from uploadbot.api.pwbdir import log_header_only_where_read, make_logs_folder
+make_logs_folder()
+log_header_only_where_read()
+{setting}
+bot.init_handlers()
+"""
+
+
+def test_pywikibots_log_header_is_made_for_a_log_file_and_for_a_verbose_terminal(tmp_path):
+    for setting in ("config.log = ['*']", 'config.verbose_output = 1'):
+        result = in_pywikibot_dir(tmp_path, HEADER_RUN.format(setting=setting))
+        assert (result.returncode, result.stdout) == (0, 'header made\n'), result.stderr
+
+
+def test_pywikibots_log_header_is_not_made_where_nobody_reads_it(tmp_path):
+    result = in_pywikibot_dir(tmp_path, HEADER_RUN.format(setting=''))
+    assert (result.returncode, result.stdout) == (0, ''), result.stderr

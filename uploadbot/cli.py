@@ -25,7 +25,7 @@ import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
 from . import from_options
-from .api.pwbdir import make_logs_folder
+from .api.pwbdir import log_header_only_where_read, make_logs_folder
 from .api.retry import GaveUp
 from .api.session import under_retries
 from .api.transfer import SiteTransfer
@@ -98,6 +98,7 @@ def main(*args: str) -> int:
 def _handle_args(args: tuple[str, ...]) -> list[str]:
     """pywikibot's global options; this already makes the site and asks the wiki who we are."""
     make_logs_folder()  # before handle_args makes it: runs started at once race (see pwbdir)
+    log_header_only_where_read()
     with warnings.catch_warnings():
         # Under pwb, pwb has handled the global options and made the site
         # already; pywikibot's warning about that is meant for scripts that

