@@ -203,7 +203,8 @@ class Bench:
                 }
             )
         )
-        return [sys.executable, str(HERE / 'bench.py'), '--worker', tool, str(spec), str(counts)]
+        python = mwclient_python() if tool == 'mw' else sys.executable
+        return [python, str(HERE / 'bench.py'), '--worker', tool, str(spec), str(counts)]
 
     def run(
         self,
@@ -454,6 +455,19 @@ def table(rows: list[dict]) -> str:
             + ' |'
         )
     return '\n'.join(lines)
+
+
+def mwclient_python() -> str:
+    """The interpreter of mwclient's own virtual environment (``make bench-deps``).
+
+    mwclient brings requests-oauthlib, which pywikibot imports whenever it can:
+    in one environment with mwclient, pywikibot's and uploadbot's processes
+    would carry 1.3 MB that no install of theirs has.
+    """
+    python = Path(os.environ.get('MWCLIENT_VENV', ROOT / '.venv-mwclient')) / 'bin' / 'python'
+    if not python.exists():
+        raise SystemExit(f'no {python}: run `make bench-deps` (mwclient in a virtual environment of its own)')
+    return str(python)
 
 
 def main(argv: list[str]) -> int:
