@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 from uploadbot.state import DataStep, Finding, Outcome, State, not_sent_again
@@ -67,7 +67,10 @@ class Record:
 
     def columns(self) -> dict[str, Any]:
         """The record as a store keeps it: one plain value per column of :data:`COLUMNS`."""
-        return {**asdict(self), 'state': str(self.state), 'warnings': ';'.join(self.warnings)}
+        # Not dataclasses.asdict, which copies every value deeply: a record is saved
+        # several times a row, and its values are plain already.
+        values = {name: getattr(self, name) for name in COLUMNS}
+        return {**values, 'state': str(self.state), 'warnings': ';'.join(self.warnings)}
 
     def outcome(self, **this_run: Any) -> Outcome:
         """The row's result as the report shows it: this record, with what this run

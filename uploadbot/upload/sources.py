@@ -78,7 +78,8 @@ class Source(Protocol):
     resumes_stash: bool
 
     def load(self, journal: Journal, item: UploadItem) -> Record:
-        """The row's journal record to go on from (saved when new)."""
+        """The row's journal record to go on from; a new one is written by the task's first
+        save, which comes before any request that changes the wiki."""
 
     def start(self, task: Sender) -> Settlement:
         """Send the bytes from their beginning, and commit them."""
@@ -118,7 +119,7 @@ class CopiedUrl:
 
     def load(self, journal: Journal, item: UploadItem) -> Record:
         """A URL has no size or date to compare: its record stands as it is."""
-        return journal.get(*item.key) or journal.save(Record(*item.key, row=item.row))
+        return journal.get(*item.key) or Record(*item.key, row=item.row)
 
     def start(self, task: Sender) -> Settlement:
         if self.copy_uploads:

@@ -115,7 +115,7 @@ class UploadTask:
                 if self._data_due():  # published earlier; its structured data still to do
                     self._structured_data()
                 return self._outcome_of(self.record, earlier=True)
-            self.save(attempts=self.record.attempts + 1, row=self.item.row, last_error='')
+            self._amend(attempts=self.record.attempts + 1, row=self.item.row, last_error='')
             return self._finish(self._advance())
         except BatchAborted as stop:
             self._finish(stop.settlement)
@@ -187,7 +187,7 @@ class UploadTask:
                 content = source.read(size + 1)
             if len(content) != size:
                 raise OSError(0, 'the file changed size while it was read')
-            self.save(sha1=hashlib.sha1(content).hexdigest(), offset=0)
+            self._amend(sha1=hashlib.sha1(content).hexdigest(), offset=0)  # saved as it commits
             reply = self._commit.direct(content)
             self.sent(size)
             return self._commit.settle(reply)
@@ -267,6 +267,11 @@ class UploadTask:
     def save(self, **changes: Any) -> None:
         """Change the row's record and write it to the journal before going on."""
         self.record = self.journal.save(replace(self.record, **changes))
+
+    def _amend(self, **changes: Any) -> None:
+        """Change the row's record for the next :meth:`save` to write: for changes that no
+        request to the wiki comes between (each such request is announced by a save)."""
+        self.record = replace(self.record, **changes)
 
     def _finish(self, settlement: Settlement) -> Outcome:
         published = settlement.kind in PUBLISHED and bool(self.item.structured)
