@@ -124,9 +124,12 @@ def side_by_side(
                         bench.small_files(files, f'warm{name:.2f}-{tool}', 1),
                     )
         for attempt in range(repeat):
+            # The order turns with each repetition, so no tool always meets the wiki
+            # just after the same other tool (or always first, with the least in its stash).
+            order = tools[attempt % len(tools) :] + tools[: attempt % len(tools)]
             for number, (work, latency, make) in enumerate(workloads(small, big_mib)):
                 with through(harness, routes[latency]):
-                    for tool in tools:
+                    for tool in order:
                         items = make(files, f'{tool}-{attempt}-w{number}')
                         harness.cwd = before if tool == 'before' else bench.ROOT
                         row = harness.run(
