@@ -89,6 +89,19 @@ def test_the_commit_is_recorded_before_it_is_sent(small, journal):
     assert journal.get('small.jpg', 'Photo.jpg').state is State.UPLOADED
 
 
+def test_a_new_small_files_row_is_written_before_its_request_and_with_its_outcome(small, journal):
+    written = []
+    save = journal.save
+
+    def counted(record):
+        written.append(record.state)
+        return save(record)
+
+    journal.save = counted
+    run(ScriptedTransfer(('upload', success('Photo.jpg', sha1_of(small)))), item_for(small), journal)
+    assert written == [State.COMMITTING, State.UPLOADED]
+
+
 def test_a_skipped_warning_ends_the_row_without_a_commit(small, journal):
     transfer = ScriptedTransfer(('upload', warned('k1', exists='Photo.jpg')))
     outcome = run(transfer, item_for(small), journal)

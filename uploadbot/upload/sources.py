@@ -97,10 +97,9 @@ class LocalFile:
         if record is not None and same_file(record.size, record.mtime_ns, stat):
             return record
         attempts = record.attempts if record else 0
-        fresh = Record(
+        return Record(
             *item.key, row=item.row, size=stat.st_size, mtime_ns=stat.st_mtime_ns, attempts=attempts
         )
-        return journal.save(fresh)
 
     def start(self, task: Sender) -> Settlement:
         """Send the file from its first byte."""
