@@ -30,6 +30,7 @@ from uploadbot.journal.base import Journal
 from uploadbot.option_table import default
 from uploadbot.state import NEEDS_CHANGE, DataStep, Outcome, State
 from uploadbot.upload.commit import BatchAborted
+from uploadbot.upload.readahead import ReadAhead
 from uploadbot.upload.task import TaskSettings, UploadTask
 
 from . import preflight
@@ -82,6 +83,12 @@ class UploadBot(BaseBot):
         self._broken: BaseException | None = None
         self._slots = threading.Semaphore(workers)
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix='upload') if workers > 1 else None
+        #: The next large files' SHA1s, read while one is sent (a planned batch's order only).
+        self._read_ahead = (
+            ReadAhead(self.items, larger_than=settings.chunk_size, journal=journal)
+            if isinstance(self.items, Sequence)
+            else None
+        )
 
     @classmethod
     def on_site(
@@ -194,7 +201,11 @@ class UploadBot(BaseBot):
 
     def run(self) -> None:
         self._settle_problems()
-        super().run()
+        if self._read_ahead is None:
+            super().run()
+        else:
+            with self._read_ahead:
+                super().run()
         if self._broken is not None:
             raise self._broken
 
@@ -235,6 +246,7 @@ class UploadBot(BaseBot):
             settings=self.settings,
             claims=self.claims,
             on_sent=self.progress.for_file(item.filename, item.size),
+            read_ahead=self._read_ahead,
         )
         try:
             return task.run()

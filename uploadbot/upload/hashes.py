@@ -26,7 +26,7 @@ from uploadbot.item import UploadItem
 from uploadbot.journal.base import Journal, Record, same_file
 from uploadbot.state import State
 
-from .task import file_sha1
+from .readahead import file_sha1
 
 #: Records written to the journal in one transaction.
 SAVE_EVERY = 1000

@@ -24,7 +24,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from uploadbot.api import lookup
@@ -40,6 +39,7 @@ from uploadbot.state import PUBLISHED, DataStep, Outcome, State
 
 from .commit import CLOCK_SKEW, BatchAborted, Commit, Settlement
 from .mediainfo_edit import DataPending, DataRefused, DataSettings, edit_structured_data
+from .readahead import ReadAhead, file_sha1
 from .sources import CopiedUrl, LocalFile, Source
 from .stash import STASH_TROUBLE, ChunkedStash
 
@@ -87,6 +87,7 @@ class UploadTask:
         claims: lookup.NameClaims | None = None,
         on_sent: Callable[[int], None] | None = None,
         source: Source | None = None,
+        read_ahead: ReadAhead | None = None,
     ) -> None:
         self.transfer = transfer.for_row(ROW_RETRY_BUDGET)
         self.item = item
@@ -94,6 +95,7 @@ class UploadTask:
         self.journal = journal
         self.settings = settings
         self.claims = claims
+        self.read_ahead = read_ahead
         self._on_sent = on_sent or (lambda count: None)
         self.record = Record(*item.key, row=item.row)
         self.chunks = 0
@@ -196,11 +198,17 @@ class UploadTask:
         hashed = self.record.sha1
         self.save(state=State.HASHING, filekey='', offset=0)
         if not hashed:
-            self.save(sha1=file_sha1(path))
+            self.save(sha1=self._read_sha1(path))
         known = self._commit.before_bytes()
         if known is not None:
             return known
         return self.commit_stashed(self._send_chunks(0, None))
+
+    def _read_sha1(self, path: str | os.PathLike[str]) -> str:
+        """The file's SHA1: read ahead while the file before it was sent, else read now."""
+        record = self.record
+        ahead = self.read_ahead and self.read_ahead.sha1(self.item, record.size, record.mtime_ns)
+        return ahead or file_sha1(path)
 
     def _send_chunks(self, offset: int, filekey: str | None) -> str:
         self.stashing(offset, filekey or '')
@@ -381,12 +389,6 @@ def _with_note(message: str, note: str) -> str:
     so an earlier run's note is cut off)."""
     base = message.split('structured data', 1)[0].rstrip('; ')
     return f'{base}; {note}' if base else note
-
-
-def file_sha1(path: Path) -> str:
-    """SHA1 of a file, streamed (``hashlib.file_digest`` reads into one reused buffer)."""
-    with open(path, 'rb') as source:
-        return hashlib.file_digest(source, 'sha1').hexdigest()
 
 
 def source_for(item: UploadItem, settings: TaskSettings) -> Source:
