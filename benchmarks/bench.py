@@ -16,7 +16,8 @@ waited for with ``os.wait4``, so wall time, CPU time and peak RSS are measured
 alike; requests are counted from the wiki's server log, which knows nothing
 about the tools. The machine may be shared and a wiki on two cores is noisy,
 so each measurement is repeated (--repeat, default 3; the tools interleaved,
-after the wiki's job queue drained) and the fastest run is kept. After every
+each after the wiki's job queue drained and the disk took what was written
+before: ``os.sync``) and the fastest run is kept. After every
 run the SHA1 of each file on the wiki is checked against the local file: a
 mismatch or a failed run makes the exit code 1.
 Timings are reported, never asserted: goals are marked met or missed.
@@ -273,7 +274,14 @@ class Bench:
         return row
 
     def settle(self, timeout: float = 60) -> None:
-        """Wait for the job runner to finish the last run's jobs, so they don't slow this one."""
+        """Wait for the job runner to finish the last run's jobs, then for the disk to take
+        the bytes written so far, so neither slows this run.
+
+        Linux writes dirty pages back once they are 30 s old (``vm.dirty_expire_centisecs``)
+        or a tenth of the memory is dirty: the 750 MB or so the wiki writes for a 256 MiB
+        upload (stash chunks, the assembled file, the published one) used to go to the
+        disk during whichever run came next.
+        """
         import requests
 
         deadline = time.monotonic() + timeout
@@ -284,8 +292,9 @@ class Bench:
                 params={'action': 'query', 'meta': 'siteinfo', 'siprop': 'statistics', 'format': 'json'},
             ).json()['query']['statistics']
             if not stats.get('jobs'):
-                return
+                break
             time.sleep(0.2)
+        os.sync()
 
     def log_requests(self, offset: int, expected: int) -> int:
         """Requests the server logged since ``offset`` (its workers may log a moment late)."""
