@@ -50,27 +50,8 @@ def proxy(sandbox):
 
 
 def run_through(batch, proxy, tmp_path, *args):
-    import subprocess
-    import sys
-
     through = pywikibot_dir_through(proxy, Path(batch.sandbox.pywikibot_dir), tmp_path / 'pwb')
-    batch.write()
-    return subprocess.run(
-        [
-            sys.executable,
-            '-m',
-            'uploadbot',
-            f'-dir:{through}',
-            f'-manifest:{batch.manifest}',
-            f'-template:{batch.template}',
-            f'-report:{batch.report}',
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=batch.folder,
-    )
+    return batch.run(*args, timeout=900, pywikibot_dir=through)
 
 
 def test_fifty_files_through_every_kind_of_fault_land_exactly_once(batch, wiki, proxy, tmp_path, name):

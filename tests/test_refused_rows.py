@@ -33,24 +33,7 @@ def proxy(sandbox):
 
 def run_through(batch, proxy, tmp_path, *args) -> subprocess.CompletedProcess:
     through = pywikibot_dir_through(proxy, Path(batch.sandbox.pywikibot_dir), tmp_path / 'pwb')
-    batch.write()
-    return subprocess.run(
-        [
-            sys.executable,
-            '-m',
-            'uploadbot',
-            f'-dir:{through}',
-            f'-manifest:{batch.manifest}',
-            f'-template:{batch.template}',
-            f'-report:{batch.report}',
-            '-any-extension',
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=batch.folder,
-    )
+    return batch.run('-any-extension', *args, pywikibot_dir=through)
 
 
 def uploads_seen(proxy) -> int:

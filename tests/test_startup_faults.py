@@ -7,8 +7,6 @@ adapter of :mod:`uploadbot.api.session`.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -36,22 +34,7 @@ def run_through(batch, proxy, tmp_path, *, family_files: bool = False):
                 "family = 'auto'\nusernames['auto']['en'] = "
                 f'{batch.sandbox.bot!r}\n'
             )
-    batch.write()
-    return subprocess.run(
-        [
-            sys.executable,
-            '-m',
-            'uploadbot',
-            f'-dir:{through}',
-            f'-manifest:{batch.manifest}',
-            f'-template:{batch.template}',
-            f'-report:{batch.report}',
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=batch.folder,
-    )
+    return batch.run(pywikibot_dir=through)
 
 
 def first(count: int):

@@ -45,27 +45,7 @@ def through(standin, sandbox, tmp_path) -> Path:
 
 
 def run(batch, through, *args, check=False):
-    batch.write()
-    result = subprocess.run(
-        [
-            sys.executable,
-            '-m',
-            'uploadbot',
-            f'-dir:{through}',
-            f'-manifest:{batch.manifest}',
-            f'-template:{batch.template}',
-            f'-report:{batch.report}',
-            '-mediainfo',
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=batch.folder,
-    )
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    return batch.run('-mediainfo', *args, check=check, pywikibot_dir=through)
 
 
 def page_id(wiki, name: str) -> int:
