@@ -9,6 +9,7 @@ pick the same free name.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -201,11 +202,8 @@ class UploadBot(BaseBot):
 
     def run(self) -> None:
         self._settle_problems()
-        if self._read_ahead is None:
+        with self._read_ahead or contextlib.nullcontext():
             super().run()
-        else:
-            with self._read_ahead:
-                super().run()
         if self._broken is not None:
             raise self._broken
 
