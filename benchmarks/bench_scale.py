@@ -11,7 +11,7 @@ manifest with a one-field template, then measures, each in a process of its
 own waited for with ``os.wait4`` (wall time, peak RSS):
 
 * ``plan``: reading the manifest, checking every row and building its page
-  (``uploadbot.from_options.plan_batch``, what every run does first), for every size;
+  (``uploadbot.planning.plan_before_wiki``, what every run does first), for every size;
 * ``check``: ``uploadbot -check`` against a fresh sandbox wiki, requests
   counted from the wiki's server log, for every check size;
 * ``latency``: ``-check`` of 20,000 rows (the largest check size up to it)
@@ -105,15 +105,28 @@ def measure(command: list[str], *, cwd: Path, env: dict, log: Path) -> dict:
 def plan_worker(args: list[str]) -> int:
     """Inside the measured process: plan a batch as every run does, print seconds and rows."""
     manifest, template = args
+    arguments = [f'-manifest:{manifest}', f'-template:{template}']
     started = time.perf_counter()
-    try:
-        from uploadbot.from_options import plan_batch
-    except ImportError:  # a tree from before from_options.py (``--before DIR``)
-        from uploadbot.cli import _plan as plan_batch
-    from uploadbot.options import Options
+    try:  # as the command plans: before pywikibot is loaded
+        from uploadbot.planning import plan_before_wiki
+
+        def plan_batch():
+            planned = plan_before_wiki(arguments)
+            planned.close()
+            return planned.plan
+
+    except ImportError:  # a tree from before planning.py (``--before DIR``)
+        try:
+            from uploadbot.from_options import plan_batch as plan_options
+        except ImportError:  # a tree from before from_options.py
+            from uploadbot.cli import _plan as plan_options
+        from uploadbot.options import Options
+
+        def plan_batch():
+            return plan_options(Options.parse(arguments))
 
     imported = time.perf_counter()
-    plan = plan_batch(Options.parse([f'-manifest:{manifest}', f'-template:{template}']))
+    plan = plan_batch()
     done = time.perf_counter()
     print(
         json.dumps(

@@ -30,6 +30,7 @@ RANK = {
     'options': 7,
     'command': 8,
     'from_options': 8,
+    'planning': 8,
     'cli': 9,
     '__main__': 10,
     'pwb_script': 11,

@@ -149,3 +149,42 @@ def test_a_large_files_task_takes_the_sha1_read_ahead_instead_of_reading_the_fil
         )
         outcome = task.run()
         assert (outcome.outcome, outcome.sha1) == (State.UPLOADED, sha1_of(large))
+
+
+# -- a read-ahead started with the plan, handed to the run -----------------------------
+
+
+def test_a_run_given_the_read_ahead_skips_the_rows_its_checks_took_out(three_large):
+    first, taken_out, last = three_large
+    with SQLiteJournal(':memory:') as journal, ReadAhead(three_large, larger_than=CHUNK) as read_ahead:
+        read_ahead.idle()
+        read_ahead.use(journal, [first, last])
+        asked(read_ahead, first)
+        read_ahead.idle()
+        assert read_ahead.files_read == 2  # the first and the last
+        assert asked(read_ahead, last) == sha1_of(last)
+
+
+def test_a_row_taken_out_after_it_was_read_ahead_does_not_hold_up_the_next(three_large):
+    taken_out, second, _ = three_large
+    with SQLiteJournal(':memory:') as journal, ReadAhead(three_large, larger_than=CHUNK) as read_ahead:
+        read_ahead.idle()
+        read_ahead.use(journal, three_large[1:])
+        read_ahead.idle()
+        assert read_ahead.files_read == 2
+        assert asked(read_ahead, second) == sha1_of(second)
+
+
+def test_a_run_given_the_read_ahead_has_it_ask_the_runs_journal(three_large):
+    first, known, last = three_large
+    stat = os.stat(known.path)
+    with SQLiteJournal(':memory:') as journal, ReadAhead(three_large, larger_than=CHUNK) as read_ahead:
+        journal.save(
+            Record(*known.key, row=known.row, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha1='a' * 40)
+        )
+        read_ahead.idle()
+        read_ahead.use(journal, three_large)
+        asked(read_ahead, first)
+        read_ahead.idle()
+        assert asked(read_ahead, known) is None
+        assert asked(read_ahead, last) == sha1_of(last)

@@ -12,6 +12,7 @@ import os
 import threading
 
 import pytest
+import pywikibot
 
 from uploadbot.api import lookup
 from uploadbot.batch.manifest import read_manifest
@@ -20,7 +21,6 @@ from uploadbot.item import UploadItem
 from uploadbot.journal.base import Record
 from uploadbot.journal.sqlite import SQLiteJournal
 from uploadbot.policy import Policy
-from uploadbot.run import progress
 from uploadbot.run.progress import Steps
 from uploadbot.state import State
 from uploadbot.upload import task as task_module
@@ -231,7 +231,7 @@ def test_an_upload_after_a_check_does_not_hash_a_large_file_again(tmp_path, jour
 @pytest.fixture
 def lines(monkeypatch):
     said: list[str] = []
-    monkeypatch.setattr(progress.pywikibot, 'info', said.append)
+    monkeypatch.setattr(pywikibot, 'info', said.append)  # where a run's lines go
     return said
 
 

@@ -85,3 +85,14 @@ def test_an_autofamily_wiki_that_stays_down_is_not_called_an_invalid_family(batc
     assert 'HTTP 429' in result.stderr
     assert 'AutoFamily' not in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_a_pywikibot_directory_that_is_not_there_ends_the_run_with_one_line(batch, name, tmp_path):
+    batch.add(f'{name}.jpg')
+    result = batch.run(pywikibot_dir=tmp_path / 'not there')
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"ERROR: pywikibot could not be set up: RuntimeError: Directory '{tmp_path / 'not there'}' "
+        'does not exist.'
+    )
+    assert 'Traceback' not in result.stderr

@@ -1,4 +1,5 @@
-"""``-help`` and ``-status`` need no wiki: no site, no network, no credentials.
+"""``-help``, ``-status`` and refusing a batch that cannot be planned need no wiki: no
+site, no network, no credentials.
 
 Each command runs as an operator starts it, with the wiki out of reach: a
 pywikibot directory whose family points at a closed port and that holds no
@@ -119,6 +120,18 @@ def test_status_reads_the_journal_with_the_wiki_down_and_no_credentials(batch, n
     assert (result.returncode, result.stderr) == (0, '')
     assert f'journal {batch.manifest}.journal.sqlite: 2 rows' in result.stdout
     assert re.search(r'^\s+2 uploaded$', result.stdout, re.MULTILINE), result.stdout
+
+
+@pytest.mark.wiki
+def test_a_batch_that_cannot_be_planned_is_refused_with_the_wiki_down_and_no_credentials(batch, tmp_path):
+    batch.manifest.write_text('name,description\nA.jpg,a\n')
+    down = pywikibot_dir_of_a_wiki_that_is_down(Path(batch.sandbox.pywikibot_dir), tmp_path / 'down')
+    result = uploadbot(
+        f'-dir:{down}', f'-manifest:{batch.manifest}', f'-template:{batch.template}', cwd=batch.folder
+    )
+    assert (result.returncode, result.stdout) == (2, '')
+    assert result.stderr == f"ERROR: {batch.manifest}, column 'file': there is no 'file' column\n"
+    assert not (down / 'logs').exists()  # pywikibot was not set up: it makes its logs folder
 
 
 @pytest.mark.wiki

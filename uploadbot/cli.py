@@ -35,6 +35,7 @@ from .errors import BatchStop, ExitCode, InputError, RowFailure
 from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
 from .options import Options
+from .planning import Planned, plan_batch
 from .run import check, logpage, pages, preflight, problems
 from .run.bot import UploadBot
 from .run.lock import RunLock
@@ -54,8 +55,19 @@ class BadRows(InputError):
         self.whole = whole
 
 
-def main(*args: str) -> int:
-    """Run the bot with pywikibot-style arguments; returns the exit code."""
+def main(*args: str, planned: Planned | None = None) -> int:
+    """Run the bot with pywikibot-style arguments; returns the exit code.
+
+    ``planned``: the plan :mod:`uploadbot.__main__` made before pywikibot loaded.
+    """
+    try:
+        return _main(args, planned)
+    finally:
+        if planned is not None:
+            planned.close()
+
+
+def _main(args: tuple[str, ...], planned: Planned | None) -> int:
     answered = without_wiki(args)  # -help, -status: no site, no login
     if answered is not None:
         return answered
@@ -72,7 +84,8 @@ def main(*args: str) -> int:
     if answered is not None:
         return answered
     try:
-        return _run(Options.parse(local_args))
+        options = Options.parse(local_args)
+        return _run(options, planned if planned is not None and planned.options == options else None)
     except BadRows as bad:
         return _refuse(bad)
     except InputError as error:
@@ -107,7 +120,8 @@ def _handle_args(args: tuple[str, ...]) -> list[str]:
         return pywikibot.handle_args(args, do_help=False)
 
 
-def _run(options: Options) -> int:
+def _run(options: Options, planned: Planned | None = None) -> int:
+    """``planned``: the plan of these very options, made before pywikibot loaded."""
     if options.audit:
         return _audit(options)
     if options.journal_url:
@@ -115,7 +129,7 @@ def _run(options: Options) -> int:
     if options.manifest is None:
         raise InputError('no manifest: give -manifest:FILE (see uploadbot -help)')
     journal_path = options.journal or default_path(options.manifest)
-    plan = from_options.plan_batch(options)
+    plan = planned.plan if planned is not None else plan_batch(options)
     _stop_for(plan, plan.problems, options)  # found without the wiki: before logging in
     site, new_transfer = from_options.connect(options)
     if options.check or pywikibot.config.simulate:
@@ -136,6 +150,7 @@ def _run(options: Options) -> int:
             max_runtime=options.max_runtime,
             problems=rows,
             progress=from_options.progress(screening.items),
+            read_ahead=planned and planned.read_ahead,
         )
         bot.run()
         if options.log_page:
@@ -199,7 +214,7 @@ def _run_shared(options: Options) -> int:
             '-check and -simulate forecast the rows of a manifest: give -manifest: with -journal:URL'
         )
     root = shared.root_folder(options.manifest, options.root)
-    plan = from_options.plan_batch(options) if options.manifest is not None else Plan()
+    plan = plan_batch(options) if options.manifest is not None else Plan()
     _stop_for(plan, plan.problems, options)
     with shared.open_journal(
         options.journal_url,

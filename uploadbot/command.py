@@ -20,8 +20,8 @@ from pathlib import Path
 from .errors import BatchStop, ExitCode, InputError
 from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
-from .option_table import BY_ATTRIBUTE, PYWIKIBOT_OPTIONS, help_lines
-from .options import Options
+from .option_table import help_lines
+from .options import Options, own_arguments
 from .run import status
 from .run.report import is_page
 
@@ -53,18 +53,18 @@ def without_wiki(args: Sequence[str]) -> int | None:
     if '-status' not in names:
         return None
     try:
-        return _status(Options.parse(_bots_own(args)))
+        return _status(Options.parse(own_arguments(args)))
     except InputError as error:
-        _error(str(error))
+        say_error(str(error))
         return ExitCode.BAD_INPUT
     except BatchStop as stop:  # the journal's database server cannot be reached
-        _error(str(stop))
+        say_error(str(stop))
         return stop.exit_code
     except sqlite3.DatabaseError as error:
-        _error(f'the journal cannot be used: {error} (is it an uploadbot journal?)')
+        say_error(f'the journal cannot be used: {error} (is it an uploadbot journal?)')
         return ExitCode.BAD_INPUT
     except OSError as error:
-        _error(f'cannot use {error.filename or "a file"}: {error.strerror or error}')
+        say_error(f'cannot use {error.filename or "a file"}: {error.strerror or error}')
         return ExitCode.BAD_INPUT
 
 
@@ -101,24 +101,6 @@ def _report_page(journal: Journal, options: Options) -> None:
         )
 
 
-def _bots_own(args: Sequence[str]) -> list[str]:
-    """The arguments without pywikibot's global options, which only a run needs."""
-    return [arg for arg in args if not _is_pywikibots(arg.partition(':')[0])]
-
-
-def _is_pywikibots(name: str) -> bool:
-    if name in PYWIKIBOT_OPTIONS:
-        return True
-    if any(option.name == name for option in BY_ATTRIBUTE.values()):
-        return False
-    # pywikibot also takes ``-<config variable>:N`` for each numeric setting;
-    # only such an option, rare, costs loading pywikibot's configuration here.
-    from pywikibot import config
-
-    value = getattr(config, name[1:], None)
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _error(message: str) -> None:
+def say_error(message: str) -> None:
     """One line on stderr, as pywikibot's ``error()`` writes it."""
     sys.stderr.write(f'ERROR: {message}\n')

@@ -19,16 +19,14 @@ from .api.pace import Pacer
 from .api.retry import GaveUp
 from .api.session import logged_in
 from .api.transfer import SiteTransfer
-from .batch.manifest import read_manifest
-from .batch.plan import Plan, Planner
+from .batch.plan import Plan
 from .errors import BatchStop
 from .item import UploadItem
 from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal
 from .options import Options
-from .policy import Policy
 from .run import preflight
-from .run.progress import Progress, Steps
+from .run.progress import Progress
 from .upload.mediainfo_edit import DataSettings
 from .upload.task import TaskSettings
 
@@ -85,26 +83,6 @@ def task_settings(options: Options, site: pywikibot.site.APISite, data: DataSett
 
 def progress(items: list[UploadItem]) -> Progress:
     return Progress(len(items), sum(item.size for item in items))
-
-
-def plan_batch(options: Options) -> Plan:
-    """Read the whole batch and check every row (bad files, names, templates, policy)."""
-    policy = Policy.load(options.policy) if options.policy else Policy.defaults()
-    policy = policy.with_options(options.on)
-    manifest = read_manifest(
-        options.manifest, sheet=options.sheet, defaults=options.fields, recursive=options.recursive
-    )
-    planner = Planner(
-        manifest,
-        policy=policy,
-        summary=options.summary,
-        template=options.template,
-        exif=options.exif,
-        depicts_property=options.depicts_property,
-        tracking_categories=tuple(options.tracking_categories),
-    )
-    with Steps('planning', len(manifest.rows)) as steps:
-        return planner.plan(on_row=steps.advance)
 
 
 def _logged_in_site() -> pywikibot.site.APISite:

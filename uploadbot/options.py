@@ -8,6 +8,7 @@ pywikibot's global options (``-family:``, ``-lang:``, ``-user:``, ``-dir:``,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import field, make_dataclass
 from typing import Any
 
@@ -17,13 +18,14 @@ from .option_table import (
     BY_ATTRIBUTE,
     MAX_FILE_SIZE,
     OPTIONS,
+    PYWIKIBOT_OPTIONS,
     Option,
     parse_duration,
     parse_rate,
     parse_size,
 )
 
-__all__ = ['MAX_FILE_SIZE', 'Options', 'parse_duration', 'parse_rate', 'parse_size']
+__all__ = ['MAX_FILE_SIZE', 'Options', 'own_arguments', 'parse_duration', 'parse_rate', 'parse_size']
 
 _BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -90,3 +92,22 @@ def _option(name: str, value: str) -> Option:
     if name not in _BY_NAME:
         raise ValueError('unknown option (see uploadbot -help)')
     return _BY_NAME[name]
+
+
+def own_arguments(args: Sequence[str]) -> list[str]:
+    """The arguments without pywikibot's global options, for what the command does
+    before pywikibot is loaded (``-help``, ``-status``, the plan)."""
+    return [arg for arg in args if not _is_pywikibots(arg.partition(':')[0])]
+
+
+def _is_pywikibots(name: str) -> bool:
+    if name in PYWIKIBOT_OPTIONS:
+        return True
+    if any(option.name == name for option in BY_ATTRIBUTE.values()):
+        return False
+    # pywikibot also takes ``-<config variable>:N`` for each numeric setting;
+    # only such an option, rare, costs loading pywikibot's configuration here.
+    from pywikibot import config
+
+    value = getattr(config, name[1:], None)
+    return isinstance(value, int) and not isinstance(value, bool)

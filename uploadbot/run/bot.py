@@ -58,6 +58,7 @@ class UploadBot(BaseBot):
         claims: NameClaims | None = None,
         on_abort: Callable[[], None] | None = None,
         problems: Sequence[RowProblem] = (),
+        read_ahead: ReadAhead | None = None,
         **kwargs,
     ) -> None:
         #: Rows the checks before sending found a problem in: settled first, never sent.
@@ -84,12 +85,13 @@ class UploadBot(BaseBot):
         self._broken: BaseException | None = None
         self._slots = threading.Semaphore(workers)
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix='upload') if workers > 1 else None
-        #: The next large files' SHA1s, read while one is sent (a planned batch's order only).
-        self._read_ahead = (
-            ReadAhead(self.items, larger_than=settings.chunk_size, journal=journal)
-            if isinstance(self.items, Sequence)
-            else None
-        )
+        #: The next large files' SHA1s, read while one is sent (a planned batch's order only):
+        #: ``read_ahead`` when it was started with the plan, before pywikibot loaded.
+        if read_ahead is not None:
+            read_ahead.use(journal, self.items)
+        elif isinstance(self.items, Sequence):
+            read_ahead = ReadAhead(self.items, larger_than=settings.chunk_size, journal=journal)
+        self._read_ahead = read_ahead
 
     @classmethod
     def on_site(

@@ -4,6 +4,9 @@ On a terminal, two tqdm bars follow the batch: rows done, and bytes sent
 (which moves with every chunk of a large file). When the output is a file —
 a Toolforge job's log — there are no bars: each row's outcome line is the
 progress, and a large file adds a plain line at each quarter of its bytes.
+
+The lines go through pywikibot's output, loaded on first use: the plan's
+progress is said before pywikibot is loaded (:mod:`uploadbot.planning`).
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-
-import pywikibot
 
 from .report import duration, human_bytes
 
@@ -56,7 +57,7 @@ class Progress:
                     self._bytes.update(count)
                 elif size >= LARGE_FILE and sent[0] * 4 // size > quarter[0]:
                     quarter[0] = sent[0] * 4 // size
-                    pywikibot.info(f'  {name}: {sent[0] * 100 // size}% of {size} bytes sent')
+                    _info(f'  {name}: {sent[0] * 100 // size}% of {size} bytes sent')
 
         return advance
 
@@ -64,10 +65,10 @@ class Progress:
         """Print a row's outcome line (above the bars, if any) and count it."""
         with self._lock:
             if self._rows is None:
-                pywikibot.info(line)
+                _info(line)
                 return
             with _tqdm().external_write_mode():
-                pywikibot.info(line)
+                _info(line)
             self._rows.update(1)
 
     def close(self) -> None:
@@ -88,9 +89,18 @@ class Steps:
     """
 
     def __init__(
-        self, what: str, rows: int, *, total_bytes: int = 0, bars: bool | None = None, every: float = 30.0
+        self,
+        what: str,
+        rows: int,
+        *,
+        total_bytes: int = 0,
+        bars: bool | None = None,
+        every: float = 30.0,
+        say: Callable[[str], None] | None = None,
     ) -> None:
         self.what, self.rows, self.total_bytes, self.every = what, rows, total_bytes, every
+        #: Where the lines go: pywikibot's output unless told otherwise.
+        self.say = say or _info
         self.bars = sys.stderr.isatty() if bars is None else bars
         self.done = self.bytes = 0
         self._lock = threading.Lock()
@@ -100,7 +110,7 @@ class Steps:
         if self.bars:
             self._bar = _tqdm()(total=rows, unit='row', leave=False, desc=what, dynamic_ncols=True)
         else:
-            pywikibot.info(f'{what}: {rows} rows{self._bytes_text()}')
+            self.say(f'{what}: {rows} rows{self._bytes_text()}')
 
     def advance(self, rows: int = 1, nbytes: int = 0) -> None:
         with self._lock:
@@ -115,7 +125,7 @@ class Steps:
             now = time.monotonic()
             if self.done < self.rows and (tenth > self._tenth or now - self._said >= self.every):
                 self._tenth, self._said = tenth, now
-                pywikibot.info(self.line())
+                self.say(self.line())
 
     def line(self) -> str:
         """Where the work stands: rows, bytes, time left."""
@@ -141,7 +151,7 @@ class Steps:
             self._bar.close()
             return
         elapsed = time.monotonic() - self._started
-        pywikibot.info(f'{self.what}: {self.done}/{self.rows} rows done in {duration(elapsed)}')
+        self.say(f'{self.what}: {self.done}/{self.rows} rows done in {duration(elapsed)}')
 
     def __enter__(self) -> Steps:
         return self
@@ -156,3 +166,10 @@ def _tqdm() -> Any:
     from tqdm import tqdm
 
     return tqdm
+
+
+def _info(line: str) -> None:
+    """pywikibot's ``info()``, which a run has loaded by the time rows are sent."""
+    import pywikibot
+
+    pywikibot.info(line)

@@ -62,6 +62,7 @@ class ReadAhead:
         self._next = 0  # the position the thread reads next
         self._asked = -1  # the furthest position a task has asked for
         self._reading: int | None = None  # the row being read
+        self._left: set[int] = set()  # rows the run will not ask for (see use)
         self._found: dict[int, tuple[int, int, str]] = {}  # row -> (size, mtime_ns, sha1)
         self._waiting = False
         self._closed = self._ended = False
@@ -89,6 +90,18 @@ class ReadAhead:
             self._changed.notify_all()
         if self._thread is not None:
             self._thread.join()
+
+    def use(self, journal: Journal, items: Iterable[UploadItem]) -> None:
+        """Go on for a run that uploads ``items`` with ``journal``: a read-ahead started
+        on the plan (:mod:`uploadbot.planning`) leaves the rows the checks took out."""
+        rows = {item.row for item in items}
+        with self._changed:
+            self._journal = journal
+            self._left = set(self._position) - rows
+            for row in self._left:
+                self._found.pop(row, None)
+            self._waiting = False  # until the thread has looked again
+            self._changed.notify_all()
 
     def sha1(self, item: UploadItem, size: int, mtime_ns: int) -> str | None:
         """The SHA1 read ahead of ``item``'s file as it was at ``size`` and ``mtime_ns``,
@@ -123,7 +136,7 @@ class ReadAhead:
                 found = self._read(item)
                 with self._changed:
                     self._reading = None
-                    if found is not None:
+                    if found is not None and item.row not in self._left:
                         self._found[item.row] = found
                         self.files_read += 1
                     self._changed.notify_all()
@@ -141,7 +154,7 @@ class ReadAhead:
                 if waiting < self._ahead:
                     item = self._queue[self._next]
                     self._next += 1
-                    if self._known(item):
+                    if item.row in self._left or self._known(item):
                         continue
                     self._reading, self._waiting = item.row, False
                     return item
