@@ -98,8 +98,9 @@ def test_a_large_file_the_batch_journal_knows_is_not_read_ahead(tmp_path):
         planned.close()
 
 
-def test_check_plans_but_reads_nothing_ahead(tmp_path):
-    planned = plan_before_wiki(arguments(write_batch(tmp_path, [5000]), '-check'))
+@pytest.mark.parametrize('option', ['-check', '-daemonize:run.out'])
+def test_check_and_a_run_about_to_fork_plan_but_read_nothing_ahead(tmp_path, option):
+    planned = plan_before_wiki(arguments(write_batch(tmp_path, [5000]), option))
     assert (len(planned.plan.items), planned.read_ahead) == (1, None)
 
 

@@ -57,8 +57,8 @@ def plan_batch(options: Options, *, say: Callable[[str], None] | None = None) ->
 class Planned:
     """A plan made before pywikibot loaded, for these ``options``.
 
-    ``read_ahead`` is already reading (none for ``-check``, which sends
-    nothing); until the run opens the journal under its lock, it asks
+    ``read_ahead`` is already reading (none for ``-check`` and ``-daemonize``);
+    until the run opens the journal under its lock, it asks
     ``journal``, the batch's journal opened for it (none before the batch's
     first run), which files need no reading.
     """
@@ -95,7 +95,9 @@ def plan_before_wiki(args: Sequence[str]) -> Planned | None:
         plan = plan_batch(options, say=_say)
     except OSError:  # the planner names every file it cannot read; this is left to the run
         return None
-    if options.check:
+    if options.check or '-daemonize' in {arg.partition(':')[0] for arg in args}:
+        # -check sends nothing; pywikibot's -daemonize forks, and a thread does not
+        # survive a fork: the run starts its own read-ahead after it.
         return Planned(options, plan)
     try:
         path = options.journal or default_path(options.manifest)

@@ -34,12 +34,19 @@ FILE_EXTENSIONS = (
 )
 
 #: PHP limits for the built-in server: direct uploads up to 100 MB.
+#:
+#: APCu holds the wiki's main cache (``CACHE_ACCEL``), sessions included, and
+#: a full APCu clears every entry at once: every client is logged out in the
+#: same instant. Each uploaded file leaves about 9 KB there (0.92 MB for 100
+#: small files), so PHP's default of 32M filled after some 3,500 uploads, in
+#: the middle of a test session or a benchmark; 512M lasts any of them.
 PHP_INI = {
     'upload_max_filesize': '110M',
     'post_max_size': '120M',
     'memory_limit': '512M',
     'max_execution_time': '0',
     'max_input_time': '-1',
+    'apc.shm_size': '512M',
 }
 
 #: The largest file the sandbox accepts, in chunks or by URL (5 GiB).
