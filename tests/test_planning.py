@@ -50,10 +50,17 @@ def sha1_of(path: str) -> str:
     return hashlib.sha1(Path(path).read_bytes()).hexdigest()
 
 
-def asked(planned, row: int) -> str | None:
-    item = next(item for item in planned.plan.items if item.row == row)
-    stat = os.stat(item.path)
-    return planned.read_ahead.sha1(item, stat.st_size, stat.st_mtime_ns)
+def read_ahead(manifest: Path, row: int) -> tuple[int, str | None]:
+    """How many files the read-ahead started with the plan has read once it waits, and
+    the SHA1 it gives ``row``'s task."""
+    planned = plan_before_wiki(arguments(manifest))
+    try:
+        planned.read_ahead.idle()
+        item = next(item for item in planned.plan.items if item.row == row)
+        stat = os.stat(item.path)
+        return planned.read_ahead.files_read, planned.read_ahead.sha1(item, stat.st_size, stat.st_mtime_ns)
+    finally:
+        planned.close()
 
 
 def test_planning_a_batch_loads_no_pywikibot(tmp_path):
@@ -70,13 +77,8 @@ def test_planning_a_batch_loads_no_pywikibot(tmp_path):
 
 
 def test_the_first_large_file_is_read_ahead_as_soon_as_the_batch_is_planned(tmp_path):
-    planned = plan_before_wiki(arguments(write_batch(tmp_path, [100, 5000, 5000])))
-    try:
-        planned.read_ahead.idle()
-        assert planned.read_ahead.files_read == 1
-        assert asked(planned, 3) == sha1_of(tmp_path / '1.jpg')
-    finally:
-        planned.close()
+    manifest = write_batch(tmp_path, [100, 5000, 5000])
+    assert read_ahead(manifest, 3) == (1, sha1_of(tmp_path / '1.jpg'))
 
 
 def test_a_large_file_the_batch_journal_knows_is_not_read_ahead(tmp_path):
@@ -89,13 +91,7 @@ def test_a_large_file_the_batch_journal_knows_is_not_read_ahead(tmp_path):
                 '0.jpg', 'Planned 0.jpg', row=2, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha1='a' * 40
             )
         )
-    planned = plan_before_wiki(arguments(manifest))
-    try:
-        planned.read_ahead.idle()
-        assert planned.read_ahead.files_read == 1
-        assert asked(planned, 3) == sha1_of(tmp_path / '1.jpg')
-    finally:
-        planned.close()
+    assert read_ahead(manifest, 3) == (1, sha1_of(tmp_path / '1.jpg'))
 
 
 @pytest.mark.parametrize('option', ['-check', '-daemonize:run.out'])
