@@ -85,7 +85,10 @@ def _main(args: tuple[str, ...], planned: Planned | None) -> int:
         return answered
     try:
         options = Options.parse(local_args)
-        return _run(options, planned if planned is not None and planned.options == options else None)
+        if planned is not None and planned.options != options:
+            planned.close()  # made for other options: the run plans again, reading nothing ahead
+            planned = None
+        return _run(options, planned)
     except BadRows as bad:
         return _refuse(bad)
     except InputError as error:
@@ -133,6 +136,8 @@ def _run(options: Options, planned: Planned | None = None) -> int:
     _stop_for(plan, plan.problems, options)  # found without the wiki: before logging in
     site, new_transfer = from_options.connect(options)
     if options.check or pywikibot.config.simulate:
+        if planned is not None:
+            planned.close()  # a forecast sends nothing: it needs no SHA1 read ahead
         screening = from_options.screen(plan, site, new_transfer, options, journal_path)
         return _check(plan, screening, site, new_transfer, options, journal_path)
     with RunLock(journal_path) as lock, SQLiteJournal(journal_path) as journal:
