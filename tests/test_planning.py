@@ -114,8 +114,9 @@ def test_a_batch_that_cannot_be_planned_raises_the_planners_error(tmp_path):
 
 
 @pytest.mark.wiki
-def test_a_run_plans_its_batch_once(batch, name):
-    batch.add(f'{name}.jpg', seed=name)
+def test_a_run_plans_its_batch_once(batch, wiki, name):
+    path = batch.add(f'{name}.jpg', seed=name)
     result = batch.run(check=True)
     assert result.stderr.count('planning: 1 rows\n') == 1, result.stderr
     assert batch.outcomes()[f'{name}.jpg']['outcome'] == 'uploaded'
+    assert wiki.file_info(f'{name}.jpg')['sha1'] == sha1_of(path)
