@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import csv
 import hashlib
 import json
@@ -97,6 +98,26 @@ def byte_compile(tree: Path) -> None:
     compileall.compile_dir(tree / 'uploadbot', quiet=1)
 
 
+def wiki_cpu_seconds(folder: Path) -> float:
+    """CPU seconds the sandbox in ``folder`` has used so far: its server, the server's
+    workers and its job runner (``/proc``; 0 where Linux does not tell).
+
+    The wiki does the same work for every tool on a workload, so its CPU seconds
+    for one run against another show how fast the machine was during each.
+    """
+    roots = set()
+    for name in ('server', 'jobrunner'):
+        with contextlib.suppress(OSError, ValueError):
+            roots.add(int((folder / f'{name}.pid').read_text().split()[0]))
+    ticks = 0
+    for stat in Path('/proc').glob('[0-9]*/stat'):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(')', 1)[1].split()
+            if int(stat.parent.name) in roots or int(fields[1]) in roots:  # fields[1]: the parent
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf('SC_CLK_TCK')
+
+
 def _item(path: Path, name: str, sha1: str) -> dict:
     """One file to upload; every tool gets the same page text, with only its name in it."""
     text = TEMPLATE.replace('{{{description}}}', f'Benchmark file {name}')
@@ -147,6 +168,8 @@ class Bench:
         import clients
 
         self.folder, self.info, self.server_log = folder, info, log
+        #: the sandbox's folder: its server and job runner, whose CPU each run counts
+        self.wiki_folder = log.parent.parent
         self.shim = clients.write_sitecustomize(folder / 'shim')
         self.rows: list[dict] = []
         self.errors: list[str] = []
@@ -229,6 +252,7 @@ class Bench:
         command = self.command(tool, items, batch, list(extra), counts_path, env)
         self.settle()
         offset = self.server_log.stat().st_size
+        wiki_cpu = wiki_cpu_seconds(self.wiki_folder)
         started, clock = time.time(), time.perf_counter()
         with open(output, 'wb') as out:
             process = subprocess.Popen(
@@ -236,6 +260,7 @@ class Bench:
             )
             _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - clock
+        wiki_cpu = wiki_cpu_seconds(self.wiki_folder) - wiki_cpu
         process.returncode = code = os.waitstatus_to_exitcode(status)
         counts = json.loads(counts_path.read_text()) if counts_path.exists() else {}
         requests = self.log_requests(offset, counts.get('requests', 0))
@@ -248,6 +273,7 @@ class Bench:
             'seconds': seconds,
             'setup_s': counts['first_upload'] - started if counts.get('first_upload') else None,
             'cpu_s': usage.ru_utime + usage.ru_stime,
+            'wiki_cpu_s': wiki_cpu,
             'requests': requests,
             'counted': counts.get('requests'),
             'req_per_file': requests / len(items),
