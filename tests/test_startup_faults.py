@@ -96,3 +96,19 @@ def test_a_pywikibot_directory_that_is_not_there_ends_the_run_with_one_line(batc
         'does not exist.'
     )
     assert 'Traceback' not in result.stderr
+
+
+def test_a_pywikibot_directory_without_user_config_ends_the_run_with_one_line(batch, name, tmp_path):
+    """pywikibot would go on with its defaults (Wikipedia, no account) and retry for minutes."""
+    batch.add(f'{name}.jpg')
+    empty = tmp_path / 'pwb'
+    empty.mkdir()
+    result = batch.run(pywikibot_dir=empty, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"ERROR: pywikibot's directory {empty} has no user-config.py: it names the wiki and the "
+        'account (make one with "pwb generate_user_files", or give the directory that has it '
+        'with -dir: or PYWIKIBOT_DIR)'
+    )
+    assert 'Traceback' not in result.stderr
+    assert list(empty.iterdir()) == []  # pywikibot made nothing there: it was not set up

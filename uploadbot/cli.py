@@ -25,7 +25,7 @@ import pywikibot
 from pywikibot.exceptions import Error as PywikibotError
 
 from . import from_options
-from .api.pwbdir import log_header_only_where_read, make_logs_folder
+from .api.pwbdir import log_header_only_where_read, make_logs_folder, missing_user_config
 from .api.retry import GaveUp
 from .api.session import under_retries
 from .api.transfer import SiteTransfer
@@ -71,6 +71,10 @@ def _main(args: tuple[str, ...], planned: Planned | None) -> int:
     answered = without_wiki(args)  # -help, -status: no site, no login
     if answered is not None:
         return answered
+    missing = missing_user_config()
+    if missing:  # pywikibot's defaults would have the run try Wikipedia for minutes
+        pywikibot.error(missing)
+        return ExitCode.FAILED
     try:
         local_args = under_retries(partial(_handle_args, args))
     except (PywikibotError, GaveUp) as error:

@@ -46,6 +46,27 @@ from pywikibot import bot, config
 from pywikibot.comms import http
 
 
+def missing_user_config() -> str:
+    """Why pywikibot's directory cannot serve a run ('' when it can).
+
+    With no ``user-config.py`` there, pywikibot installed as a package goes on
+    silently with its defaults: Wikipedia in a language called ``language``,
+    no account. A scheduled run would then spend minutes retrying a wiki it
+    was never meant for before failing on something else. Left alone when
+    ``PYWIKIBOT_NO_USER_CONFIG`` is set (not ``0``): that user chose no file.
+    """
+    if os.environ.get('PYWIKIBOT_NO_USER_CONFIG', '0') != '0':
+        return ''
+    wanted = Path(config.base_dir) / config.user_config_file
+    if wanted.is_file():
+        return ''
+    return (
+        f"pywikibot's directory {config.base_dir} has no {config.user_config_file}: it names "
+        'the wiki and the account (make one with "pwb generate_user_files", or give the '
+        'directory that has it with -dir: or PYWIKIBOT_DIR)'
+    )
+
+
 def make_logs_folder() -> None:
     """``logs/`` in pywikibot's directory, before ``pywikibot.handle_args`` wants it."""
     Path(config.datafilepath('logs', create=False)).mkdir(parents=True, exist_ok=True)
