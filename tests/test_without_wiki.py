@@ -110,6 +110,27 @@ def test_status_refuses_an_option_neither_the_bot_nor_pywikibot_has(tmp_path):
     assert "'-stauts'" in result.stderr and 'unknown option' in result.stderr
 
 
+def test_status_of_a_file_that_is_not_a_journal_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / 'notes.sqlite').write_text('a shopping list, not a journal\n' * 10)
+    result = uploadbot(f'-dir:{tmp_path}', f'-journal:{tmp_path / "notes.sqlite"}', '-status', cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, '')
+    assert result.stderr == (
+        'ERROR: the journal cannot be used: file is not a database (is it an uploadbot journal?)\n'
+    )
+
+
+@pytest.mark.wiki
+def test_a_run_on_a_file_that_is_not_a_journal_is_one_line_and_exit_2(batch, name, tmp_path):
+    batch.add(f'{name}.jpg')
+    (tmp_path / 'notes.sqlite').write_text('a shopping list, not a journal\n' * 10)
+    result = batch.run(f'-journal:{tmp_path / "notes.sqlite"}')
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        'ERROR: the journal cannot be used: file is not a database (is it an uploadbot journal?)'
+    )
+    assert 'Traceback' not in result.stderr
+
+
 @pytest.mark.wiki
 def test_status_reads_the_journal_with_the_wiki_down_and_no_credentials(batch, name, tmp_path):
     batch.add(f'{name} 1.jpg')

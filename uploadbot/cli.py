@@ -31,7 +31,7 @@ from .api.session import under_retries
 from .api.transfer import SiteTransfer
 from .batch.plan import Plan
 from .command import without_wiki
-from .errors import BatchStop, ExitCode, InputError, RowFailure
+from .errors import BatchStop, ExitCode, InputError, RowFailure, unusable_file
 from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
 from .options import Options
@@ -107,11 +107,8 @@ def _main(args: tuple[str, ...], planned: Planned | None) -> int:
     except PywikibotError as trouble:  # the wiki went away after the login
         pywikibot.error(f'the wiki could not be reached: {trouble}')
         return ExitCode.FAILED
-    except sqlite3.DatabaseError as error:
-        pywikibot.error(f'the journal cannot be used: {error} (is it an uploadbot journal?)')
-        return ExitCode.BAD_INPUT
-    except OSError as error:  # a journal, report or lock in a folder that is not there
-        pywikibot.error(f'cannot use {error.filename or "a file"}: {error.strerror or error}')
+    except (sqlite3.DatabaseError, OSError) as error:
+        pywikibot.error(unusable_file(error))
         return ExitCode.BAD_INPUT
 
 

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import BatchStop, ExitCode, InputError
+from .errors import BatchStop, ExitCode, InputError, unusable_file
 from .journal.base import Journal
 from .journal.sqlite import SQLiteJournal, default_path
 from .option_table import help_lines
@@ -60,11 +60,8 @@ def without_wiki(args: Sequence[str]) -> int | None:
     except BatchStop as stop:  # the journal's database server cannot be reached
         say_error(str(stop))
         return stop.exit_code
-    except sqlite3.DatabaseError as error:
-        say_error(f'the journal cannot be used: {error} (is it an uploadbot journal?)')
-        return ExitCode.BAD_INPUT
-    except OSError as error:
-        say_error(f'cannot use {error.filename or "a file"}: {error.strerror or error}')
+    except (sqlite3.DatabaseError, OSError) as error:
+        say_error(unusable_file(error))
         return ExitCode.BAD_INPUT
 
 

@@ -17,6 +17,7 @@ Three families, each caught in one place:
 from __future__ import annotations
 
 import os
+import sqlite3
 from enum import IntEnum
 
 
@@ -114,6 +115,14 @@ class Refusal(InputError):
     Found before sending, such a row ends ``refused``, as when the wiki refuses
     it at upload; any other problem of a row ends it ``invalid``.
     """
+
+
+def unusable_file(error: sqlite3.DatabaseError | OSError) -> str:
+    """The one line for a journal that is not one, or a journal, report or lock file that
+    cannot be made (its folder is not there, say): said alike with or without the wiki."""
+    if isinstance(error, sqlite3.DatabaseError):
+        return f'the journal cannot be used: {error} (is it an uploadbot journal?)'
+    return f'cannot use {error.filename or "a file"}: {error.strerror or error}'
 
 
 def _rebuild(cls, message, path, row, field):
