@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,22 @@ def test_a_large_file_the_batch_journal_knows_is_not_read_ahead(tmp_path):
             )
         )
     assert read_ahead(manifest, 3) == (1, sha1_of(tmp_path / '1.jpg'))
+
+
+def test_the_journal_opened_for_planning_is_closed_once_the_runs_journal_takes_over(tmp_path):
+    manifest = write_batch(tmp_path, [5000, 5000])
+    SQLiteJournal(default_path(manifest)).close()  # the batch has run before
+    planned = plan_before_wiki(arguments(manifest))
+    early = planned.journal
+    try:
+        with SQLiteJournal(tmp_path / 'run.sqlite') as journal:
+            planned.read_ahead.use(journal, planned.plan.items)
+            planned.release_journal()
+            planned.read_ahead.idle()
+            with pytest.raises(sqlite3.ProgrammingError, match='closed database'):
+                early.get(*planned.plan.items[0].key)
+    finally:
+        planned.close()
 
 
 @pytest.mark.parametrize('option', ['-check', '-daemonize:run.out'])

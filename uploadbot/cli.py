@@ -158,6 +158,8 @@ def _run(options: Options, planned: Planned | None = None) -> int:
             progress=from_options.progress(screening.items),
             read_ahead=planned and planned.read_ahead,
         )
+        if planned is not None:
+            planned.release_journal()  # the read-ahead asks the run's journal now
         bot.run()
         if options.log_page:
             _log(

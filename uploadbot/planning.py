@@ -72,8 +72,15 @@ class Planned:
         """Stop the read-ahead (if the run has not) and let go of the journal."""
         if self.read_ahead is not None:
             self.read_ahead.close()
+        self.release_journal()
+
+    def release_journal(self) -> None:
+        """Close the journal opened for the read-ahead, once the run's own has taken its
+        place (:meth:`ReadAhead.use <uploadbot.upload.readahead.ReadAhead.use>`, which
+        swaps them under the lock the thread asks a journal under)."""
         if self.journal is not None:
             self.journal.close()
+            self.journal = None
 
 
 def plan_before_wiki(args: Sequence[str]) -> Planned | None:
