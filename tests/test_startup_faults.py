@@ -98,7 +98,7 @@ def test_a_pywikibot_directory_that_is_not_there_ends_the_run_with_one_line(batc
     assert 'Traceback' not in result.stderr
 
 
-def test_a_pywikibot_directory_without_user_config_ends_the_run_with_one_line(batch, name, tmp_path):
+def test_a_pywikibot_directory_without_user_config_ends_the_run_with_one_line(batch, wiki, name, tmp_path):
     """pywikibot would go on with its defaults (Wikipedia, no account) and retry for minutes."""
     batch.add(f'{name}.jpg')
     empty = tmp_path / 'pwb'
@@ -112,3 +112,4 @@ def test_a_pywikibot_directory_without_user_config_ends_the_run_with_one_line(ba
     )
     assert 'Traceback' not in result.stderr
     assert list(empty.iterdir()) == []  # pywikibot made nothing there: it was not set up
+    assert wiki.file_info(f'{name}.jpg') is None

@@ -120,7 +120,7 @@ def test_status_of_a_file_that_is_not_a_journal_is_one_line_and_exit_2(tmp_path)
 
 
 @pytest.mark.wiki
-def test_a_run_on_a_file_that_is_not_a_journal_is_one_line_and_exit_2(batch, name, tmp_path):
+def test_a_run_on_a_file_that_is_not_a_journal_is_one_line_and_exit_2(batch, wiki, name, tmp_path):
     batch.add(f'{name}.jpg')
     (tmp_path / 'notes.sqlite').write_text('a shopping list, not a journal\n' * 10)
     result = batch.run(f'-journal:{tmp_path / "notes.sqlite"}')
@@ -129,6 +129,7 @@ def test_a_run_on_a_file_that_is_not_a_journal_is_one_line_and_exit_2(batch, nam
         'ERROR: the journal cannot be used: file is not a database (is it an uploadbot journal?)'
     )
     assert 'Traceback' not in result.stderr
+    assert wiki.file_info(f'{name}.jpg') is None
 
 
 @pytest.mark.wiki
